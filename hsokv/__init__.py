@@ -1,0 +1,1 @@
+"""H-SOKV: a small transformer with a key-value episodic memory."""

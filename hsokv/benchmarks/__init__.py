@@ -1,0 +1,1 @@
+"""Benchmarks: one evaluation protocol each, shared by every method."""

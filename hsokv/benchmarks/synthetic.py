@@ -1,0 +1,83 @@
+"""The synthetic one-shot protocol: learn phase 1, test; learn phase 2, test retention.
+
+`run_seed` is the only path from a method to its numbers, so every method is measured the same
+way. FLOPs come from torch's FlopCounterMode over everything a method does (learning and
+evaluation); it counts matrix products and attention, not embedding look-ups or top-k.
+"""
+from __future__ import annotations
+
+import time
+
+import torch
+from tokenizers import Tokenizer
+from torch.utils.flop_counter import FlopCounterMode
+
+from hsokv.config import PipelineConfig
+from hsokv.data.synthetic import Item, SyntheticSplits
+from hsokv.data.tokenizer import encode_batch
+from hsokv.methods import METHODS
+from hsokv.training import StepLogger, pad, pick_device, seed_everything
+
+
+def _ids(tok: Tokenizer, texts: list[str], max_length: int) -> torch.Tensor:
+    return pad(encode_batch(tok, texts, max_length), max_length)
+
+
+def _training_tensors(tok: Tokenizer, items: list[Item], max_length: int, source_offset: int):
+    """(stories, probes, labels, source ids) for one learning phase."""
+    return (_ids(tok, [it.text for it in items], max_length), _ids(tok, [it.probe for it in items], max_length),
+            torch.tensor([it.label for it in items], dtype=torch.long),
+            torch.arange(len(items), dtype=torch.long) + source_offset)
+
+
+def _eval_tensors(tok: Tokenizer, items: list[Item], max_length: int):
+    """(ids, labels, exposures) for one evaluation split."""
+    return (_ids(tok, [it.text for it in items], max_length),
+            torch.tensor([it.label for it in items], dtype=torch.long),
+            torch.tensor([it.exposures for it in items], dtype=torch.long))
+
+
+def _rate(hit: torch.Tensor, mask: torch.Tensor) -> float | None:
+    return float(hit[mask].float().mean()) if mask.any() else None
+
+
+def evaluate(method, ids: torch.Tensor, labels: torch.Tensor, exposures: torch.Tensor, batch_size: int) -> dict:
+    parts = [method.predict(ids[i:i + batch_size]) for i in range(0, len(ids), batch_size)]
+    pred = torch.cat([p.pred.cpu() for p in parts])
+    hit = pred == labels
+    one, few = exposures == 1, exposures > 1
+    out = {"accuracy": _rate(hit, torch.ones_like(one)), "one_shot_accuracy": _rate(hit, one),
+           "few_shot_accuracy": _rate(hit, few), "kv_hit_rate": None, "kv_utility": None,
+           "n": len(labels), "n_one_shot": int(one.sum()), "n_few_shot": int(few.sum())}
+    if parts[0].top1_label is not None:
+        out["kv_hit_rate"] = float((torch.cat([p.top1_label.cpu() for p in parts]) == labels).float().mean())
+    if parts[0].pred_without_memory is not None:
+        without = torch.cat([p.pred_without_memory.cpu() for p in parts]) == labels
+        out["kv_utility"] = out["accuracy"] - float(without.float().mean())
+    return out
+
+
+def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig, seed: int,
+             log: StepLogger | None = None) -> dict:
+    if method_name not in METHODS:
+        raise ValueError(f"unknown method {method_name!r}; known: {sorted(METHODS)}")
+    seed_everything(seed)
+    device = pick_device(cfg.device)
+    L = cfg.data.max_length
+    train1 = _training_tensors(tok, splits.train_phase1, L, 0)
+    train2 = _training_tensors(tok, splits.train_phase2, L, len(splits.train_phase1))
+    test, test2, retention = (_eval_tensors(tok, s, L) for s in (splits.test, splits.test_phase2, splits.retention))
+    generator = torch.Generator().manual_seed(seed)
+    method = METHODS[method_name](tok.get_vocab_size(), len(splits.words), L, cfg, device, generator, log)
+    bs = cfg.eval.batch_size
+    flops = FlopCounterMode(display=False)
+    start = time.perf_counter()
+    with flops:
+        history = method.learn(*train1, phase=1)
+        result = {"test": evaluate(method, *test, bs)}
+        history += method.learn(*train2, phase=2)
+        result["retention"] = evaluate(method, *retention, bs)
+        result["test_phase2"] = evaluate(method, *test2, bs)
+    result.update(seed=seed, method=method_name, device=str(device), flops=int(flops.get_total_flops()),
+                  wall_seconds=time.perf_counter() - start, history=history)
+    return result

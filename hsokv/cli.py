@@ -1,0 +1,22 @@
+"""What every stage script shares: argument parsing and turning known errors into clear exits."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+from hsokv.config import ConfigError
+from hsokv.data.words import WordSpecError
+
+# Errors whose message already says what is wrong and what would be valid.
+USER_ERRORS = (ConfigError, WordSpecError, FileNotFoundError)
+
+
+def run_stage(main: Callable[[argparse.Namespace], None], parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--params", default="params.yaml", help="params file (default: params.yaml)")
+    args = parser.parse_args()
+    try:
+        main(args)
+    except USER_ERRORS as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)

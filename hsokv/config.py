@@ -1,0 +1,155 @@
+"""Typed configuration: params.yaml -> one frozen object per section.
+
+params.yaml holds `preset` (which preset to start from), `presets` (each preset's values) and
+one section per concern. A key written in a section overrides the preset's value; a key left out
+(or null) takes the preset's value, and one set nowhere takes the default below. Every value is validated before any work starts: an unknown key,
+a wrong type or an out-of-range value raises ConfigError naming the key and what is allowed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SECTIONS = ("data", "model", "memory", "train", "baselines", "eval")
+TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
+
+
+class ConfigError(ValueError):
+    """A params file or value that cannot be used; the message names the key and what is valid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    word_specs: str = "data/rare_words.yaml"
+    num_words: int | None = Field(None, ge=10, description="words drawn from the spec file; null = all")
+    phase2_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="share of words learned in phase 2")
+    one_shot_fraction: float = Field(0.45, ge=0.4, le=1.0, description="share of words seen exactly once")
+    max_exposures: int = Field(5, ge=1, le=5)
+    filler_sentences: int = Field(2, ge=0, le=10, description="filler sentences in each story")
+    distractor_sentences: int = Field(4, ge=0, le=20, description="noise sentences around retention items")
+    max_length: int = Field(96, ge=16, le=512)
+
+
+class ModelConfig(_Section):
+    num_layers: int = Field(4, ge=1, le=24)
+    d_model: int = Field(256, ge=8, le=4096)
+    num_heads: int = Field(8, ge=1, le=64)
+    ff_dim: int = Field(512, ge=8, le=16384)
+    dropout: float = Field(0.1, ge=0.0, lt=1.0)
+    novelty_prior: float = Field(3.0, ge=0.0, le=100.0, description="initial weight of the novelty prior in pooling; 0 = none")
+
+    @model_validator(mode="after")
+    def _heads_divide(self):
+        if self.d_model % self.num_heads:
+            raise ValueError(f"model.d_model ({self.d_model}) must be divisible by model.num_heads ({self.num_heads})")
+        return self
+
+
+class MemoryConfig(_Section):
+    capacity: int = Field(4096, ge=1)
+    similarity: Literal["dot", "cosine"] = "dot"
+    top_k: int = Field(1, ge=1, le=64, description="1 = nearest entry per label; >1 = weighted top-k vote")
+    temperature: float = Field(1.0, gt=0.0, description="memory logits are similarity / temperature")
+    eviction: Literal["lru", "fifo", "error"] = "lru"
+
+
+class TrainConfig(_Section):
+    epochs: int = Field(30, ge=1, le=10_000)
+    batch_size: int = Field(32, ge=1, le=4096)
+    learning_rate: float = Field(3e-4, gt=0.0, le=1.0)
+    weight_decay: float = Field(0.01, ge=0.0, le=1.0)
+    grad_clip: float = Field(1.0, gt=0.0)
+
+
+class BaselinesConfig(_Section):
+    knn_embedding_dim: int = Field(64, ge=1, le=4096, description="B3's random embedding width")
+
+
+class EvalConfig(_Section):
+    batch_size: int = Field(256, ge=1, le=65536)
+
+
+class PipelineConfig(_Section):
+    preset: str
+    seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    memory: MemoryConfig = MemoryConfig()
+    train: TrainConfig = TrainConfig()
+    baselines: BaselinesConfig = BaselinesConfig()
+    eval: EvalConfig = EvalConfig()
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _format_error(err: ValidationError, source: str) -> str:
+    lines = [f"{source}: invalid parameters"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        given = e.get("input")
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            section = e["loc"][0] if len(e["loc"]) > 1 else None
+            fields = (PipelineConfig.model_fields[section].annotation.model_fields
+                      if section in PipelineConfig.model_fields and section in SECTIONS
+                      else PipelineConfig.model_fields)
+            msg = f"unknown key; valid keys here: {', '.join(sorted(fields))}"
+        elif isinstance(given, (int, float, str, bool)) or given is None:
+            msg = f"{msg} (got {given!r})"
+        lines.append(f"  {key}: {msg}")
+    return "\n".join(lines)
+
+
+def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
+    """Turn the raw params dict into a validated PipelineConfig (preset first, explicit keys over it)."""
+    if not isinstance(params, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(params).__name__}")
+    unknown = sorted(set(params) - set(TOP_LEVEL))
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level key(s) {unknown}; valid keys: {sorted(TOP_LEVEL)}")
+    presets = params.get("presets") or {}
+    if not isinstance(presets, dict):
+        raise ConfigError(f"{source}: 'presets' must be a mapping of preset name -> values")
+    name = params.get("preset")
+    if name not in presets:
+        raise ConfigError(f"{source}: preset: unknown preset {name!r}; valid presets: {sorted(presets)}")
+    preset_values = presets[name] or {}
+    if not isinstance(preset_values, dict):
+        raise ConfigError(f"{source}: presets.{name} must be a mapping")
+    # An empty section, or a null value, means "the preset's value".
+    explicit = {k: v for k, v in params.items() if k not in ("preset", "presets") and v is not None}
+    explicit = {k: ({kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v)
+                for k, v in explicit.items()}
+    merged = _merge(preset_values, explicit)
+    merged["preset"] = name
+    try:
+        return PipelineConfig.model_validate(merged)
+    except ValidationError as err:
+        raise ConfigError(_format_error(err, source)) from None
+
+
+def load_params(path: str | Path = "params.yaml") -> PipelineConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: params file not found")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    return resolve(raw, source=str(path))
+
+
+def as_dict(cfg: Any) -> dict:
+    return cfg.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""Datasets: the synthetic rare-word benchmark (word specs, story splits, tokenizer)."""

@@ -1,0 +1,163 @@
+"""The methods compared on the synthetic benchmark, behind one small registry.
+
+Every method answers the same two calls, so one evaluation path serves them all:
+    learn(ids, probes, labels, sources, phase) -> per-step history
+    predict(ids) -> Predictions
+- hsokv:     TransformerWithKV trained end to end; memory written with every training story.
+- finetune:  B1, BaselineTransformer with the same optimiser, epochs and batches (no memory).
+- kv_only:   B2, the same transformer left at its random initialisation, frozen; memory writes only.
+- knn:       B3, nearest neighbour over mean-pooled random (untrained) word embeddings.
+- knn_novelty: B3 with H-SOKV's novelty-prior pooling instead of the mean: what the prior alone
+             achieves, so the table shows what training and memory add beyond it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from hsokv.config import PipelineConfig
+from hsokv.memory import KeyValueMemory
+from hsokv.model import BaselineTransformer, Encoder, NoveltyPooling, TransformerWithKV
+from hsokv.training import StepLogger, train_classifier
+
+METHODS: dict[str, type] = {}
+
+
+def register(name: str):
+    def deco(cls):
+        cls.name = name
+        METHODS[name] = cls
+        return cls
+    return deco
+
+
+@dataclass
+class Predictions:
+    pred: torch.Tensor
+    pred_without_memory: torch.Tensor | None = None  # only where a non-memory path exists
+    top1_label: torch.Tensor | None = None           # label of the nearest memory entry
+
+
+class _Method:
+    name = ""
+
+    def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: PipelineConfig,
+                 device: torch.device, generator: torch.Generator, log: StepLogger | None = None):
+        self.vocab_size, self.num_labels, self.max_length = vocab_size, num_labels, max_length
+        self.cfg, self.device, self.generator, self.log = cfg, device, generator, log
+        self.step = 0
+
+
+@register("hsokv")
+class HSOKV(_Method):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
+                                       self.cfg.memory, self.device).to(self.device)
+
+    def learn(self, ids, probes, labels, sources, phase):
+        self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
+                                              self.generator, self.step, phase, self.log, f"hsokv phase {phase}")
+        return history
+
+    @torch.no_grad()
+    def predict(self, ids):
+        h = self.model.encoder(ids.to(self.device))
+        cls = self.model.classifier(h)
+        mem, _ = self.model.memory.label_logits(h, self.num_labels)
+        _, top = self.model.memory.retrieve(h, 1)
+        return Predictions((cls + mem).argmax(-1), cls.argmax(-1), self.model.memory.labels[top[:, 0]])
+
+
+@register("finetune")
+class FineTune(_Method):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.model = BaselineTransformer(self.vocab_size, self.num_labels, self.max_length,
+                                         self.cfg.model).to(self.device)
+
+    def learn(self, ids, probes, labels, sources, phase):
+        self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
+                                              self.generator, self.step, phase, self.log, f"finetune phase {phase}")
+        return history
+
+    @torch.no_grad()
+    def predict(self, ids):
+        return Predictions(self.model(ids.to(self.device)).argmax(-1))
+
+
+class MeanPooledEmbedding(nn.Module):
+    def __init__(self, vocab_size: int, dim: int):
+        super().__init__()
+        self.emb = nn.Embedding(vocab_size, dim, padding_idx=0)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        mask = (ids != 0).unsqueeze(-1).float()
+        return (self.emb(ids) * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+
+
+class NoveltyPooledEmbedding(nn.Module):
+    """Random embeddings pooled by H-SOKV's novelty prior alone: no transformer, no training."""
+
+    def __init__(self, vocab_size: int, num_labels: int, dim: int, prior_weight: float):
+        super().__init__()
+        self.emb = nn.Embedding(vocab_size, dim, padding_idx=0)
+        self.pool = NoveltyPooling(dim, vocab_size, num_labels, prior_weight)
+        nn.init.zeros_(self.pool.query)  # the prior alone decides where to look
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.pool(self.emb(ids), ids)
+
+
+class _MemoryOnly(_Method):
+    """A frozen, untrained encoder whose outputs are written to a KeyValueMemory; no training."""
+
+    def _setup(self, encoder: nn.Module, dim: int, similarity: str):
+        self.encoder = encoder.to(self.device).eval().requires_grad_(False)
+        m = self.cfg.memory
+        self.memory = KeyValueMemory(dim, m.capacity, self.max_length, similarity, 1, 1.0, m.eviction, self.device)
+
+    @torch.no_grad()
+    def learn(self, ids, probes, labels, sources, phase):
+        if hasattr(self.encoder, "pool"):
+            self.encoder.pool.observe(ids, labels)
+        bs = self.cfg.eval.batch_size
+        for texts in (ids, probes):  # the same training examples every method sees
+            for chunk in torch.arange(len(texts)).split(bs):
+                x = texts[chunk].to(self.device)
+                self.memory.write(self.encoder(x), labels[chunk], x, sources[chunk], self.step)
+                self.step += 1
+        return [{"phase": phase, "step": self.step, "memory_size": len(self.memory)}]
+
+    @torch.no_grad()
+    def predict(self, ids):
+        _, top = self.memory.retrieve(self.encoder(ids.to(self.device)), 1)
+        label = self.memory.labels[top[:, 0]]
+        return Predictions(label, None, label)
+
+
+@register("kv_only")
+class KVOnly(_MemoryOnly):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup(Encoder(self.vocab_size, self.num_labels, self.max_length, self.cfg.model), self.cfg.model.d_model,
+                    self.cfg.memory.similarity)
+
+
+@register("knn")
+class NearestNeighbour(_MemoryOnly):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dim = self.cfg.baselines.knn_embedding_dim
+        self._setup(MeanPooledEmbedding(self.vocab_size, dim), dim, "dot")
+
+
+@register("knn_novelty")
+class NoveltyNearestNeighbour(_MemoryOnly):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        dim = self.cfg.baselines.knn_embedding_dim
+        self._setup(NoveltyPooledEmbedding(self.vocab_size, self.num_labels, dim, self.cfg.model.novelty_prior),
+                    dim, "dot")

@@ -1,0 +1,106 @@
+"""H-SOKV's models: a small transformer encoder, with and without key-value memory.
+
+Data flows: token ids -> embeddings + positions -> transformer encoder -> novelty pooling
+(attention from a learned query plus a novelty prior, so the story's vector centres on its novel
+word instead of averaging it with filler) -> one vector h per story.
+
+BaselineTransformer predicts classifier(h). TransformerWithKV predicts
+    logits = classifier(h) + memory.label_logits(h)
+The memory term is a fixed function of retrieved similarities with no learned weight in front of
+it, so training cannot learn to ignore memory (the seed prototype's sigmoid gate learned exactly
+that). Keys and queries are the same vector h, so a word written once is retrievable at once.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.memory import KeyValueMemory
+
+
+class NoveltyPooling(nn.Module):
+    """Attention pooling whose score is a learned match plus a novelty prior.
+
+    score_t = x_t . q / sqrt(d) + w * novelty(token_t), with
+    novelty = log((1 + labels seen) / (1 + labels this token was seen with)) + 1,
+    an inverse document frequency counted over labels instead of stories (`observe`). A word's
+    own token has been seen with one label however often it was seen, while template and filler
+    words are shared by many labels; the prior points attention at the word from the first step,
+    which a from-scratch encoder cannot learn from a few hundred stories. Tokens no training
+    story has shown, [PAD] and [UNK] get no novelty.
+    """
+
+    def __init__(self, d_model: int, vocab_size: int, num_labels: int, prior_weight: float = 1.0):
+        super().__init__()
+        self.query = nn.Parameter(torch.randn(d_model) / d_model**0.5)
+        self.prior_weight = nn.Parameter(torch.tensor(float(prior_weight)))
+        self.register_buffer("token_label_seen", torch.zeros(vocab_size, num_labels, dtype=torch.bool))
+
+    @torch.no_grad()
+    def observe(self, input_ids: torch.Tensor, labels: torch.Tensor) -> None:
+        ids = input_ids.to(self.token_label_seen.device)
+        self.token_label_seen[ids, labels.to(ids.device).unsqueeze(1).expand_as(ids)] = True
+
+    def novelty(self) -> torch.Tensor:
+        label_freq = self.token_label_seen.sum(1).float()
+        labels_seen = self.token_label_seen.any(0).sum().float()
+        novelty = (torch.log((1 + labels_seen) / (1 + label_freq)) + 1.0).masked_fill(label_freq == 0, 0.0)
+        novelty[:2] = 0.0  # [PAD], [UNK]
+        return novelty
+
+    def forward(self, x: torch.Tensor, input_ids: torch.Tensor) -> torch.Tensor:
+        scores = x @ self.query / x.shape[-1] ** 0.5 + self.prior_weight * self.novelty()[input_ids]
+        scores = scores.masked_fill(input_ids == 0, float("-inf"))
+        return (torch.softmax(scores, dim=-1).unsqueeze(-1) * x).sum(dim=1)
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig):
+        super().__init__()
+        self.token_emb = nn.Embedding(vocab_size, cfg.d_model, padding_idx=0)
+        self.pos_emb = nn.Embedding(max_length, cfg.d_model)
+        layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.num_heads, cfg.ff_dim, cfg.dropout,
+                                           batch_first=True, norm_first=True)
+        # enable_nested_tensor=False: the nested fast path changes results between train and eval.
+        self.layers = nn.TransformerEncoder(layer, cfg.num_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(cfg.d_model)
+        self.pool = NoveltyPooling(cfg.d_model, vocab_size, num_labels, cfg.novelty_prior)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        pad_mask = input_ids == 0
+        pos = torch.arange(input_ids.shape[1], device=input_ids.device)
+        tokens = self.token_emb(input_ids)
+        x = self.norm(self.layers(tokens + self.pos_emb(pos), src_key_padding_mask=pad_mask))
+        # The token's own embedding rides along with its context: recalling a word needs its
+        # identity intact, and attention layers blur it with the neighbours'.
+        return self.pool(x + tokens, input_ids)
+
+
+class BaselineTransformer(nn.Module):
+    def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig):
+        super().__init__()
+        self.num_labels = num_labels
+        self.encoder = Encoder(vocab_size, num_labels, max_length, cfg)
+        self.classifier = nn.Linear(cfg.d_model, num_labels)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.encoder(input_ids))
+
+
+class TransformerWithKV(BaselineTransformer):
+    def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig,
+                 memory_cfg: MemoryConfig, device: str | torch.device = "cpu"):
+        super().__init__(vocab_size, num_labels, max_length, cfg)
+        self.memory = KeyValueMemory(cfg.d_model, memory_cfg.capacity, max_length, memory_cfg.similarity,
+                                     memory_cfg.top_k, memory_cfg.temperature, memory_cfg.eviction, device)
+
+    def forward(self, input_ids: torch.Tensor, exclude_sources: torch.Tensor | None = None,
+                use_memory: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """Returns (logits, h). exclude_sources hides each example's own entry while training."""
+        h = self.encoder(input_ids)
+        logits = self.classifier(h)
+        if use_memory:
+            mem_logits, _ = self.memory.label_logits(h, self.num_labels, exclude_sources)
+            logits = logits + mem_logits
+        return logits, h

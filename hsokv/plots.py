@@ -1,0 +1,71 @@
+"""Plot data (CSV, rendered by `dvc plots show`) and the same figures as PNGs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def learning_curve(per_seed: list[dict]) -> pd.DataFrame | None:
+    """Loss and batch accuracy per step, averaged over seeds; None for methods that do not train."""
+    rows = [r for result in per_seed for r in result["history"] if "loss" in r]
+    if not rows:
+        return None
+    df = pd.DataFrame(rows)
+    cols = [c for c in ("loss", "batch_accuracy", "memory_size") if c in df]
+    return df.groupby("step", as_index=False)[cols].mean()
+
+
+def write_synthetic_plots(metrics: dict, curves: dict[str, pd.DataFrame], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    methods = metrics["methods"]
+    rows = [{"method": name,
+             **{k: (m[k]["mean"] if m[k] else None) for k in ("one_shot_accuracy", "few_shot_accuracy",
+                                                                "accuracy", "retention")}}
+            for name, m in methods.items()]
+    comparison = pd.DataFrame(rows)
+    comparison.to_csv(out_dir / "comparison.csv", index=False)
+    retention = pd.DataFrame([{"method": r["method"], "after_phase1": r["accuracy"], "after_phase2": r["retention"]}
+                              for r in rows])
+    retention.to_csv(out_dir / "retention.csv", index=False)
+    for name, df in curves.items():
+        df.to_csv(out_dir / f"learning_curve_{name}.csv", index=False)
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    comparison.set_index("method")[["one_shot_accuracy", "few_shot_accuracy", "retention"]].plot.bar(ax=ax)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(f"accuracy (mean of {len(metrics['seeds'])} seeds)")
+    ax.set_title(f"Synthetic one-shot benchmark ({metrics['preset']})")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out_dir / "comparison.png", dpi=120)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for _, r in retention.iterrows():
+        ax.plot(["after phase 1", "after phase 2"], [r["after_phase1"], r["after_phase2"]], marker="o", label=r["method"])
+    ax.set_ylabel("accuracy on phase-1 words")
+    ax.set_ylim(0, 1.05)
+    ax.legend()
+    ax.set_title("Retention of phase-1 words after learning phase-2 words")
+    fig.tight_layout()
+    fig.savefig(out_dir / "retention.png", dpi=120)
+    plt.close(fig)
+
+    if curves:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for name, df in curves.items():
+            axes[0].plot(df["step"], df["loss"], label=name)
+            axes[1].plot(df["step"], df["batch_accuracy"], label=name)
+        axes[0].set_ylabel("training loss")
+        axes[1].set_ylabel("batch accuracy")
+        for ax in axes:
+            ax.set_xlabel("step")
+            ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_dir / "learning_curves.png", dpi=120)
+        plt.close(fig)

@@ -1,0 +1,65 @@
+"""Per-seed results -> metrics (mean, std, 95% CI over seeds) and a markdown table."""
+from __future__ import annotations
+
+import math
+import statistics
+
+# (metric name, where it lives in a per-seed result)
+SYNTHETIC_METRICS = [
+    ("accuracy", ("test", "accuracy")),
+    ("one_shot_accuracy", ("test", "one_shot_accuracy")),
+    ("few_shot_accuracy", ("test", "few_shot_accuracy")),
+    ("retention", ("retention", "accuracy")),
+    ("phase2_accuracy", ("test_phase2", "accuracy")),
+    ("kv_hit_rate", ("test", "kv_hit_rate")),
+    ("kv_utility", ("test", "kv_utility")),
+    ("flops", ("flops",)),
+    ("wall_seconds", ("wall_seconds",)),
+]
+COUNTS = [("n_test", ("test", "n")), ("n_one_shot", ("test", "n_one_shot")),
+          ("n_few_shot", ("test", "n_few_shot")), ("n_retention", ("retention", "n"))]
+# Student t quantiles (two-sided 95%) by degrees of freedom, for the CI half-width.
+_T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+
+
+def _get(result: dict, path: tuple[str, ...]):
+    for key in path:
+        result = result[key]
+    return result
+
+
+def summarize(values: list[float]) -> dict | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    n = len(values)
+    std = statistics.stdev(values) if n > 1 else 0.0
+    ci = _T95.get(n - 1, 1.96) * std / math.sqrt(n) if n > 1 else None
+    return {"mean": statistics.fmean(values), "std": std, "ci95": ci, "n_seeds": n}
+
+
+def aggregate(per_seed: list[dict]) -> dict:
+    out = {name: summarize([_get(r, path) for r in per_seed]) for name, path in SYNTHETIC_METRICS}
+    out["counts_per_seed"] = {name: summarize([_get(r, path) for r in per_seed])["mean"] for name, path in COUNTS}
+    out["counts_total"] = {name: sum(_get(r, path) for r in per_seed) for name, path in COUNTS}
+    return out
+
+
+def _cell(stat: dict | None, scale: float = 1.0, fmt: str = "{:.3f}") -> str:
+    if stat is None:
+        return "n/a"
+    return f"{fmt.format(stat['mean'] * scale)} ± {fmt.format(stat['std'] * scale)}"
+
+
+def markdown_table(metrics: dict) -> str:
+    methods = metrics["methods"]
+    cols = ["one_shot_accuracy", "few_shot_accuracy", "accuracy", "retention", "kv_hit_rate", "kv_utility"]
+    lines = [f"# Synthetic one-shot benchmark — preset `{metrics['preset']}`, seeds {metrics['seeds']}",
+             "", "Mean ± std over seeds. Test items per seed (mean): "
+             + ", ".join(f"{k} {v:.0f}" for k, v in next(iter(methods.values()))["counts_per_seed"].items()) + ".", "",
+             "| method | " + " | ".join(cols) + " | GFLOPs | wall s |",
+             "|---" * (len(cols) + 3) + "|"]
+    for name, m in methods.items():
+        lines.append(f"| {name} | " + " | ".join(_cell(m[c]) for c in cols)
+                     + f" | {_cell(m['flops'], 1e-9, '{:.1f}')} | {_cell(m['wall_seconds'], 1.0, '{:.1f}')} |")
+    return "\n".join(lines) + "\n"

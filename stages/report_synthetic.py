@@ -1,0 +1,30 @@
+"""Stage report_synthetic: per-method results -> metrics/synthetic.{json,md} and plots/synthetic/."""
+import argparse
+from pathlib import Path
+
+from hsokv.cli import run_stage
+from hsokv.io import atomic_write_text, read_json, write_json
+from hsokv.plots import learning_curve, write_synthetic_plots
+from hsokv.report import aggregate, markdown_table
+
+
+def main(args):
+    results = {m: read_json(Path(args.results) / f"{m}.json") for m in args.methods}
+    first = next(iter(results.values()))
+    metrics = {"preset": first["preset"], "seeds": [r["seed"] for r in first["seeds"]],
+               "device": first["seeds"][0]["device"],
+               "methods": {m: aggregate(r["seeds"]) for m, r in results.items()}}
+    curves = {m: c for m, r in results.items() if (c := learning_curve(r["seeds"])) is not None}
+    write_synthetic_plots(metrics, curves, Path(args.plots))
+    write_json(Path(args.metrics) / "synthetic.json", metrics)
+    atomic_write_text(Path(args.metrics) / "synthetic.md", markdown_table(metrics))
+    print(markdown_table(metrics))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--methods", nargs="+", required=True)
+    parser.add_argument("--results", default="results/synthetic")
+    parser.add_argument("--metrics", default="metrics")
+    parser.add_argument("--plots", default="plots/synthetic")
+    run_stage(main, parser)

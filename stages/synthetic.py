@@ -1,0 +1,46 @@
+"""Stage synthetic_<method>: train/evaluate one method on every seed -> results/synthetic/<method>.json."""
+import argparse
+from pathlib import Path
+
+from dvclive import Live
+
+from hsokv.benchmarks.synthetic import run_seed
+from hsokv.cli import run_stage
+from hsokv.config import ConfigError, as_dict, load_params
+from hsokv.data.synthetic import load_prepared
+from hsokv.io import write_json
+from hsokv.methods import METHODS
+
+
+def main(args):
+    cfg = load_params(args.params)
+    if args.method not in METHODS:
+        raise ConfigError(f"--method {args.method!r} is unknown; known methods: {sorted(METHODS)}")
+    results = []
+    for seed in cfg.seeds:
+        splits, tokenizer = load_prepared(Path(args.data), seed)
+        live_dir = Path(args.live) / args.method / f"seed_{seed}"
+        with Live(str(live_dir), save_dvc_exp=False, dvcyaml=None, report=None) as live:
+            def log(record, live=live):
+                for key in ("loss", "batch_accuracy", "memory_size"):
+                    if key in record:
+                        live.log_metric(key, record[key])
+                live.next_step()
+            result = run_seed(args.method, splits, tokenizer, cfg, seed, log)
+            for key in ("one_shot_accuracy", "accuracy"):
+                live.log_metric(f"test/{key}", result["test"][key], plot=False)
+            live.log_metric("retention", result["retention"]["accuracy"], plot=False)
+        print(f"{args.method} seed {seed}: one-shot {result['test']['one_shot_accuracy']:.3f} "
+              f"retention {result['retention']['accuracy']:.3f} ({result['wall_seconds']:.1f}s on {result['device']})")
+        results.append(result)
+    write_json(Path(args.out) / f"{args.method}.json",
+               {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--method", required=True, help="one of: " + ", ".join(sorted(METHODS)))
+    parser.add_argument("--data", default="data/synthetic")
+    parser.add_argument("--out", default="results/synthetic")
+    parser.add_argument("--live", default="results/synthetic/live")
+    run_stage(main, parser)
