@@ -31,7 +31,7 @@ def main(args):
                 live.log_metric(f"test/{key}", result["test"][key], plot=False)
             live.log_metric("retention", result["retention"]["accuracy"], plot=False)
         print(f"{args.method} seed {seed}: one-shot {result['test']['one_shot_accuracy']:.3f} "
-              f"retention {result['retention']['accuracy']:.3f} ({result['wall_seconds']:.1f}s on {result['device']})")
+              f"retention {result['retention']['accuracy']:.3f} ({result['wall_seconds']:.1f}s on {result['device']})", flush=True)
         results.append(result)
     write_json(Path(args.out) / f"{args.method}.json",
                {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})

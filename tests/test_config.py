@@ -1,0 +1,70 @@
+import pytest
+
+from hsokv.config import ConfigError, load_params, resolve
+
+
+def test_every_preset_resolves(params):
+    for name in params["presets"]:
+        cfg = resolve({**params, "preset": name})
+        assert cfg.preset == name and cfg.seeds
+
+
+def test_seed_counts_per_preset(params):
+    counts = {name: len(resolve({**params, "preset": name}).seeds) for name in params["presets"]}
+    assert counts == {"quick_test": 2, "demo": 3, "research": 5}
+
+
+def test_explicit_key_overrides_preset_and_null_keeps_it(params):
+    preset_lr = params["presets"]["demo"]["train"]["learning_rate"]
+    assert resolve({**params, "preset": "demo"}).train.learning_rate == preset_lr
+    cfg = resolve({**params, "preset": "demo", "train": {"learning_rate": 3e-4, "epochs": None}})
+    assert cfg.train.learning_rate == 3e-4
+    assert cfg.train.epochs == params["presets"]["demo"]["train"]["epochs"]
+
+
+def test_unknown_key_names_key_and_valid_keys(params):
+    with pytest.raises(ConfigError) as err:
+        resolve({**params, "train": {"learning_rat": 1e-3}})
+    msg = str(err.value)
+    assert "train.learning_rat" in msg and "learning_rate" in msg
+
+
+def test_wrong_type_names_key(params):
+    with pytest.raises(ConfigError, match=r"train\.epochs.*'many'"):
+        resolve({**params, "train": {"epochs": "many"}})
+
+
+def test_out_of_range_names_key_and_bound(params):
+    with pytest.raises(ConfigError, match=r"train\.learning_rate.*greater than 0"):
+        resolve({**params, "train": {"learning_rate": -1.0}})
+    with pytest.raises(ConfigError, match=r"data\.one_shot_fraction"):
+        resolve({**params, "data": {"one_shot_fraction": 0.1}})
+
+
+def test_unknown_preset_lists_presets(params):
+    with pytest.raises(ConfigError, match=r"unknown preset 'huge'.*demo.*quick_test.*research"):
+        resolve({**params, "preset": "huge"})
+
+
+def test_unknown_top_level_key(params):
+    with pytest.raises(ConfigError, match=r"unknown top-level key\(s\) \['trian'\]"):
+        resolve({**params, "trian": {}})
+
+
+def test_invalid_choice_lists_choices(params):
+    with pytest.raises(ConfigError, match=r"memory\.similarity.*'dot' or 'cosine'"):
+        resolve({**params, "memory": {"similarity": "l3"}})
+
+
+def test_heads_must_divide_width(params):
+    with pytest.raises(ConfigError, match=r"d_model.*divisible.*num_heads"):
+        resolve({**params, "model": {"d_model": 30, "num_heads": 4}})
+
+
+def test_malformed_and_missing_files(tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text("preset: demo\ntrain: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_params(bad)
+    with pytest.raises(ConfigError, match="not found"):
+        load_params(tmp_path / "absent.yaml")

@@ -1,0 +1,71 @@
+"""End to end: `dvc repro` of quick_test in a temporary git copy of the repository."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+
+def _run(cmd, cwd, check=True):
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, shell=isinstance(cmd, str))
+    if check and p.returncode:
+        raise AssertionError(f"{cmd} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def repo_copy(tmp_path_factory):
+    dst = tmp_path_factory.mktemp("repo")
+    files = _run(["git", "ls-files", "-co", "--exclude-standard"], REPO).stdout.split()
+    for f in files:
+        if (REPO / f).is_file() and not f.startswith(("metrics/", "plots/")) and f != "dvc.lock":
+            (dst / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, dst / f)
+    params = yaml.safe_load((dst / "params.yaml").read_text())
+    params["preset"] = "quick_test"
+    (dst / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    _run("git init -q && git add -A && git commit -qm init", dst)
+    return dst
+
+
+def test_repro_quick_test_then_experiment(repo_copy):
+    dvc = [sys.executable, "-m", "dvc"]
+    _run(dvc + ["repro"], repo_copy)
+    metrics = json.loads((repo_copy / "metrics/synthetic.json").read_text())
+    assert metrics["preset"] == "quick_test" and metrics["seeds"] == [0, 1]
+    assert set(metrics["methods"]) == {"hsokv", "finetune", "kv_only", "knn", "knn_novelty"}
+    for m in metrics["methods"].values():
+        assert m["one_shot_accuracy"]["n_seeds"] == 2 and m["flops"]["mean"] > 0
+    for png in ("comparison.png", "retention.png", "learning_curves.png"):
+        assert (repo_copy / "plots/synthetic" / png).stat().st_size > 0
+    assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
+    _run("git add -A && git commit -qm repro", repo_copy)
+
+    # An experiment on a training param reruns the trained methods only.
+    out = _run(dvc + ["exp", "run", "-S", "train.learning_rate=3e-4"], repo_copy).stdout
+    assert "Running stage 'synthetic_hsokv'" in out and "Running stage 'synthetic_finetune'" in out
+    assert "Running stage 'synthetic_knn'" not in out and "Running stage 'prepare_synthetic'" not in out
+    diff = _run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout
+    assert "methods.hsokv.one_shot_accuracy.mean" in diff
+
+
+def test_bad_params_stop_before_any_output(repo_copy, tmp_path):
+    bad = tmp_path / "params.yaml"
+    params = yaml.safe_load((repo_copy / "params.yaml").read_text())
+    params["train"] = {"learning_rate": "fast"}
+    bad.write_text(yaml.safe_dump(params))
+    out = tmp_path / "synthetic"
+    p = _run([sys.executable, "-m", "stages.prepare_synthetic", "--params", str(bad), "--out", str(out)],
+             repo_copy, check=False)
+    assert p.returncode == 2
+    assert "train.learning_rate" in p.stderr and "'fast'" in p.stderr
+    assert not out.exists()
