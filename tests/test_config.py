@@ -3,6 +3,14 @@ import pytest
 from hsokv.config import ConfigError, load_params, resolve
 
 
+def test_params_yaml_lists_every_key(params):
+    """`dvc exp run -S a.b=c` can only set keys that params.yaml already has."""
+    from hsokv.config import SECTIONS, PipelineConfig
+    for section in SECTIONS:
+        assert set(params[section]) == set(PipelineConfig.model_fields[section].annotation.model_fields), section
+    assert {"seeds", "device", "preset", "presets"} <= set(params)
+
+
 def test_every_preset_resolves(params):
     for name in params["presets"]:
         cfg = resolve({**params, "preset": name})
