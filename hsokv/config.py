@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SECTIONS = ("data", "model", "memory", "train", "baselines", "eval")
+SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
@@ -75,6 +75,20 @@ class EvalConfig(_Section):
     batch_size: int = Field(256, ge=1, le=65536)
 
 
+class MemoryScaleConfig(_Section):
+    sizes: list[int] = Field([1_000, 10_000, 100_000, 1_000_000], min_length=1, description="entries to time")
+    dim: int = Field(256, ge=1, le=8192)
+    batch_size: int = Field(256, ge=1, le=65536, description="queries per retrieval call")
+    top_k: list[int] = Field([1, 10], min_length=1)
+    repeats: int = Field(5, ge=1, le=1000, description="timed calls per point; the median is reported")
+
+    @model_validator(mode="after")
+    def _positive(self):
+        if min(self.sizes) < 1 or min(self.top_k) < 1 or max(self.top_k) > min(self.sizes):
+            raise ValueError("memory_scale.sizes and memory_scale.top_k must be >= 1, and top_k <= every size")
+        return self
+
+
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
@@ -85,6 +99,7 @@ class PipelineConfig(_Section):
     train: TrainConfig = TrainConfig()
     baselines: BaselinesConfig = BaselinesConfig()
     eval: EvalConfig = EvalConfig()
+    memory_scale: MemoryScaleConfig = MemoryScaleConfig()
 
 
 def _merge(base: dict, override: dict) -> dict:

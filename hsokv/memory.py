@@ -109,17 +109,17 @@ class KeyValueMemory:
     # -- reading -------------------------------------------------------------------------------
     def similarities(self, queries: torch.Tensor, exclude_sources: torch.Tensor | None = None) -> torch.Tensor:
         """[batch, capacity] similarities; invalid (and excluded) entries are -inf."""
-        keys = self.keys
         if self.similarity == "cosine":
-            sims = F.normalize(queries, dim=-1) @ F.normalize(keys, dim=-1).T
+            sims = F.normalize(queries, dim=-1) @ F.normalize(self.keys, dim=-1).T
         else:
-            # Scaled like attention scores so one temperature suits every width; the ranking is
-            # that of the raw dot product.
-            sims = queries @ keys.T / self.dim**0.5
-        mask = ~self.valid.unsqueeze(0)
+            # Scaled like attention scores so one temperature suits every width; the scale goes
+            # on the queries (batch x dim) rather than the scores (batch x capacity).
+            sims = (queries / self.dim**0.5) @ self.keys.T
+        mask = None if bool(self.valid.all()) else ~self.valid.unsqueeze(0)
         if exclude_sources is not None:
-            mask = mask | (exclude_sources.to(self.device).unsqueeze(1) == self.source_ids.unsqueeze(0))
-        return sims.masked_fill(mask, float("-inf"))
+            excluded = exclude_sources.to(self.device).unsqueeze(1) == self.source_ids.unsqueeze(0)
+            mask = excluded if mask is None else mask | excluded
+        return sims if mask is None else sims.masked_fill_(mask, float("-inf"))
 
     def retrieve(self, queries: torch.Tensor, k: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
         """Exact top-k by brute force over all entries: (similarities, slot indices), each [batch, k]."""

@@ -91,6 +91,7 @@ def train_classifier(model: BaselineTransformer, ids: torch.Tensor, probes: torc
                       "batch_accuracy": float((logits.argmax(-1) == targets).float().mean())}
             if with_memory:
                 record["memory_size"] = len(model.memory)
+                record["memory_evictions"] = model.memory.evictions
             history.append(record)
             if log is not None:
                 log(record)

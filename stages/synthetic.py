@@ -22,7 +22,7 @@ def main(args):
         live_dir = Path(args.live) / args.method / f"seed_{seed}"
         with Live(str(live_dir), save_dvc_exp=False, dvcyaml=None, report=None) as live:
             def log(record, live=live):
-                for key in ("loss", "batch_accuracy", "memory_size"):
+                for key in ("loss", "batch_accuracy", "memory_size", "memory_evictions"):
                     if key in record:
                         live.log_metric(key, record[key])
                 live.next_step()
