@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale")
+SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
@@ -52,11 +52,55 @@ class ModelConfig(_Section):
 
 
 class MemoryConfig(_Section):
+    # `policy` names a bundle of defaults for the keys below (MEMORY_POLICIES); any key set
+    # explicitly, in a preset or in params.yaml, wins over the bundle.
+    policy: Literal["fixed", "seed_prototype"] = "fixed"
     capacity: int = Field(4096, ge=1)
-    similarity: Literal["dot", "cosine"] = "dot"
-    top_k: int = Field(1, ge=1, le=64, description="1 = nearest entry per label; >1 = weighted top-k vote")
-    temperature: float = Field(1.0, gt=0.0, description="memory logits are similarity / temperature")
     eviction: Literal["lru", "fifo", "error"] = "lru"
+    # retrieval
+    similarity: Literal["dot", "cosine"] = Field("dot", description="cosine = the seed's L2 normalisation")
+    top_k: int = Field(1, ge=1, le=64, description="1 = nearest entry per label; >1 = top-k vote")
+    aggregation: Literal["weighted", "mean"] = Field("weighted", description="top-k votes: softmax-weighted or plain average")
+    temperature: float = Field(1.0, gt=0.0, description="memory logits are similarity / temperature")
+    fusion: Literal["additive", "gate"] = Field("additive", description="gate = the seed's learned sigmoid gate")
+    context_boosts: bool = False
+    recency_decay: float = Field(0.95, gt=0.0, le=1.0, description="per epoch since last use")
+    domain_boost: float = Field(1.5, gt=0.0)
+    emotion_scale: float = Field(0.3, ge=0.0)
+    importance: float = Field(0.5, ge=0.0)
+    # writing and confidence
+    write_policy: Literal["all", "surprise"] = "all"
+    surprise_loss_threshold: float = Field(0.3, ge=0.0)
+    first_exposure_loss_threshold: float = Field(0.15, ge=0.0)
+    novelty_threshold: float = Field(0.7, ge=0.0, le=2.0, description="1 - max cosine similarity to memory")
+    initial_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    first_exposure_boost: float = Field(0.5, ge=0.0, le=1.0)
+    protection_window: int = Field(50, ge=0, description="retrievals a first-exposure entry is protected for")
+    confidence_decay: float = Field(0.01, ge=0.0, le=1.0, description="boost lost per retrieval")
+    # consolidation: fine-tune on confident, successful memories, then delete those the model has absorbed
+    consolidation: bool = False
+    consolidation_confidence: float = Field(0.85, ge=0.0, le=1.0)
+    consolidation_success: float = Field(0.8, ge=0.0, le=1.0)
+    consolidation_steps: int = Field(5, ge=1, le=1000)
+    consolidation_verify: bool = Field(True, description="delete only memories verified as absorbed (False = the seed)")
+    # forgetting: remove low-utility memories outside their protection window
+    forgetting: bool = False
+    forgetting_threshold: float = Field(0.10, ge=0.0, le=1.0)
+    forgetting_weights: list[float] = Field([0.4, 0.2, 0.3, 0.1], min_length=4, max_length=4,
+                                            description="confidence, usage, success, recency")
+
+
+# The seed prototype's memory, kept reachable so the pipeline can show its failure beside the fix.
+MEMORY_POLICIES: dict[str, dict] = {
+    "fixed": {},
+    "seed_prototype": {
+        "similarity": "cosine", "top_k": 5, "aggregation": "mean", "context_boosts": True,
+        "write_policy": "surprise", "surprise_loss_threshold": 0.3, "first_exposure_loss_threshold": 0.15,
+        "novelty_threshold": 0.7, "first_exposure_boost": 0.25, "protection_window": 20, "confidence_decay": 0.025,
+        "consolidation": True, "consolidation_confidence": 0.85, "consolidation_verify": False,
+        "forgetting": True, "forgetting_threshold": 0.10, "fusion": "gate",
+    },
+}
 
 
 class TrainConfig(_Section):
@@ -89,6 +133,11 @@ class MemoryScaleConfig(_Section):
         return self
 
 
+class AblationConfig(_Section):
+    variants: list[str] = Field(min_length=1, default_factory=lambda: ["full", "seed_prototype"])
+    preset: str | None = Field(None, description="preset whose data/model/train the ablation uses; null = the active one")
+
+
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
@@ -100,6 +149,7 @@ class PipelineConfig(_Section):
     baselines: BaselinesConfig = BaselinesConfig()
     eval: EvalConfig = EvalConfig()
     memory_scale: MemoryScaleConfig = MemoryScaleConfig()
+    ablation: AblationConfig = AblationConfig()
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -149,21 +199,30 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
                 for k, v in explicit.items()}
     merged = _merge(preset_values, explicit)
     merged["preset"] = name
+    memory = merged.get("memory") or {}
+    if isinstance(memory, dict):
+        policy = memory.get("policy", "fixed")
+        if policy not in MEMORY_POLICIES:
+            raise ConfigError(f"{source}: memory.policy: unknown policy {policy!r}; valid: {sorted(MEMORY_POLICIES)}")
+        merged["memory"] = {**MEMORY_POLICIES[policy], **memory}
     try:
         return PipelineConfig.model_validate(merged)
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
 
 
-def load_params(path: str | Path = "params.yaml") -> PipelineConfig:
+def read_params(path: str | Path = "params.yaml") -> dict:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: params file not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    return resolve(raw, source=str(path))
+
+
+def load_params(path: str | Path = "params.yaml") -> PipelineConfig:
+    return resolve(read_params(path), source=str(path))
 
 
 def as_dict(cfg: Any) -> dict:

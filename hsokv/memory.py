@@ -3,13 +3,15 @@
 Each entry holds a key (the encoder's vector for a training story), its label, the story's token
 ids (so keys can be re-encoded when the encoder changes: `refresh_keys`), the id of the source
 example (so training can leave an example's own entry out) and lifecycle metadata: confidence,
-retrieval count, successes, created and last-used step.
+retrieval count, successes, created and last-used step, whether it was its label's first entry,
+and its domain. What is written, kept and deleted is decided in hsokv.lifecycle.
 
 `label_logits` turns retrieval into evidence per label:
 - top_k == 1 (default): each label's score is its nearest entry's similarity / temperature, so
   the arg-max is exactly the label of the global nearest neighbour. Sharp like 1-NN, yet
   differentiable with respect to the query, which lets training shape the encoder for retrieval.
-- top_k > 1: the k nearest entries vote with softmax(similarity / temperature) weights.
+- top_k > 1: the k nearest entries vote with softmax(similarity / temperature) weights, or, with
+  aggregation "mean" (the seed's top-k averaging), with equal weights.
 """
 from __future__ import annotations
 
@@ -30,13 +32,19 @@ class MemoryFullError(RuntimeError):
 
 class KeyValueMemory:
     def __init__(self, dim: int, capacity: int, max_length: int, similarity: str = "dot", top_k: int = 1,
-                 temperature: float = 1.0, eviction: str = "lru", device: str | torch.device = "cpu"):
+                 temperature: float = 1.0, eviction: str = "lru", device: str | torch.device = "cpu",
+                 aggregation: str = "weighted"):
         if similarity not in ("dot", "cosine"):
             raise ValueError(f"memory.similarity must be 'dot' or 'cosine', got {similarity!r}")
         if eviction not in EVICTION_POLICIES:
             raise ValueError(f"memory.eviction must be one of {EVICTION_POLICIES}, got {eviction!r}")
         self.dim, self.capacity, self.max_length = dim, capacity, max_length
+        if aggregation not in ("weighted", "mean"):
+            raise ValueError(f"memory.aggregation must be 'weighted' or 'mean', got {aggregation!r}")
         self.similarity, self.top_k, self.temperature, self.eviction = similarity, top_k, temperature, eviction
+        self.aggregation = aggregation
+        # Optional re-scoring of similarities (hsokv.lifecycle.ContextBoost); None = plain similarity.
+        self.context_boost = None
         self.device = torch.device(device)
         z = lambda *shape, dtype=torch.long: torch.zeros(*shape, dtype=dtype, device=self.device)  # noqa: E731
         self.keys = z(capacity, dim, dtype=torch.float32)
@@ -49,8 +57,11 @@ class KeyValueMemory:
         self.successes = z(capacity)
         self.created_step = z(capacity)
         self.last_used_step = z(capacity)
+        self.first_exposure = z(capacity, dtype=torch.bool)  # the first entry written for its label
+        self.domains = z(capacity) - 1  # -1 = unknown
         self.writes = 0
         self.evictions = 0
+        self.deletions = 0
 
     def __len__(self) -> int:
         return int(self.valid.sum())
@@ -77,7 +88,8 @@ class KeyValueMemory:
 
     @torch.no_grad()
     def write(self, keys: torch.Tensor, labels: torch.Tensor, episodes: torch.Tensor, source_ids: torch.Tensor,
-              step: int, confidence: float = 0.5) -> torch.Tensor:
+              step: int, confidence: float | torch.Tensor = 0.5, first_exposure: torch.Tensor | None = None,
+              domains: torch.Tensor | None = None) -> torch.Tensor:
         n = keys.shape[0]
         slots = self._free_slots(n)
         length = min(episodes.shape[1], self.max_length)
@@ -87,13 +99,26 @@ class KeyValueMemory:
         self.episodes[slots, :length] = episodes[:, :length].to(self.device)
         self.source_ids[slots] = source_ids.to(self.device)
         self.valid[slots] = True
-        self.confidence[slots] = confidence
+        self.confidence[slots] = torch.as_tensor(confidence, dtype=torch.float32, device=self.device)
+        self.first_exposure[slots] = False if first_exposure is None else first_exposure.to(self.device)
+        self.domains[slots] = -1 if domains is None else domains.to(self.device)
         self.retrieval_count[slots] = 0
         self.successes[slots] = 0
         self.created_step[slots] = step
         self.last_used_step[slots] = step
         self.writes += n
         return slots
+
+    @torch.no_grad()
+    def remove(self, slots: torch.Tensor) -> int:
+        """Delete entries (a bool mask or slot indices); returns how many were valid."""
+        mask = torch.zeros_like(self.valid)
+        mask[slots] = True
+        mask &= self.valid
+        self.valid &= ~mask
+        n = int(mask.sum())
+        self.deletions += n
+        return n
 
     def contains_sources(self, source_ids: torch.Tensor) -> torch.Tensor:
         stored = self.source_ids[self.valid]
@@ -107,6 +132,12 @@ class KeyValueMemory:
             self.keys[chunk] = encode(self.episodes[chunk]).float()
 
     # -- reading -------------------------------------------------------------------------------
+    def _excluded(self, exclude_sources: torch.Tensor) -> torch.Tensor:
+        """[batch, capacity] mask of entries whose source is excluded ([batch] or [batch, m] ids)."""
+        ex = exclude_sources.to(self.device)
+        ex = ex.unsqueeze(1) if ex.dim() == 1 else ex
+        return (ex.unsqueeze(2) == self.source_ids.view(1, 1, -1)).any(dim=1)
+
     def similarities(self, queries: torch.Tensor, exclude_sources: torch.Tensor | None = None) -> torch.Tensor:
         """[batch, capacity] similarities; invalid (and excluded) entries are -inf."""
         if self.similarity == "cosine":
@@ -115,9 +146,11 @@ class KeyValueMemory:
             # Scaled like attention scores so one temperature suits every width; the scale goes
             # on the queries (batch x dim) rather than the scores (batch x capacity).
             sims = (queries / self.dim**0.5) @ self.keys.T
+        if self.context_boost is not None:
+            sims = self.context_boost(sims, queries, self)
         mask = None if bool(self.valid.all()) else ~self.valid.unsqueeze(0)
         if exclude_sources is not None:
-            excluded = exclude_sources.to(self.device).unsqueeze(1) == self.source_ids.unsqueeze(0)
+            excluded = self._excluded(exclude_sources)
             mask = excluded if mask is None else mask | excluded
         return sims if mask is None else sims.masked_fill_(mask, float("-inf"))
 
@@ -139,7 +172,7 @@ class KeyValueMemory:
             scores = scores.scatter_reduce(1, self.labels.expand_as(sims), sims, reduce="amax", include_self=True)
         else:
             top, idx = torch.topk(sims, min(self.top_k, self.capacity), dim=-1)
-            weights = torch.softmax(top, dim=-1).nan_to_num(0.0)  # rows with no entry give NaN
+            weights = self._vote_weights(top)
             votes = torch.zeros(queries.shape[0], num_labels, device=sims.device, dtype=sims.dtype)
             votes = votes.scatter_add(1, self.labels[idx], weights)
             scores = torch.log(votes.clamp_min(1e-6))
@@ -148,34 +181,54 @@ class KeyValueMemory:
         scores = torch.where(has_any.unsqueeze(1), scores, torch.zeros_like(scores))
         return scores, has_any
 
+    def _vote_weights(self, top: torch.Tensor) -> torch.Tensor:
+        """Weights of the top-k entries: softmax of their scores, or (the seed's) a plain average."""
+        if self.aggregation == "mean":
+            return torch.isfinite(top).float() / torch.isfinite(top).sum(-1, keepdim=True).clamp_min(1)
+        return torch.softmax(top, dim=-1).nan_to_num(0.0)  # rows with no entry give NaN
+
+    def read(self, queries: torch.Tensor, exclude_sources: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """The aggregated key vector of the top-k entries [batch, dim], and whether any entry was found."""
+        sims = self.similarities(queries, exclude_sources) / self.temperature
+        top, idx = torch.topk(sims, min(self.top_k, self.capacity), dim=-1)
+        weights = self._vote_weights(top)
+        return (weights.unsqueeze(-1) * self.keys[idx]).sum(1), torch.isfinite(top[:, 0])
+
     def has_label(self, labels: torch.Tensor, exclude_sources: torch.Tensor | None = None) -> torch.Tensor:
         """[batch] bool: does the memory hold an entry of each row's label (other than its own)?"""
         match = (self.labels.unsqueeze(0) == labels.to(self.device).unsqueeze(1)) & self.valid.unsqueeze(0)
         if exclude_sources is not None:
-            match &= exclude_sources.to(self.device).unsqueeze(1) != self.source_ids.unsqueeze(0)
+            match &= ~self._excluded(exclude_sources)
         return match.any(dim=1)
 
     @torch.no_grad()
-    def record_use(self, queries: torch.Tensor, labels: torch.Tensor, step: int) -> torch.Tensor:
-        """Mark each query's nearest entry as used (and successful if its label is right); returns hits."""
-        _, idx = self.retrieve(queries, 1)
-        idx = idx[:, 0]
-        hit = self.labels[idx] == labels.to(self.device)
+    def record_use(self, queries: torch.Tensor, labels: torch.Tensor, step: int,
+                   exclude_sources: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mark each query's nearest entry as used (and successful if its label is right).
+
+        Returns (slot of the nearest entry, hit) for the rows that found any entry.
+        """
+        sims = self.similarities(queries, exclude_sources)
+        best, idx = sims.max(dim=-1)
+        found = torch.isfinite(best)
+        idx = idx[found]
+        hit = self.labels[idx] == labels.to(self.device)[found]
         self.retrieval_count.index_add_(0, idx, torch.ones_like(idx))
         self.successes.index_add_(0, idx, hit.long())
         self.last_used_step[idx] = step
-        return hit
+        return idx, hit
 
     # -- persistence ---------------------------------------------------------------------------
     _TENSORS = ("keys", "labels", "episodes", "source_ids", "valid", "confidence", "retrieval_count",
-                "successes", "created_step", "last_used_step")
+                "successes", "created_step", "last_used_step", "first_exposure", "domains")
 
     def save(self, path: str | Path) -> None:
         path = Path(path)
         tensors = {name: getattr(self, name).contiguous().cpu() for name in self._TENSORS}
         meta = {"dim": self.dim, "capacity": self.capacity, "max_length": self.max_length,
                 "similarity": self.similarity, "top_k": self.top_k, "temperature": self.temperature,
-                "eviction": self.eviction, "writes": self.writes, "evictions": self.evictions}
+                "eviction": self.eviction, "aggregation": self.aggregation,
+                "writes": self.writes, "evictions": self.evictions, "deletions": self.deletions}
         save_file(tensors, str(path), metadata={"hsokv_memory": json.dumps(meta)})
 
     @classmethod
@@ -187,9 +240,9 @@ class KeyValueMemory:
             meta = json.loads((f.metadata() or {}).get("hsokv_memory", "null") or "null")
         if meta is None:
             raise ValueError(f"{path}: not an hsokv memory file (no 'hsokv_memory' metadata)")
-        counters = {k: meta.pop(k) for k in ("writes", "evictions")}
+        counters = {k: meta.pop(k) for k in ("writes", "evictions", "deletions")}
         mem = cls(**meta, device=device)
         for name, tensor in load_file(str(path), device=str(mem.device)).items():
             getattr(mem, name).copy_(tensor)
-        mem.writes, mem.evictions = counters["writes"], counters["evictions"]
+        mem.writes, mem.evictions, mem.deletions = counters["writes"], counters["evictions"], counters["deletions"]
         return mem

@@ -44,8 +44,10 @@ class _Method:
     name = ""
 
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: PipelineConfig,
-                 device: torch.device, generator: torch.Generator, log: StepLogger | None = None):
+                 device: torch.device, generator: torch.Generator, log: StepLogger | None = None,
+                 label_domains: torch.Tensor | None = None):
         self.vocab_size, self.num_labels, self.max_length = vocab_size, num_labels, max_length
+        self.label_domains = label_domains
         self.cfg, self.device, self.generator, self.log = cfg, device, generator, log
         self.step = 0
 
@@ -59,16 +61,16 @@ class HSOKV(_Method):
 
     def learn(self, ids, probes, labels, sources, phase):
         self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
-                                              self.generator, self.step, phase, self.log, f"hsokv phase {phase}")
+                                              self.generator, self.step, phase, self.log, f"hsokv phase {phase}",
+                                              self.label_domains)
         return history
 
     @torch.no_grad()
     def predict(self, ids):
         h = self.model.encoder(ids.to(self.device))
-        cls = self.model.classifier(h)
-        mem, _ = self.model.memory.label_logits(h, self.num_labels)
         _, top = self.model.memory.retrieve(h, 1)
-        return Predictions((cls + mem).argmax(-1), cls.argmax(-1), self.model.memory.labels[top[:, 0]])
+        return Predictions(self.model.head(h).argmax(-1), self.model.classifier(h).argmax(-1),
+                           self.model.memory.labels[top[:, 0]])
 
 
 @register("finetune")

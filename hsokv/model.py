@@ -92,15 +92,30 @@ class TransformerWithKV(BaselineTransformer):
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig,
                  memory_cfg: MemoryConfig, device: str | torch.device = "cpu"):
         super().__init__(vocab_size, num_labels, max_length, cfg)
+        self.memory_cfg = memory_cfg
         self.memory = KeyValueMemory(cfg.d_model, memory_cfg.capacity, max_length, memory_cfg.similarity,
-                                     memory_cfg.top_k, memory_cfg.temperature, memory_cfg.eviction, device)
+                                     memory_cfg.top_k, memory_cfg.temperature, memory_cfg.eviction, device,
+                                     memory_cfg.aggregation)
+        if memory_cfg.fusion == "gate":
+            # The seed prototype's fusion, kept as a switch: a learned gate between h and the
+            # retrieved vector, which training is free to close.
+            self.gate = nn.Linear(2 * cfg.d_model, cfg.d_model)
+
+    def head(self, h: torch.Tensor, exclude_sources: torch.Tensor | None = None,
+             memory_rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits from pooled vectors; memory_rows (bool [batch]) limits which rows may use memory."""
+        if self.memory_cfg.fusion == "gate":
+            retrieved, found = self.memory.read(h, exclude_sources)
+            use = found if memory_rows is None else found & memory_rows
+            g = torch.sigmoid(self.gate(torch.cat([h, retrieved], dim=-1)))
+            return self.classifier(torch.where(use.unsqueeze(1), g * h + (1 - g) * retrieved, h))
+        mem_logits, _ = self.memory.label_logits(h, self.num_labels, exclude_sources)
+        if memory_rows is not None:
+            mem_logits = mem_logits * memory_rows.unsqueeze(1)
+        return self.classifier(h) + mem_logits
 
     def forward(self, input_ids: torch.Tensor, exclude_sources: torch.Tensor | None = None,
                 use_memory: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (logits, h). exclude_sources hides each example's own entry while training."""
         h = self.encoder(input_ids)
-        logits = self.classifier(h)
-        if use_memory:
-            mem_logits, _ = self.memory.label_logits(h, self.num_labels, exclude_sources)
-            logits = logits + mem_logits
-        return logits, h
+        return (self.head(h, exclude_sources) if use_memory else self.classifier(h)), h

@@ -16,7 +16,8 @@ def learning_curve(per_seed: list[dict]) -> pd.DataFrame | None:
     if not rows:
         return None
     df = pd.DataFrame(rows)
-    cols = [c for c in ("loss", "batch_accuracy", "memory_size") if c in df]
+    cols = [c for c in ("loss", "batch_accuracy", "memory_size", "memory_writes", "memory_evictions",
+                        "memory_consolidated", "memory_forgotten", "memory_hit_rate") if c in df]
     return df.groupby("step", as_index=False)[cols].mean()
 
 
@@ -91,4 +92,36 @@ def write_memory_scale_plots(rows: list[dict], out_dir: Path) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out_dir / "throughput.png", dpi=120)
+    plt.close(fig)
+
+
+def write_ablation_plots(metrics: dict, curves: dict[str, pd.DataFrame | None], out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = [{"variant": v, **{k: (m[k]["mean"] if m[k] else None) for k in ("one_shot_accuracy", "retention")}}
+            for v, m in metrics["variants"].items()]
+    table = pd.DataFrame(rows)
+    table.to_csv(out_dir / "variants.csv", index=False)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    table.set_index("variant")[["one_shot_accuracy", "retention"]].plot.barh(ax=ax)
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel(f"accuracy (mean of {len(metrics['seeds'])} seeds)")
+    ax.set_title("H-SOKV ablations: each of the seeds' fixes reverted alone")
+    fig.tight_layout()
+    fig.savefig(out_dir / "variants.png", dpi=120)
+    plt.close(fig)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for v, df in curves.items():
+        if df is None:
+            continue
+        df.to_csv(out_dir / f"memory_{v}.csv", index=False)
+        axes[0].plot(df["step"], df["memory_size"], label=v)
+        if "memory_hit_rate" in df:
+            axes[1].plot(df["step"], df["memory_hit_rate"].rolling(10, min_periods=1).mean(), label=v)
+    axes[0].set_ylabel("memory entries")
+    axes[1].set_ylabel("training hit rate (top-1 label right, rolling 10)")
+    for ax in axes:
+        ax.set_xlabel("step")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out_dir / "memory_stats.png", dpi=120)
     plt.close(fig)

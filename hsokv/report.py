@@ -40,6 +40,9 @@ def summarize(values: list[float]) -> dict | None:
 
 def aggregate(per_seed: list[dict]) -> dict:
     out = {name: summarize([_get(r, path) for r in per_seed]) for name, path in SYNTHETIC_METRICS}
+    sizes = [next((h["memory_size"] for h in reversed(r.get("history", [])) if "memory_size" in h), None)
+             for r in per_seed]
+    out["final_memory_size"] = summarize(sizes)
     out["counts_per_seed"] = {name: summarize([_get(r, path) for r in per_seed])["mean"] for name, path in COUNTS}
     out["counts_total"] = {name: sum(_get(r, path) for r in per_seed) for name, path in COUNTS}
     return out
@@ -62,4 +65,19 @@ def markdown_table(metrics: dict) -> str:
     for name, m in methods.items():
         lines.append(f"| {name} | " + " | ".join(_cell(m[c]) for c in cols)
                      + f" | {_cell(m['flops'], 1e-9, '{:.1f}')} | {_cell(m['wall_seconds'], 1.0, '{:.1f}')} |")
+    return "\n".join(lines) + "\n"
+
+
+def ablation_table(metrics: dict) -> str:
+    full = metrics["variants"].get("full")
+    cols = ["one_shot_accuracy", "few_shot_accuracy", "retention", "kv_utility"]
+    lines = [f"# Ablations — H-SOKV with one memory change each; seeds {metrics['seeds']}", "",
+             "Mean ± std over seeds; Δ one-shot is against `full` (the fixed design).", "",
+             "| variant | " + " | ".join(cols) + " | Δ one-shot | final memory size |", "|---" * (len(cols) + 3) + "|"]
+    for name, m in metrics["variants"].items():
+        delta = m["one_shot_accuracy"]["mean"] - full["one_shot_accuracy"]["mean"] if full else None
+        size = m.get("final_memory_size")
+        lines.append(f"| {name} | " + " | ".join(_cell(m[c]) for c in cols)
+                     + f" | {'n/a' if delta is None else f'{delta:+.3f}'} | {_cell(size, 1.0, '{:.0f}')} |")
+    lines += ["", *[f"- `{v}`: {note}" for v, note in metrics["swarm_variants"].items()]]
     return "\n".join(lines) + "\n"

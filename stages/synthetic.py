@@ -22,7 +22,8 @@ def main(args):
         live_dir = Path(args.live) / args.method / f"seed_{seed}"
         with Live(str(live_dir), save_dvc_exp=False, dvcyaml=None, report=None) as live:
             def log(record, live=live):
-                for key in ("loss", "batch_accuracy", "memory_size", "memory_evictions"):
+                for key in ("loss", "batch_accuracy", "memory_size", "memory_writes", "memory_evictions",
+                            "memory_consolidated", "memory_forgotten", "memory_hit_rate"):
                     if key in record:
                         live.log_metric(key, record[key])
                 live.next_step()

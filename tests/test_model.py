@@ -15,7 +15,9 @@ def test_novelty_prefers_the_token_seen_with_one_label():
 
 def test_shapes_and_memory_changes_logits():
     cfg = ModelConfig(num_layers=1, d_model=16, num_heads=2, ff_dim=32)
-    model = TransformerWithKV(30, 5, 12, cfg, MemoryConfig(capacity=8)).eval()
+    torch.manual_seed(0)
+    # cosine with a low temperature: an entry is its own nearest neighbour and memory dominates
+    model = TransformerWithKV(30, 5, 12, cfg, MemoryConfig(capacity=8, similarity="cosine", temperature=0.01)).eval()
     ids = torch.randint(2, 30, (4, 12))
     with torch.no_grad():
         plain, h = model(ids)

@@ -32,6 +32,7 @@ def repo_copy(tmp_path_factory):
             shutil.copy2(REPO / f, dst / f)
     params = yaml.safe_load((dst / "params.yaml").read_text())
     params["preset"] = "quick_test"
+    params["ablation"]["variants"] = ["full", "seed_prototype"]  # the full grid runs in `dvc repro`, not CI
     (dst / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     _run("git init -q && git add -A && git commit -qm init", dst)
     return dst
@@ -45,8 +46,12 @@ def test_repro_quick_test_then_experiment(repo_copy):
     assert set(metrics["methods"]) == {"hsokv", "finetune", "kv_only", "knn", "knn_novelty"}
     for m in metrics["methods"].values():
         assert m["one_shot_accuracy"]["n_seeds"] == 2 and m["flops"]["mean"] > 0
-    for png in ("comparison.png", "retention.png", "learning_curves.png"):
-        assert (repo_copy / "plots/synthetic" / png).stat().st_size > 0
+    for png in ("synthetic/comparison.png", "synthetic/retention.png", "synthetic/learning_curves.png",
+                "ablations/variants.png", "memory_scale/throughput.png"):
+        assert (repo_copy / "plots" / png).stat().st_size > 0
+    ablations = json.loads((repo_copy / "metrics/ablations.json").read_text())
+    assert set(ablations["variants"]) == {"full", "seed_prototype"}
+    assert "not run" in ablations["swarm_variants"]["swarm_only"]
     assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
     _run("git add -A && git commit -qm repro", repo_copy)
 
@@ -54,6 +59,7 @@ def test_repro_quick_test_then_experiment(repo_copy):
     out = _run(dvc + ["exp", "run", "-S", "train.learning_rate=3e-4"], repo_copy).stdout
     assert "Running stage 'synthetic_hsokv'" in out and "Running stage 'synthetic_finetune'" in out
     assert "Running stage 'synthetic_knn'" not in out and "Running stage 'prepare_synthetic'" not in out
+    assert "Running stage 'memory_scale'" not in out
     diff = _run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout
     assert "methods.hsokv.one_shot_accuracy.mean" in diff
 

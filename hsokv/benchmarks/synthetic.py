@@ -68,7 +68,10 @@ def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: Pip
     train2 = _training_tensors(tok, splits.train_phase2, L, len(splits.train_phase1))
     test, test2, retention = (_eval_tensors(tok, s, L) for s in (splits.test, splits.test_phase2, splits.retention))
     generator = torch.Generator().manual_seed(seed)
-    method = METHODS[method_name](tok.get_vocab_size(), len(splits.words), L, cfg, device, generator, log)
+    domain_ids = {d: i for i, d in enumerate(sorted(set(splits.domains)))}
+    label_domains = torch.tensor([domain_ids[d] for d in splits.domains], dtype=torch.long)
+    method = METHODS[method_name](tok.get_vocab_size(), len(splits.words), L, cfg, device, generator, log,
+                                  label_domains)
     bs = cfg.eval.batch_size
     flops = FlopCounterMode(display=False)
     start = time.perf_counter()

@@ -1,0 +1,40 @@
+"""Ablation variants: H-SOKV with one memory change each, against the fixed design ("full").
+
+Each `revert_*` variant switches one of the seeds' fixes back to the seed prototype's behaviour;
+`seed_prototype` switches all of them back at once; `full_lifecycle` is the fixed design with its
+(guarded) consolidation and forgetting on. Every variant uses the same data, model, training and
+seeds, so differences are the variant's alone.
+"""
+from __future__ import annotations
+
+from hsokv.config import MEMORY_POLICIES, ConfigError, MemoryConfig, PipelineConfig, resolve
+
+_SEED = MEMORY_POLICIES["seed_prototype"]
+VARIANTS: dict[str, dict] = {
+    "full": {},
+    "full_lifecycle": {"consolidation": True, "forgetting": True},
+    "seed_prototype": {"policy": "seed_prototype", **_SEED},
+    "revert_l2": {"similarity": "cosine"},
+    "revert_topk_average": {"top_k": _SEED["top_k"], "aggregation": "mean"},
+    "revert_context_boosts": {"context_boosts": True},
+    "revert_write_all": {"write_policy": "surprise"},
+    "revert_consolidation_check": {"consolidation": True, "consolidation_verify": False},
+    "revert_forgetting_protection": {"forgetting": True, **{k: _SEED[k] for k in (
+        "first_exposure_boost", "protection_window", "confidence_decay")}},
+    "revert_additive_fusion": {"fusion": "gate"},
+}
+# The ablation grid of the original also crossed memory with the swarm optimiser.
+SWARM_VARIANTS = ("kv_only", "swarm_only", "neither")
+SWARM_NOTE = "not run: the swarm optimiser does not exist yet (issue 4); every variant here trains without it"
+
+
+def ablation_config(raw_params: dict, variant: str, source: str = "params.yaml") -> PipelineConfig:
+    """The active config, with ablation.preset's data/model/train if set, and the variant's memory."""
+    if variant not in VARIANTS:
+        raise ConfigError(f"ablation variant {variant!r} is unknown; known: {sorted(VARIANTS)}")
+    active = resolve(raw_params, source)
+    base = active
+    if active.ablation.preset is not None:
+        base = resolve({**raw_params, "preset": active.ablation.preset}, source)
+    memory = MemoryConfig.model_validate({**active.memory.model_dump(), **VARIANTS[variant]})
+    return base.model_copy(update={"seeds": active.seeds, "memory": memory, "device": active.device})

@@ -1,0 +1,47 @@
+"""Stage ablation@<variant>: H-SOKV with one memory change, on every seed -> results/ablation/<variant>.json."""
+import argparse
+from pathlib import Path
+
+from dvclive import Live
+
+from hsokv.ablations import ablation_config
+from hsokv.benchmarks.synthetic import run_seed
+from hsokv.cli import run_stage
+from hsokv.config import as_dict, read_params
+from hsokv.data.synthetic import build_splits
+from hsokv.data.tokenizer import fit_tokenizer
+from hsokv.data.words import load_word_specs
+from hsokv.io import write_json
+
+MEMORY_STATS = ("loss", "memory_size", "memory_writes", "memory_evictions", "memory_consolidated",
+                "memory_forgotten", "memory_hit_rate")
+
+
+def main(args):
+    cfg = ablation_config(read_params(args.params), args.variant, args.params)
+    specs = load_word_specs(cfg.data.word_specs)
+    results = []
+    for seed in cfg.seeds:
+        splits = build_splits(specs, cfg.data, seed)
+        with Live(str(Path(args.live) / args.variant / f"seed_{seed}"), save_dvc_exp=False, dvcyaml=None,
+                  report=None) as live:
+            def log(record, live=live):
+                for key in MEMORY_STATS:
+                    if key in record:
+                        live.log_metric(key, record[key])
+                live.next_step()
+            result = run_seed("hsokv", splits, fit_tokenizer(splits.training_text()), cfg, seed, log)
+        print(f"{args.variant} seed {seed}: one-shot {result['test']['one_shot_accuracy']:.3f} "
+              f"retention {result['retention']['accuracy']:.3f} memory {result['history'][-1]['memory_size']}",
+              flush=True)
+        results.append(result)
+    write_json(Path(args.out) / f"{args.variant}.json",
+               {"variant": args.variant, "config": as_dict(cfg), "seeds": results})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--variant", required=True)
+    parser.add_argument("--out", default="results/ablation")
+    parser.add_argument("--live", default="results/ablation_live")
+    run_stage(main, parser)

@@ -1,0 +1,29 @@
+"""Stage report_ablation: per-variant results -> metrics/ablations.{json,md} and plots/ablations/."""
+import argparse
+from pathlib import Path
+
+from hsokv.ablations import SWARM_NOTE, SWARM_VARIANTS
+from hsokv.cli import run_stage
+from hsokv.config import load_params
+from hsokv.io import atomic_write_text, read_json, write_json
+from hsokv.plots import learning_curve, write_ablation_plots
+from hsokv.report import ablation_table, aggregate
+
+
+def main(args):
+    cfg = load_params(args.params)
+    results = {v: read_json(Path(args.results) / f"{v}.json") for v in cfg.ablation.variants}
+    metrics = {"seeds": cfg.seeds, "swarm_variants": {v: SWARM_NOTE for v in SWARM_VARIANTS},
+               "variants": {v: aggregate(r["seeds"]) for v, r in results.items()}}
+    write_ablation_plots(metrics, {v: learning_curve(r["seeds"]) for v, r in results.items()}, Path(args.plots))
+    write_json(Path(args.metrics) / "ablations.json", metrics)
+    atomic_write_text(Path(args.metrics) / "ablations.md", ablation_table(metrics))
+    print(ablation_table(metrics))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", default="results/ablation")
+    parser.add_argument("--metrics", default="metrics")
+    parser.add_argument("--plots", default="plots/ablations")
+    run_stage(main, parser)
