@@ -18,7 +18,7 @@ VARIANTS: dict[str, dict] = {
     "revert_topk_average": {"top_k": _SEED["top_k"], "aggregation": "mean"},
     "revert_context_boosts": {"context_boosts": True},
     "revert_write_all": {"write_policy": "surprise"},
-    "revert_consolidation_check": {"consolidation": True, "consolidation_verify": False},
+    "revert_consolidation": {"consolidation": True, "consolidation_verify": False, "consolidation_scope": "model"},
     "revert_forgetting_protection": {"forgetting": True, **{k: _SEED[k] for k in (
         "first_exposure_boost", "protection_window", "confidence_decay")}},
     "revert_additive_fusion": {"fusion": "gate"},

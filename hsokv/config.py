@@ -82,6 +82,8 @@ class MemoryConfig(_Section):
     consolidation_confidence: float = Field(0.85, ge=0.0, le=1.0)
     consolidation_success: float = Field(0.8, ge=0.0, le=1.0)
     consolidation_steps: int = Field(5, ge=1, le=1000)
+    consolidation_scope: Literal["classifier", "model"] = Field(
+        "classifier", description="what the consolidation fine-tune trains; model = the seed (moves every key)")
     consolidation_verify: bool = Field(True, description="delete only memories verified as absorbed (False = the seed)")
     # forgetting: remove low-utility memories outside their protection window
     forgetting: bool = False
@@ -98,6 +100,7 @@ MEMORY_POLICIES: dict[str, dict] = {
         "write_policy": "surprise", "surprise_loss_threshold": 0.3, "first_exposure_loss_threshold": 0.15,
         "novelty_threshold": 0.7, "first_exposure_boost": 0.25, "protection_window": 20, "confidence_decay": 0.025,
         "consolidation": True, "consolidation_confidence": 0.85, "consolidation_verify": False,
+        "consolidation_scope": "model",
         "forgetting": True, "forgetting_threshold": 0.10, "fusion": "gate",
     },
 }

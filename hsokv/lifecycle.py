@@ -13,10 +13,12 @@ for, and each guard can be switched back (MemoryConfig), so the ablation stage m
   `protection_window` times.
 - Forgetting: utility = weighted confidence, usage, success rate and recency; entries under the
   threshold are deleted unless protected.
-- Consolidation: entries with high confidence and success are fine-tuned into the weights; with
+- Consolidation: entries with high confidence and success are fine-tuned into the classifier
+  (the encoder stays put, since every key depends on it); with
   `consolidation_verify` an entry is deleted only if the model then answers its episode without
-  it and its removal costs no leave-one-out accuracy on its word's other entries (the seed
-  deleted them unchecked).
+  it, its word has other stories in memory, and its removal costs no leave-one-out accuracy on
+  them (the seed deleted them unchecked). A one-shot word's memory is never consolidated: its
+  single text cannot show whether the model learned the word or memorised the sentence.
 - Context boosts (`ContextBoost`): the seed's domain, recency, emotion and importance re-scoring.
 """
 from __future__ import annotations
@@ -83,15 +85,20 @@ def consolidate(cfg: MemoryConfig, model, optimizer: torch.optim.Optimizer) -> d
     stats = {"consolidation_chosen": len(chosen), "consolidation_passed": 0, "consolidation_deleted": 0}
     if len(chosen) == 0:
         return stats
+    # By default only the classifier learns here: the encoder makes every key in memory, and
+    # moving it to fit a few episodes moves all the keys the remaining memories are found by.
     episodes, labels = memory.episodes[chosen], memory.labels[chosen]
-    model.train()
+    whole_model = cfg.consolidation_scope == "model"
+    with torch.set_grad_enabled(whole_model):
+        frozen_h = None if whole_model else model.encoder(episodes)
     for _ in range(cfg.consolidation_steps):
-        loss = F.cross_entropy(model.classifier(model.encoder(episodes)), labels)
+        h = model.encoder(episodes) if whole_model else frozen_h
+        loss = F.cross_entropy(model.classifier(h), labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-    model.eval()
-    memory.refresh_keys(model.encoder)
+    if whole_model:
+        memory.refresh_keys(model.encoder)
     with torch.no_grad():
         if cfg.consolidation_verify:
             passed = _absorbed(model, chosen)
@@ -103,7 +110,8 @@ def consolidate(cfg: MemoryConfig, model, optimizer: torch.optim.Optimizer) -> d
 
 
 def _absorbed(model, chosen: torch.Tensor) -> torch.Tensor:
-    """Per chosen entry: is its episode answered without it, and is its word no worse off?"""
+    """Per chosen entry: is its episode answered without it, and is its word (checked on its
+    other stories) no worse off?"""
     memory = model.memory
     keys, labels, sources = memory.keys, memory.labels, memory.source_ids
     own_ok = model.head(keys[chosen], exclude_sources=sources[chosen]).argmax(-1) == labels[chosen]
@@ -111,6 +119,9 @@ def _absorbed(model, chosen: torch.Tensor) -> torch.Tensor:
     for i, slot in enumerate(chosen.tolist()):
         rows = (memory.valid & (labels == labels[slot]) & (sources != sources[slot])).nonzero().flatten()
         if len(rows) == 0:
+            # No other story of this word to check generalisation on: the model may only have
+            # memorised this one text, so the memory stays (the seeds' one-shot memories).
+            word_ok[i] = False
             continue
         own = sources[rows].unsqueeze(1)  # leave each row's own entries out, as in training
         with_it = model.head(keys[rows], exclude_sources=own).argmax(-1) == labels[rows]
