@@ -52,18 +52,22 @@ class _Method:
         self.step = 0
 
 
+class _Trained(_Method):
+    """A transformer trained with the shared loop (hsokv.training.train_classifier)."""
+
+    def learn(self, ids, probes, labels, sources, phase):
+        self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
+                                              self.generator, self.step, phase, self.log,
+                                              f"{self.name} phase {phase}", self.label_domains)
+        return history
+
+
 @register("hsokv")
-class HSOKV(_Method):
+class HSOKV(_Trained):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
                                        self.cfg.memory, self.device).to(self.device)
-
-    def learn(self, ids, probes, labels, sources, phase):
-        self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
-                                              self.generator, self.step, phase, self.log, f"hsokv phase {phase}",
-                                              self.label_domains)
-        return history
 
     @torch.no_grad()
     def predict(self, ids):
@@ -74,16 +78,11 @@ class HSOKV(_Method):
 
 
 @register("finetune")
-class FineTune(_Method):
+class FineTune(_Trained):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = BaselineTransformer(self.vocab_size, self.num_labels, self.max_length,
                                          self.cfg.model).to(self.device)
-
-    def learn(self, ids, probes, labels, sources, phase):
-        self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
-                                              self.generator, self.step, phase, self.log, f"finetune phase {phase}")
-        return history
 
     @torch.no_grad()
     def predict(self, ids):

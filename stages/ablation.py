@@ -2,8 +2,6 @@
 import argparse
 from pathlib import Path
 
-from dvclive import Live
-
 from hsokv.ablations import ablation_config
 from hsokv.benchmarks.synthetic import run_seed
 from hsokv.cli import run_stage
@@ -12,9 +10,7 @@ from hsokv.data.synthetic import build_splits
 from hsokv.data.tokenizer import fit_tokenizer
 from hsokv.data.words import load_word_specs
 from hsokv.io import write_json
-
-MEMORY_STATS = ("loss", "memory_size", "memory_writes", "memory_evictions", "memory_consolidated",
-                "memory_forgotten", "memory_hit_rate")
+from hsokv.live import open_live, step_logger
 
 
 def main(args):
@@ -23,16 +19,10 @@ def main(args):
     results = []
     for seed in cfg.seeds:
         splits = build_splits(specs, cfg.data, seed)
-        with Live(str(Path(args.live) / args.variant / f"seed_{seed}"), save_dvc_exp=False, dvcyaml=None,
-                  report=None) as live:
-            def log(record, live=live):
-                for key in MEMORY_STATS:
-                    if key in record:
-                        live.log_metric(key, record[key])
-                live.next_step()
-            # FLOPs are the same for every variant (`synthetic_hsokv` reports them); not counting them
-            # halves the run time of the small ablation models.
-            result = run_seed("hsokv", splits, fit_tokenizer(splits.training_text()), cfg, seed, log,
+        with open_live(Path(args.live) / args.variant / f"seed_{seed}") as live:
+            # `synthetic_hsokv` reports H-SOKV's FLOPs; counting them here too would double the
+            # run time of the small ablation models.
+            result = run_seed("hsokv", splits, fit_tokenizer(splits.training_text()), cfg, seed, step_logger(live),
                               count_flops=False)
         print(f"{args.variant} seed {seed}: one-shot {result['test']['one_shot_accuracy']:.3f} "
               f"retention {result['retention']['accuracy']:.3f} memory {result['history'][-1]['memory_size']}",

@@ -2,13 +2,12 @@
 import argparse
 from pathlib import Path
 
-from dvclive import Live
-
 from hsokv.benchmarks.synthetic import run_seed
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, load_params
 from hsokv.data.synthetic import load_prepared
 from hsokv.io import write_json
+from hsokv.live import open_live, step_logger
 from hsokv.methods import METHODS
 
 
@@ -19,15 +18,8 @@ def main(args):
     results = []
     for seed in cfg.seeds:
         splits, tokenizer = load_prepared(Path(args.data), seed)
-        live_dir = Path(args.live) / args.method / f"seed_{seed}"
-        with Live(str(live_dir), save_dvc_exp=False, dvcyaml=None, report=None) as live:
-            def log(record, live=live):
-                for key in ("loss", "batch_accuracy", "memory_size", "memory_writes", "memory_evictions",
-                            "memory_consolidated", "memory_forgotten", "memory_hit_rate"):
-                    if key in record:
-                        live.log_metric(key, record[key])
-                live.next_step()
-            result = run_seed(args.method, splits, tokenizer, cfg, seed, log)
+        with open_live(Path(args.live) / args.method / f"seed_{seed}") as live:
+            result = run_seed(args.method, splits, tokenizer, cfg, seed, step_logger(live))
             for key in ("one_shot_accuracy", "accuracy"):
                 live.log_metric(f"test/{key}", result["test"][key], plot=False)
             live.log_metric("retention", result["retention"]["accuracy"], plot=False)

@@ -144,9 +144,8 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
 
 
 def summary(splits: SyntheticSplits) -> dict:
-    one_shot = sum(1 for lab in splits.phase1_labels + splits.phase2_labels
-                   if any(it.label == lab and it.exposures == 1 for it in splits.train_phase1 + splits.train_phase2))
-    return {"words": len(splits.words), "one_shot_words": one_shot,
+    training = splits.train_phase1 + splits.train_phase2
+    return {"words": len(splits.words), "one_shot_words": len({it.label for it in training if it.exposures == 1}),
             **{name: len(getattr(splits, name)) for name in SyntheticSplits.SPLITS}}
 
 
