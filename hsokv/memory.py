@@ -15,6 +15,7 @@ and its domain. What is written, kept and deleted is decided in hsokv.lifecycle.
 """
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Callable
@@ -217,6 +218,15 @@ class KeyValueMemory:
         self.successes.index_add_(0, idx, hit.long())
         self.last_used_step[idx] = step
         return idx, hit
+
+    def copy_to(self, device: str | torch.device) -> "KeyValueMemory":
+        """An independent copy on `device` (writes to one never show in the other)."""
+        new = copy.copy(self)
+        new.device = torch.device(device)
+        for name in self._TENSORS:
+            setattr(new, name, getattr(self, name).to(new.device, copy=True))
+        new.context_boost = None  # rebuilt by whoever trains with boosts (hsokv.training.TrainingLoop)
+        return new
 
     # -- persistence ---------------------------------------------------------------------------
     _TENSORS = ("keys", "labels", "episodes", "source_ids", "valid", "confidence", "retrieval_count",

@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
@@ -124,4 +125,67 @@ def write_ablation_plots(metrics: dict, curves: dict[str, pd.DataFrame | None], 
     axes[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out_dir / "memory_stats.png", dpi=120)
+    plt.close(fig)
+
+
+def write_search_plots(results: dict[str, dict], out_dir: Path) -> None:
+    """best_so_far.csv (mean over seeds on a common step grid), diversity.csv,
+    strategy_evolution.csv and the swarm's heatmap, each also as a PNG."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    budget = max(s["budget_steps"] for r in results.values() for s in r["seeds"])
+    grid = sorted({steps for r in results.values() for s in r["seeds"] for steps, _ in s["curve"]} | {budget})
+    curves = {}
+    for name, r in results.items():
+        per_seed = []
+        for s in r["seeds"]:
+            steps, best = zip(*s["curve"])
+            series = pd.Series(best, index=steps).groupby(level=0).last().reindex(grid).ffill()
+            per_seed.append(series)
+        curves[name] = pd.concat(per_seed, axis=1).mean(axis=1)  # NaN until every seed has a trial
+    best = pd.DataFrame({"steps": grid, **{n: c.values for n, c in curves.items()}})
+    best.to_csv(out_dir / "best_so_far.csv", index=False)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name in curves:
+        ax.step(best["steps"], best[name], where="post", label=name)
+    ax.set_xlabel("training steps used")
+    ax.set_ylabel("best validation accuracy so far (mean of seeds)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out_dir / "best_so_far.png", dpi=120)
+    plt.close(fig)
+    if "swarm" not in results:
+        return
+    seeds = results["swarm"]["seeds"]
+    its = pd.DataFrame([it for s in seeds for it in s["iterations"]])
+    div = its.groupby("iteration", as_index=False)[["diversity", "strategy_entropy", "best_score"]].mean()
+    div.to_csv(out_dir / "diversity.csv", index=False)
+    opt = its.explode("optimizers").groupby(["iteration", "optimizers"]).size().unstack(fill_value=0)
+    opt = opt.div(opt.sum(axis=1), axis=0).reset_index()
+    opt.to_csv(out_dir / "strategy_evolution.csv", index=False)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    axes[0].plot(div["iteration"], div["diversity"], marker="o", label="diversity (mean pairwise distance)")
+    axes[0].plot(div["iteration"], div["strategy_entropy"], marker="s", label="optimizer entropy")
+    axes[0].set_xlabel("meta-iteration")
+    axes[0].legend(fontsize=8)
+    opt.set_index("iteration").plot.area(ax=axes[1])
+    axes[1].set_ylabel("share of teams")
+    axes[1].set_title("teams' optimizer per meta-iteration")
+    fig.tight_layout()
+    fig.savefig(out_dir / "diversity.png", dpi=120)
+    plt.close(fig)
+    counts = sum(np.array(s["heatmap"]["counts"]) for s in seeds)
+    bests = np.fmax.reduce(np.stack([np.array(s["heatmap"]["best"], dtype=float) for s in seeds]), axis=0)
+    dims, bins = seeds[0]["heatmap"]["dims"], seeds[0]["heatmap"]["bins"]
+    pd.DataFrame([{dims[0]: (i + 0.5) / bins, dims[1]: (j + 0.5) / bins, "trials": int(counts[i, j]),
+                   "best_validation": None if np.isnan(bests[i, j]) else float(bests[i, j])}
+                  for i in range(bins) for j in range(bins)]).to_csv(out_dir / "heatmap.csv", index=False)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for ax, data, title in ((axes[0], counts, "trials per cell (all seeds)"), (axes[1], bests, "best validation accuracy")):
+        im = ax.imshow(data.T, origin="lower", extent=(0, 1, 0, 1), aspect="auto", cmap="viridis")
+        ax.set_xlabel(f"{dims[0]} (normalised)")
+        ax.set_ylabel(f"{dims[1]} (normalised)")
+        ax.set_title(title)
+        fig.colorbar(im, ax=ax)
+    fig.tight_layout()
+    fig.savefig(out_dir / "heatmap.png", dpi=120)
     plt.close(fig)

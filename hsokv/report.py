@@ -81,3 +81,70 @@ def ablation_table(metrics: dict) -> str:
                      + f" | {'n/a' if delta is None else f'{delta:+.3f}'} | {_cell(size, 1.0, '{:.0f}')} |")
     lines += ["", *[f"- `{v}`: {note}" for v, note in metrics["swarm_variants"].items()]]
     return "\n".join(lines) + "\n"
+
+
+def _steps_to_reach(curve: list, target: float) -> int | None:
+    return next((steps for steps, best in curve if best >= target), None)
+
+
+def search_summary(results: dict[str, dict]) -> dict:
+    """Per strategy: best validation, test accuracy of the chosen model, steps; and the swarm
+    against random search at equal budget (issue 4's target)."""
+    out = {"strategies": {}}
+    for name, r in results.items():
+        seeds = r["seeds"]
+        out["strategies"][name] = {
+            "best_validation_accuracy": summarize([s["best"]["validation_accuracy"] for s in seeds]),
+            "test_accuracy": summarize([s["test"]["accuracy"] for s in seeds]),
+            "test_one_shot_accuracy": summarize([s["test"]["one_shot_accuracy"] for s in seeds]),
+            "steps_used": summarize([s["steps_used"] for s in seeds]),
+            "steps_to_own_best": summarize([s["best"]["found_at_steps"] for s in seeds]),
+            "best_model_lineage_steps": summarize([s["best"]["lineage_steps"] for s in seeds]),
+            "wall_seconds": summarize([s["wall_seconds"] for s in seeds]),
+            "task_failures_retried": sum(len(s["failures"]) for s in seeds)}
+    first = next(iter(results.values()))
+    out["seeds"] = [s["seed"] for s in first["seeds"]]
+    out["budget_steps"] = first["seeds"][0]["budget_steps"]
+    if "swarm" in results and "random" in results:
+        fractions, reached = [], []
+        for sw, rd in zip(results["swarm"]["seeds"], results["random"]["seeds"]):
+            steps = _steps_to_reach(sw["curve"], rd["best"]["validation_accuracy"])
+            reached.append(steps is not None)
+            fractions.append(None if steps is None else steps / rd["steps_used"])
+        sw_test = out["strategies"]["swarm"]["test_one_shot_accuracy"]["mean"]
+        rd_test = out["strategies"]["random"]["test_one_shot_accuracy"]["mean"]
+        frac = summarize(fractions)
+        out["swarm_vs_random"] = {
+            "swarm_steps_to_random_final_best_fraction": frac, "reached_in_seeds": sum(reached),
+            "n_seeds": len(reached), "test_one_shot_difference": sw_test - rd_test,
+            "target_met": bool(all(reached) and frac["mean"] <= 0.5 and sw_test >= rd_test)}
+    if "swarm" in results:
+        its = [s["iterations"] for s in results["swarm"]["seeds"]]
+        out["swarm"] = {"final_diversity": summarize([i[-1]["diversity"] for i in its]),
+                        "final_strategy_entropy": summarize([i[-1]["strategy_entropy"] for i in its]),
+                        "events": {k: sum(e["event"] == k for s in results["swarm"]["seeds"] for e in s["events"])
+                                   for k in ("reassign", "overlap", "clone")}}
+    return out
+
+
+def search_table(metrics: dict) -> str:
+    cols = ["best_validation_accuracy", "test_one_shot_accuracy", "test_accuracy", "steps_to_own_best", "steps_used"]
+    lines = [f"# Hyperparameter search at equal budget ({metrics['budget_steps']} training steps per seed); "
+             f"seeds {metrics['seeds']}", "", "Mean ± std over seeds. Test = the held-out test split, "
+             "scored once with each strategy's chosen model.", "",
+             "| strategy | " + " | ".join(cols) + " | wall s |", "|---" * (len(cols) + 2) + "|"]
+    for name, m in metrics["strategies"].items():
+        lines.append(f"| {name} | " + " | ".join(_cell(m[c], 1.0, "{:.3f}" if "acc" in c else "{:.0f}") for c in cols)
+                     + f" | {_cell(m['wall_seconds'], 1.0, '{:.1f}')} |")
+    if "swarm_vs_random" in metrics:
+        v = metrics["swarm_vs_random"]
+        lines += ["", f"Swarm reached random search's final best validation accuracy in {v['reached_in_seeds']} of "
+                  f"{v['n_seeds']} seeds, using {_cell(v['swarm_steps_to_random_final_best_fraction'], 100, '{:.0f}')}% "
+                  f"of random search's steps; test one-shot difference (swarm - random) "
+                  f"{v['test_one_shot_difference']:+.3f}. Target (<= 50% and not lower on test): "
+                  f"{'met' if v['target_met'] else 'not met'}."]
+    if "swarm" in metrics:
+        s = metrics["swarm"]
+        lines += ["", f"Swarm: final diversity {_cell(s['final_diversity'])}, strategy entropy "
+                  f"{_cell(s['final_strategy_entropy'])}; events {s['events']}."]
+    return "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from hsokv.ablations import SWARM_NOTE, SWARM_VARIANTS
+from hsokv.ablations import SWARM_VARIANTS
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, read_json, write_json
@@ -13,7 +13,7 @@ from hsokv.report import ablation_table, aggregate
 def main(args):
     cfg = load_params(args.params)
     results = {v: read_json(Path(args.results) / f"{v}.json") for v in cfg.ablation.variants}
-    metrics = {"seeds": cfg.seeds, "swarm_variants": {v: SWARM_NOTE for v in SWARM_VARIANTS},
+    metrics = {"seeds": cfg.seeds, "swarm_variants": SWARM_VARIANTS,
                "variants": {v: aggregate(r["seeds"]) for v, r in results.items()}}
     write_ablation_plots(metrics, {v: learning_curve(r["seeds"]) for v, r in results.items()}, Path(args.plots))
     write_json(Path(args.metrics) / "ablations.json", metrics)

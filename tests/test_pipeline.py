@@ -51,17 +51,26 @@ def test_repro_quick_test_then_experiment(repo_copy):
         assert (repo_copy / "plots" / png).stat().st_size > 0
     ablations = json.loads((repo_copy / "metrics/ablations.json").read_text())
     assert set(ablations["variants"]) == {"full", "seed_prototype"}
-    assert "not run" in ablations["swarm_variants"]["swarm_only"]
+    assert "default" in ablations["swarm_variants"]["kv_only (memory, no swarm)"]
+    search = json.loads((repo_copy / "metrics/search.json").read_text())
+    assert set(search["strategies"]) == {"swarm", "random", "grid", "default"}
+    assert search["strategies"]["swarm"]["steps_used"]["mean"] == search["budget_steps"]
+    backends = json.loads((repo_copy / "metrics/search_backends.json").read_text())
+    assert all(r["same_result_as_serial"] for r in backends["runs"])
+    for png in ("best_so_far.png", "heatmap.png", "diversity.png"):
+        assert (repo_copy / "plots/search" / png).stat().st_size > 0
     assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
     _run("git add -A && git commit -qm repro", repo_copy)
 
-    # An experiment on a training param reruns the trained methods only.
-    out = _run(dvc + ["exp", "run", "-S", "train.learning_rate=3e-4"], repo_copy).stdout
+    # An experiment on training and swarm params reruns the trained methods and the search only.
+    out = _run(dvc + ["exp", "run", "-S", "train.learning_rate=3e-4", "-S", "swarm.agent_steps=4"], repo_copy).stdout
     assert "Running stage 'synthetic_hsokv'" in out and "Running stage 'synthetic_finetune'" in out
+    assert "Running stage 'search@swarm'" in out
     assert "Running stage 'synthetic_knn'" not in out and "Running stage 'prepare_synthetic'" not in out
     assert "Running stage 'memory_scale'" not in out
     diff = _run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout
     assert "methods.hsokv.one_shot_accuracy.mean" in diff
+    assert "budget_steps" in diff  # 2 agents x 2 iterations x (2 x 4 + 1 x 12) steps, was x 5
 
 
 def test_bad_params_stop_before_any_output(repo_copy, tmp_path):

@@ -9,7 +9,9 @@ distractor), so test stories carry new filler too.
 
 Learning happens in two phases on disjoint word sets. `test` probes phase-1 words after phase 1;
 `retention` probes them again after phase 2, each retention usage hidden among
-`distractor_sentences` noise sentences; `test_phase2` probes the phase-2 words.
+`distractor_sentences` noise sentences; `test_phase2` probes the phase-2 words. `validation`
+takes one test story from each phase-1 word that has two or more, for hyperparameter search
+(hsokv.search), so search never selects on the test items.
 """
 from __future__ import annotations
 
@@ -66,11 +68,12 @@ class SyntheticSplits:
     train_phase1: list[Item] = field(default_factory=list)
     train_phase2: list[Item] = field(default_factory=list)
     test: list[Item] = field(default_factory=list)
+    validation: list[Item] = field(default_factory=list)
     test_phase2: list[Item] = field(default_factory=list)
     retention: list[Item] = field(default_factory=list)
     distractor: list[str] = field(default_factory=list)
 
-    SPLITS = ("train_phase1", "train_phase2", "test", "test_phase2", "retention")
+    SPLITS = ("train_phase1", "train_phase2", "test", "validation", "test_phase2", "retention")
 
     def training_text(self) -> list[str]:
         return [t for it in self.train_phase1 + self.train_phase2 for t in (it.text, it.probe)]
@@ -140,6 +143,13 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
                     rng, [retention_usage], rng.sample(distract_fill, cfg.distractor_sentences)), label, k))
     rng.shuffle(splits.train_phase1)
     rng.shuffle(splits.train_phase2)
+    # Carved out after every random draw, so the other splits stay those of earlier versions
+    # (minus the moved items).
+    last_test = {it.label: it for it in splits.test}
+    per_word = {lab: sum(it.label == lab for it in splits.test) for lab in last_test}
+    splits.validation = [it for lab, it in last_test.items() if per_word[lab] >= 2]
+    moved = {it.id for it in splits.validation}
+    splits.test = [it for it in splits.test if it.id not in moved]
     return splits
 
 

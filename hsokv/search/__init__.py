@@ -1,0 +1,1 @@
+"""Hyperparameter search: the hierarchical swarm and the baselines it is measured against."""

@@ -1,0 +1,47 @@
+"""SearchLog: what every strategy records, in the order trials finish training.
+
+Steps are counted in one fixed order (the order trials were submitted), not wall-clock order,
+so the best-so-far-versus-steps curve is the same on every backend.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from hsokv.search.objective import TrialResult
+
+
+class SearchLog:
+    def __init__(self, on_iteration: Callable[[dict], None] | None = None):
+        self.trials: list[dict] = []
+        self.events: list[dict] = []
+        self.iterations: list[dict] = []
+        self.curve: list[tuple[int, float]] = []    # (cumulative steps, best validation so far)
+        self.steps = 0
+        self.best: TrialResult | None = None
+        self.best_steps = 0                          # cumulative steps when the best was found
+        self.on_iteration = on_iteration
+
+    def trial(self, result: TrialResult, point: np.ndarray, **where) -> None:
+        self.steps += result.steps
+        if self.best is None or result.score > self.best.score:
+            self.best, self.best_steps = result, self.steps
+        self.curve.append((self.steps, self.best.score))
+        self.trials.append({**where, "trial": result.trial_id, "values": result.values,
+                            "point": [round(float(x), 4) for x in point], "score": result.score,
+                            "steps": result.steps, "lineage_steps": result.state.steps,
+                            "cumulative_steps": self.steps, "seconds": round(result.seconds, 3)})
+
+    def event(self, iteration: int, kind: str, **details) -> None:
+        self.events.append({"iteration": iteration, "event": kind, **details})
+
+    def iteration(self, iteration: int, **stats) -> None:
+        record = {"iteration": iteration, "best_score": self.best.score, "steps": self.steps,
+                  "events": sum(e["iteration"] == iteration for e in self.events), **stats}
+        self.iterations.append(record)
+        if self.on_iteration is not None:
+            self.on_iteration(record)
+
+    def steps_to_reach(self, target: float) -> int | None:
+        return next((s for s, best in self.curve if best >= target), None)

@@ -1,0 +1,59 @@
+"""Stage search@<strategy>: one search strategy on every seed -> results/search/<strategy>.json,
+the best model of each seed under models/search/<strategy>/, DVCLive logs per iteration."""
+import argparse
+import json
+from pathlib import Path
+
+from safetensors.torch import save_file
+
+from hsokv.cli import run_stage
+from hsokv.config import ConfigError, as_dict, read_params
+from hsokv.data.synthetic import load_prepared
+from hsokv.io import atomic_dir, write_json
+from hsokv.live import open_live
+from hsokv.search.backends import make_backend
+from hsokv.search.objective import make_task
+from hsokv.search.strategies import STRATEGIES, run_search, search_config
+
+
+def main(args):
+    cfg = search_config(read_params(args.params), args.params)
+    if args.strategy not in STRATEGIES:
+        raise ConfigError(f"--strategy {args.strategy!r} is unknown; known: {sorted(STRATEGIES)}")
+    results = []
+    with make_backend(cfg.swarm) as backend, atomic_dir(Path(args.models) / args.strategy) as models:
+        for seed in cfg.seeds:
+            splits, tokenizer = load_prepared(Path(args.data), seed)
+            task = make_task(splits, tokenizer, cfg)
+            with open_live(Path(args.live) / args.strategy / f"seed_{seed}") as live:
+                def log_iteration(record, live=live):
+                    for key in ("best_score", "steps", "diversity", "strategy_entropy", "events"):
+                        if record.get(key) is not None:
+                            live.log_metric(key, record[key])
+                    live.next_step()
+                result, log = run_search(args.strategy, task, cfg, backend, seed, log_iteration)
+                live.log_metric("best_validation", result["best"]["validation_accuracy"], plot=False)
+                live.log_metric("test_one_shot", result["test"]["one_shot_accuracy"], plot=False)
+            seed_dir = models / f"seed_{seed}"
+            seed_dir.mkdir()
+            state = log.best.state
+            save_file({k: v.contiguous() for k, v in state.model.items()}, str(seed_dir / "model.safetensors"))
+            state.memory.save(seed_dir / "kv_memory.safetensors")
+            (seed_dir / "config.json").write_text(json.dumps({"values": state.values, "steps": state.steps}, indent=2))
+            print(f"{args.strategy} seed {seed}: best validation {result['best']['validation_accuracy']:.3f} "
+                  f"(found at {result['best']['found_at_steps']} of {result['steps_used']} steps), test one-shot "
+                  f"{result['test']['one_shot_accuracy']:.3f}, {result['wall_seconds']:.1f}s on {cfg.swarm.backend}"
+                  + (f", {len(result['failures'])} task failures retried" if result["failures"] else ""), flush=True)
+            results.append(result)
+        write_json(Path(args.out) / f"{args.strategy}.json",
+                   {"strategy": args.strategy, "config": as_dict(cfg), "seeds": results})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--strategy", required=True, help="one of: " + ", ".join(sorted(STRATEGIES)))
+    parser.add_argument("--data", default="data/synthetic")
+    parser.add_argument("--out", default="results/search")
+    parser.add_argument("--models", default="models/search")
+    parser.add_argument("--live", default="results/search_live")
+    run_stage(main, parser)
