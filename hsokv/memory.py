@@ -15,7 +15,6 @@ and its domain. What is written, kept and deleted is decided in hsokv.lifecycle.
 """
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Callable
@@ -219,14 +218,22 @@ class KeyValueMemory:
         self.last_used_step[idx] = step
         return idx, hit
 
-    def copy_to(self, device: str | torch.device) -> "KeyValueMemory":
-        """An independent copy on `device` (writes to one never show in the other)."""
-        new = copy.copy(self)
-        new.device = torch.device(device)
+    def state_dict(self) -> dict:
+        """The occupied slots only (CPU tensors), so a mostly empty memory travels small."""
+        slots = self.valid.nonzero().flatten()
+        state = {name: getattr(self, name)[slots].cpu() for name in self._TENSORS if name != "valid"}
+        state.update(slots=slots.cpu(), counters=torch.tensor([self.writes, self.evictions, self.deletions]))
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore entries saved by state_dict into this (same-capacity, same-width) memory."""
+        slots = state["slots"].to(self.device)
+        self.valid.zero_()
+        self.valid[slots] = True
         for name in self._TENSORS:
-            setattr(new, name, getattr(self, name).to(new.device, copy=True))
-        new.context_boost = None  # rebuilt by whoever trains with boosts (hsokv.training.TrainingLoop)
-        return new
+            if name != "valid":
+                getattr(self, name)[slots] = state[name].to(self.device)
+        self.writes, self.evictions, self.deletions = (int(c) for c in state["counters"])
 
     # -- persistence ---------------------------------------------------------------------------
     _TENSORS = ("keys", "labels", "episodes", "source_ids", "valid", "confidence", "retrieval_count",

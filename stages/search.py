@@ -38,7 +38,7 @@ def main(args):
             seed_dir.mkdir()
             state = log.best.state
             save_file({k: v.contiguous() for k, v in state.model.items()}, str(seed_dir / "model.safetensors"))
-            state.memory.save(seed_dir / "kv_memory.safetensors")
+            save_file(state.memory, str(seed_dir / "kv_memory.safetensors"))
             (seed_dir / "config.json").write_text(json.dumps({"values": state.values, "steps": state.steps}, indent=2))
             print(f"{args.strategy} seed {seed}: best validation {result['best']['validation_accuracy']:.3f} "
                   f"(found at {result['best']['found_at_steps']} of {result['steps_used']} steps), test one-shot "

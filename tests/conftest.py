@@ -32,3 +32,22 @@ def ten_words():
     """A valid spec list of exactly ten invented words, none of them from the shipped files."""
     return [{"word": f"blorp{i}", "definition": f"a thing of kind {i}", "domain": "general",
              "usages": [f"Sentence {j} uses blorp{i} in context {i}." for j in range(5)]} for i in range(10)]
+
+
+SMALL_SWARM = {"num_managers": 2, "agents_per_manager": 2, "meta_iterations": 3, "agent_steps": 2,
+               "configs_per_region": 3, "eta": 3, "rungs": 2, "plateau_patience": 1, "backend": "serial"}
+
+
+@pytest.fixture(scope="session")
+def search_task():
+    """(config, SearchTask) for a tiny model on 40 words, with a small swarm: seconds per search."""
+    from hsokv.data.synthetic import build_splits
+    from hsokv.data.tokenizer import fit_tokenizer
+    from hsokv.data.words import load_word_specs
+    from hsokv.search.objective import make_task
+    cfg = resolve({"preset": "t", "presets": {"t": {
+        "seeds": [0], "data": {"num_words": 40},
+        "model": {"num_layers": 1, "d_model": 16, "num_heads": 2, "ff_dim": 32}}},
+        "data": {"word_specs": str(REPO / "data/rare_words.yaml")}, "device": "cpu", "swarm": SMALL_SWARM})
+    splits = build_splits(load_word_specs(cfg.data.word_specs), cfg.data, 0)
+    return cfg, make_task(splits, fit_tokenizer(splits.training_text()), cfg)

@@ -11,6 +11,7 @@ reports them. A task that raises an ordinary exception is a bug in the task: it 
 from __future__ import annotations
 
 import multiprocessing
+import socket
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -114,6 +115,8 @@ class RayBackend(_Backend):
         self.ray = ray
         self._started = False
         if not ray.is_initialized():
+            if self.ray_address and self.ray_address != "auto":
+                _check_reachable(self.ray_address)
             try:
                 if self.ray_address:
                     ray.init(address=self.ray_address, log_to_driver=False)
@@ -151,6 +154,17 @@ class RayBackend(_Backend):
     def close(self) -> None:
         if self._started and self.ray.is_initialized():
             self.ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast: ray.init on an address where nothing answers retries for minutes."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"swarm.ray_address={address!r}: no Ray cluster answers there ({err}); start one with "
+                          "`ray start --head` and give its host:port, or set swarm.ray_address: null "
+                          "to start a local Ray") from None
 
 
 def make_backend(cfg: SwarmConfig) -> _Backend:

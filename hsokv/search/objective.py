@@ -18,7 +18,6 @@ from tokenizers import Tokenizer
 from hsokv.benchmarks.synthetic import _eval_tensors, _training_tensors
 from hsokv.config import PipelineConfig
 from hsokv.data.synthetic import SyntheticSplits
-from hsokv.memory import KeyValueMemory
 from hsokv.model import TransformerWithKV
 from hsokv.search.space import apply
 from hsokv.training import TrainingLoop, make_optimizer, pick_device
@@ -51,7 +50,7 @@ class TrialState:
     """Everything needed to continue a trial; plain tensors and a memory, so it pickles."""
     values: dict
     model: dict                 # state_dict
-    memory: KeyValueMemory
+    memory: dict                # KeyValueMemory.state_dict()
     optimizer: dict
     order: torch.Tensor         # batches of the current epoch not yet used
     generator: torch.Tensor
@@ -96,8 +95,7 @@ def build_model(task: SearchTask, values: dict, parent: TrialState | None, devic
     model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, device)
     if parent is not None and _architecture(parent.values, task.cfg) == _architecture(values, task.cfg):
         model.load_state_dict(parent.model)
-        model.memory = parent.memory.copy_to(device)
-        model.memory.top_k, model.memory.temperature = cfg.memory.top_k, cfg.memory.temperature
+        model.memory.load_state_dict(parent.memory)
     return model.to(device)
 
 
@@ -145,7 +143,7 @@ def _run_trial(task: SearchTask, spec: TrialSpec, start: float) -> TrialResult:
     model.memory.refresh_keys(model.encoder)
     score = accuracy(model, task.validation[0], task.validation[1], device)
     state = TrialState(dict(spec.values), {k: v.cpu() for k, v in model.state_dict().items()},
-                       model.memory.copy_to("cpu"),
+                       model.memory.state_dict(),
                        _to_cpu(opt.state_dict()), order, generator.get_state(), done + spec.steps)
     return TrialResult(spec.trial_id, dict(spec.values), score, spec.steps, state, time.perf_counter() - start)
 
@@ -160,7 +158,7 @@ def _to_cpu(obj):
     return obj
 
 
-def test_accuracy(task: SearchTask, state: TrialState) -> dict:
+def score_on_test(task: SearchTask, state: TrialState) -> dict:
     """The held-out test split, for a search's final choice only: accuracy and one-shot accuracy."""
     device = pick_device(task.cfg.device)
     model = build_model(task, state.values, state, device)

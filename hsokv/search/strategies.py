@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from hsokv.config import SEARCHABLE, PipelineConfig, resolve
-from hsokv.search.objective import SearchTask, TrialSpec, run_trial, test_accuracy
+from hsokv.search.objective import SearchTask, TrialSpec, run_trial, score_on_test
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import Heatmap, Swarm, lineage_steps, planned_steps
 from hsokv.search.tracking import SearchLog
@@ -101,7 +101,7 @@ def run_search(strategy: str, task: SearchTask, cfg: PipelineConfig, backend, se
     return {"strategy": strategy, "seed": seed, "budget_steps": planned_steps(cfg.swarm), "steps_used": log.steps,
             "best": {"values": best.values, "validation_accuracy": best.score, "trial": best.trial_id,
                      "lineage_steps": best.state.steps, "found_at_steps": log.best_steps},
-            "test": test_accuracy(task, best.state), "curve": log.curve, "iterations": log.iterations,
+            "test": score_on_test(task, best.state), "curve": log.curve, "iterations": log.iterations,
             "events": log.events, "heatmap": heatmap.to_dict(), "failures": list(backend.failures),
             "wall_seconds": wall, "trials": log.trials}, log
 
