@@ -2,9 +2,8 @@ import pytest
 import torch
 
 from hsokv.data.synthetic import build_splits
-from hsokv.data.tokenizer import fit_tokenizer
 from hsokv.data.words import load_word_specs
-from hsokv.search.objective import TrialSpec, make_task, run_trial, score_on_test
+from hsokv.search.objective import TrialSpec, run_trial, score_on_test
 
 VALUES = {"optimizer": "adamw", "learning_rate": 3e-3, "weight_decay": 0.01, "dropout": 0.1}
 
