@@ -1,0 +1,111 @@
+"""Checkpoint directories in the Hugging Face layout, loaded without ever running pickled code.
+
+    config.json            what the model is (sizes, model and memory sections, label words)
+    model.safetensors      the transformer's weights (and its novelty-prior statistics)
+    kv_memory.safetensors  the memory's entries; kv_memory.json repeats its metadata for humans
+    tokenizer.json         the HF `tokenizers` tokenizer the model was trained with
+
+Everything is safetensors or JSON. A file that is a pickle (or a torch.save zip, which holds one)
+is refused before anything reads it, and so is a truncated file or a tokenizer whose vocabulary
+does not match the model; each error names the file.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from tokenizers import Tokenizer
+
+from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.io import atomic_dir
+from hsokv.memory import KeyValueMemory
+from hsokv.model import TransformerWithKV
+
+FILES = ("config.json", "model.safetensors", "kv_memory.safetensors", "tokenizer.json")
+FORMAT = "hsokv-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be loaded safely; the message names the file."""
+
+
+def save_pretrained(model: TransformerWithKV, tokenizer: Tokenizer, directory: str | Path, model_cfg: ModelConfig,
+                    max_length: int, extra: dict | None = None) -> Path:
+    """Write the checkpoint directory atomically (a temporary directory, then a rename)."""
+    directory = Path(directory)
+    with atomic_dir(directory) as tmp:
+        config = {"format": FORMAT, "version": VERSION, "vocab_size": model.encoder.token_emb.num_embeddings,
+                  "num_labels": model.num_labels, "max_length": max_length,
+                  "model": model_cfg.model_dump(mode="json"), "memory": model.memory_cfg.model_dump(mode="json"),
+                  **(extra or {})}
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+        save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+        model.memory.save(tmp / "kv_memory.safetensors")
+        meta = {k: v for k, v in vars(model.memory).items() if isinstance(v, (int, float, str))}
+        (tmp / "kv_memory.json").write_text(json.dumps({**meta, "entries": len(model.memory)}, indent=2) + "\n",
+                                            encoding="utf-8")
+        tokenizer.save(str(tmp / "tokenizer.json"))
+    return directory
+
+
+def _refuse_pickle(path: Path) -> None:
+    """A safetensors file starts with an 8-byte header length and then '{'; JSON with '{'. A pickle
+    starts with 0x80 and its protocol, a torch.save file is a zip ('PK')."""
+    head = path.read_bytes()[:9]
+    offset = 8 if path.suffix == ".safetensors" else 0
+    if head[offset:offset + 1] == b"{":
+        return
+    if head[:2] == b"PK" or (len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5):
+        raise CheckpointError(f"{path}: a pickle / torch.save payload; hsokv loads only safetensors and JSON, "
+                              "never pickled code. Re-save the checkpoint with hsokv.checkpoint.save_pretrained")
+
+
+def _tensors(path: Path, device) -> dict[str, torch.Tensor]:
+    _refuse_pickle(path)
+    try:
+        return load_file(str(path), device=str(device))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise CheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt?): {err}") from None
+
+
+def load_pretrained(directory: str | Path, device: str | torch.device = "cpu") -> tuple[TransformerWithKV, Tokenizer, dict]:
+    """(model, tokenizer, config) from a directory written by save_pretrained."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: no such checkpoint directory")
+    missing = [f for f in FILES if not (directory / f).is_file()]
+    if missing:
+        raise CheckpointError(f"{directory}: missing {', '.join(missing)}; a checkpoint holds {', '.join(FILES)}")
+    for name in FILES:
+        _refuse_pickle(directory / name)
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{directory / 'config.json'}: not valid JSON ({err})") from None
+    if config.get("format") != FORMAT or config.get("version") != VERSION:
+        raise CheckpointError(f"{directory / 'config.json'}: format {config.get('format')!r} version "
+                              f"{config.get('version')!r}; expected {FORMAT!r} version {VERSION}")
+    try:
+        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    except Exception as err:  # the tokenizers library raises a bare Exception on bad files
+        raise CheckpointError(f"{directory / 'tokenizer.json'}: not a readable tokenizer ({err})") from None
+    if tokenizer.get_vocab_size() != config["vocab_size"]:
+        raise CheckpointError(f"{directory / 'tokenizer.json'}: vocabulary of {tokenizer.get_vocab_size()} tokens, but "
+                              f"the model was trained with {config['vocab_size']}: tokenizer and model do not match")
+    model = TransformerWithKV(config["vocab_size"], config["num_labels"], config["max_length"],
+                              ModelConfig(**config["model"]), MemoryConfig(**config["memory"]), device)
+    weights = _tensors(directory / "model.safetensors", device)
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as err:
+        raise CheckpointError(f"{directory / 'model.safetensors'}: weights do not fit config.json ({err})") from None
+    _tensors(directory / "kv_memory.safetensors", "cpu")  # validates before the memory reads it
+    try:
+        model.memory = KeyValueMemory.load(directory / "kv_memory.safetensors", device)
+    except ValueError as err:
+        raise CheckpointError(str(err)) from None
+    return model.to(device).eval(), tokenizer, config
