@@ -91,9 +91,10 @@ def accuracy(model: TransformerWithKV, ids: torch.Tensor, labels: torch.Tensor, 
 
 
 def build_model(task: SearchTask, values: dict, parent: TrialState | None, device) -> TransformerWithKV:
+    """A model for `values`, with `parent`'s weights and memory when given (same architecture)."""
     cfg = apply(task.cfg, values)
     model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, device)
-    if parent is not None and _architecture(parent.values, task.cfg) == _architecture(values, task.cfg):
+    if parent is not None:
         model.load_state_dict(parent.model)
         model.memory.load_state_dict(parent.memory)
     return model.to(device)
