@@ -5,11 +5,14 @@ import argparse
 import sys
 from typing import Callable
 
+from hsokv.backbones import BackboneError
 from hsokv.config import ConfigError
+from hsokv.data.fetch import DataSourceError
+from hsokv.data.glue import GlueDataError
 from hsokv.data.words import WordSpecError
 
 # Errors whose message already says what is wrong and what would be valid.
-USER_ERRORS = (ConfigError, WordSpecError, FileNotFoundError)
+USER_ERRORS = (ConfigError, WordSpecError, FileNotFoundError, DataSourceError, GlueDataError, BackboneError)
 
 
 def run_stage(main: Callable[[argparse.Namespace], None], parser: argparse.ArgumentParser) -> None:

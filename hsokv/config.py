@@ -13,7 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm")
+SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
@@ -34,6 +34,10 @@ class DataConfig(_Section):
     filler_sentences: int = Field(2, ge=0, le=10, description="filler sentences in each story")
     distractor_sentences: int = Field(4, ge=0, le=20, description="noise sentences around retention items")
     max_length: int = Field(96, ge=16, le=512)
+    # Real datasets (hsokv.data.fetch): copied from a local mirror, or downloaded when allowed;
+    # checksum-verified either way. HSOKV_DATA_MIRROR, when set, is tried after `mirror`.
+    mirror: str | None = Field(None, description="folder holding dataset copies in their official layout")
+    allow_download: bool = Field(False, description="fetch from the official URLs when no mirror has the files")
 
 
 class ModelConfig(_Section):
@@ -226,6 +230,27 @@ class SwarmConfig(_Section):
         return self
 
 
+class GlueConfig(_Section):
+    """Few-shot GLUE as LM-BFF (Gao et al. 2021): k examples per class to train, k more as a dev set
+    for model selection, one sample per seed; evaluation on the full original GLUE dev sets."""
+    tasks: list[Literal["SST-2", "MNLI"]] = Field(["SST-2"], min_length=1)
+    backbones: list[Literal["scratch", "minilm"]] = Field(["scratch", "minilm"], min_length=1)
+    methods: list[Literal["hsokv", "finetune", "kv_only", "knn", "majority"]] = Field(
+        ["hsokv", "finetune", "kv_only", "knn", "majority"], min_length=1)
+    k: int = Field(16, ge=1, le=10_000, description="examples per class, for training and again for the dev set")
+    seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's sampling seeds")
+    k_shot_source: Literal["lm_bff", "sample"] = Field(
+        "lm_bff", description="lm_bff = LM-BFF's published samples (k=16); sample = draw from GLUE train")
+    max_length: int = Field(128, ge=8, le=512, description="tokens per example (pairs: both sentences)")
+    epochs: int = Field(15, ge=1, le=10_000)
+    batch_size: int = Field(8, ge=1, le=4096)
+    pretrained_learning_rate: float = Field(3e-5, gt=0.0, le=1.0, description="a pretrained backbone's fine-tuning rate")
+    label_init: bool = Field(True, description="a pretrained backbone's classifier starts at its vectors of label sentences")
+    memory_temperature: float = Field(0.2, gt=0.0, description="memory logits are cosine similarity / this")
+    eval_batch_size: int = Field(64, ge=1, le=65_536)
+    max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
+
+
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
@@ -239,6 +264,7 @@ class PipelineConfig(_Section):
     memory_scale: MemoryScaleConfig = MemoryScaleConfig()
     ablation: AblationConfig = AblationConfig()
     swarm: SwarmConfig = SwarmConfig()
+    glue: GlueConfig = GlueConfig()
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -33,14 +33,24 @@ def read_json(path: str | Path) -> Any:
 
 @contextmanager
 def atomic_dir(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary directory that replaces `path` only if the block finishes."""
+    """Yield a temporary directory that replaces `path` only if the block finishes; on failure,
+    parent folders this call created are removed again, so nothing at all is left behind."""
     path = Path(path)
+    created = [p for p in path.parents if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    done = False
     try:
         yield tmp
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
+        done = True
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not done:
+            for parent in created:  # deepest first
+                try:
+                    parent.rmdir()
+                except OSError:
+                    break

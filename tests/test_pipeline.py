@@ -33,6 +33,10 @@ def repo_copy(tmp_path_factory):
     params = yaml.safe_load((dst / "params.yaml").read_text())
     params["preset"] = "quick_test"
     params["ablation"]["variants"] = ["full", "seed_prototype"]  # the full grid runs in `dvc repro`, not CI
+    shared = REPO.parent / "shared" / "data"
+    if not (shared / "glue" / "SST-2").is_dir():
+        pytest.skip(f"the GLUE stages need the real SST-2 copy in {shared}")
+    params["data"]["mirror"] = str(shared)  # the copy sits outside the repository
     (dst / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     _run("git init -q && git add -A && git commit -qm init", dst)
     return dst
@@ -59,6 +63,11 @@ def test_repro_quick_test_then_experiment(repo_copy):
     assert all(r["same_result_as_serial"] for r in backends["runs"])
     for png in ("best_so_far.png", "heatmap.png", "diversity.png"):
         assert (repo_copy / "plots/search" / png).stat().st_size > 0
+    glue = json.loads((repo_copy / "metrics/glue.json").read_text())["SST-2"]
+    assert glue["eval_examples"] == {"dev": 200}
+    assert set(glue["minilm"]) == set(glue["scratch"]) == {"hsokv", "finetune", "kv_only", "knn", "majority"}
+    assert glue["minilm"]["hsokv"]["dev"]["n_seeds"] == 2 and glue["minilm"]["hsokv"]["seeds"] == [13, 21]
+    assert (repo_copy / "plots/glue/accuracy.png").stat().st_size > 0
     assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
     _run("git add -A && git commit -qm repro", repo_copy)
 
@@ -67,7 +76,7 @@ def test_repro_quick_test_then_experiment(repo_copy):
     assert "Running stage 'synthetic_hsokv'" in out and "Running stage 'synthetic_finetune'" in out
     assert "Running stage 'search@swarm'" in out
     assert "Running stage 'synthetic_knn'" not in out and "Running stage 'prepare_synthetic'" not in out
-    assert "Running stage 'memory_scale'" not in out
+    assert "Running stage 'memory_scale'" not in out and "Running stage 'download_glue@SST-2'" not in out
     diff = _run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout
     assert "methods.hsokv.one_shot_accuracy.mean" in diff
     assert "budget_steps" in diff  # 2 agents x 2 iterations x (2 x 4 + 1 x 12) steps, was x 5

@@ -1,0 +1,102 @@
+"""Getting real dataset files: from a local mirror, or from the web when allowed; always verified.
+
+A mirror is a folder holding the files in their official layout (the same relative paths as the
+keys of checksums.json, e.g. `glue/SST-2/dev.tsv`). Sources are tried in order: the `data.mirror`
+param, then $HSOKV_DATA_MIRROR, then a download (only with `data.allow_download: true`). A file is
+accepted only if its SHA-256 matches the one recorded in this repository; when no source has every
+file, the error lists what each source lacked and how to provide the data. Files land in a
+temporary folder that replaces the destination only when all of them are verified, so a failure
+leaves nothing half-written.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+from hsokv.io import atomic_dir
+
+MIRROR_ENV = "HSOKV_DATA_MIRROR"
+CHECKSUMS: dict[str, dict] = json.loads((Path(__file__).with_name("checksums.json")).read_text(encoding="utf-8"))
+
+
+class DataSourceError(RuntimeError):
+    """No source could provide verified copies of the files asked for."""
+
+
+def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def mirror_roots(mirror: str | None) -> list[Path]:
+    """The mirrors to try, in order: the param, then the environment variable."""
+    roots = [mirror, os.environ.get(MIRROR_ENV)]
+    return [Path(r).expanduser() for r in roots if r]
+
+
+def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
+                download: Callable[[Path], None] | None = None, how_to_provide: str = "") -> dict[str, str]:
+    """Place verified copies of `files` ({path under dest: path under a mirror root}) in `dest`.
+
+    `download(folder)`, when given, must fill `folder` with files in the mirror layout. Returns
+    {path under dest: where it came from}. Raises DataSourceError naming every source tried.
+    """
+    unknown = sorted(m for m in files.values() if m not in CHECKSUMS)
+    if unknown:
+        raise DataSourceError(f"no SHA-256 recorded for {unknown} in hsokv/data/checksums.json; add the checksum "
+                              "of a verified copy there before this file can be used")
+    tried: list[str] = []
+    origin: dict[str, str] = {}
+    with atomic_dir(dest) as tmp:
+        def take_from(root: Path, label: str) -> None:
+            missing = [d for d in files if d not in origin]
+            for dest_rel in missing:
+                src = root / files[dest_rel]
+                if not src.is_file():
+                    continue
+                got, want = sha256(src), CHECKSUMS[files[dest_rel]]["sha256"]
+                if got != want:
+                    tried.append(f"{label}: {src} fails its checksum (sha256 {got}, expected {want})")
+                    continue
+                target = tmp / dest_rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, target)
+                origin[dest_rel] = str(src)
+            lacking = [files[d] for d in files if d not in origin and not (root / files[d]).is_file()]
+            if lacking:
+                tried.append(f"{label}: {root} lacks {len(lacking)} file(s), e.g. {lacking[0]}")
+
+        for root in mirrors:
+            if not root.is_dir():
+                tried.append(f"mirror {root}: not a folder")
+                continue
+            take_from(root, "mirror")
+            if len(origin) == len(files):
+                break
+        if len(origin) < len(files):
+            if download is None:
+                tried.append("download: not attempted (set data.allow_download: true to fetch from the official URLs)")
+            else:
+                staging = Path(tmp) / ".download"
+                staging.mkdir()
+                try:
+                    download(staging)
+                    take_from(staging, "download")
+                except OSError as err:  # urllib's URLError and socket errors are OSErrors
+                    tried.append(f"download: failed ({err})")
+                shutil.rmtree(staging, ignore_errors=True)
+        if len(origin) < len(files):
+            missing = [files[d] for d in files if d not in origin]
+            lines = "\n  ".join(tried) or "(no source configured)"
+            raise DataSourceError(
+                f"could not get verified copies of {len(missing)} file(s), e.g. {missing[0]}.\nTried:\n  {lines}\n"
+                f"Provide them with data.mirror (params.yaml) or ${MIRROR_ENV} pointing at a folder in the official "
+                f"layout{', ' + how_to_provide if how_to_provide else ''}.")
+    return origin

@@ -1,0 +1,177 @@
+"""Few-shot GLUE data: the official TSV files, LM-BFF's k-shot samples, and our own sampler.
+
+Protocol (LM-BFF, Gao et al. 2021): for each seed, k training examples per class and a dev set of
+the same size, both drawn from GLUE's training set; evaluation on GLUE's full dev sets (GLUE's
+test labels are hidden). `prepare` copies what a task needs into data/raw/glue/<task>/ (from a
+mirror or the official archive, checksum-verified); `load_few_shot` reads it back.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import random
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from hsokv.data.fetch import fetch_files, mirror_roots
+
+GLUE_URL = "https://dl.fbaipublicfiles.com/glue/data/{task}.zip"
+LM_BFF_SEEDS = (13, 21, 42, 87, 100)
+LM_BFF_K = 16
+
+
+class GlueDataError(ValueError):
+    """A GLUE file that is missing, malformed, or inconsistent with the task; names the file."""
+
+
+@dataclass(frozen=True)
+class GlueTask:
+    name: str
+    text_columns: tuple[str, ...]          # one sentence, or (premise, hypothesis)
+    label_column: str
+    label_names: tuple[str, ...]           # as written in the files; index = class id
+    eval_files: dict[str, str]             # eval split -> GLUE file
+    k_shot_dev_file: str                   # LM-BFF's dev file name
+    label_sentences: tuple[str, ...] | None = None  # one sentence per class, for label_init
+
+
+TASKS: dict[str, GlueTask] = {
+    "SST-2": GlueTask("SST-2", ("sentence",), "label", ("0", "1"), {"dev": "dev.tsv"}, "dev.tsv",
+                      ("It was terrible.", "It was great.")),
+    # MNLI's label_column in GLUE's dev files is gold_label too; its pairs are encoded premise [SEP] hypothesis.
+    "MNLI": GlueTask("MNLI", ("sentence1", "sentence2"), "gold_label", ("contradiction", "entailment", "neutral"),
+                     {"dev_matched": "dev_matched.tsv", "dev_mismatched": "dev_mismatched.tsv"}, "dev_matched.tsv"),
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    text_a: str
+    text_b: str | None
+    label: int
+
+
+@dataclass
+class FewShotSplits:
+    task: GlueTask
+    seed: int
+    train: list[Example]
+    dev: list[Example]
+    evals: dict[str, list[Example]]
+
+
+def get_task(name: str) -> GlueTask:
+    if name not in TASKS:
+        raise GlueDataError(f"unknown GLUE task {name!r}; known: {sorted(TASKS)}")
+    return TASKS[name]
+
+
+def read_tsv(path: str | Path, task: GlueTask) -> list[Example]:
+    """Read a GLUE/LM-BFF TSV by its header names. GLUE's MNLI text holds unbalanced quotes, so
+    no quote processing: one line is one example."""
+    path = Path(path)
+    if not path.is_file():
+        raise GlueDataError(f"{path}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise GlueDataError(f"{path}: not UTF-8 text ({err})") from None
+    rows = csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+    needed = [*task.text_columns, task.label_column]
+    missing = [c for c in needed if c not in (rows.fieldnames or [])]
+    if missing:
+        raise GlueDataError(f"{path}: missing column(s) {missing} for {task.name}; header has {rows.fieldnames}")
+    label_ids = {name: i for i, name in enumerate(task.label_names)}
+    out = []
+    for line, row in enumerate(rows, start=2):
+        label = (row[task.label_column] or "").strip()
+        if label not in label_ids:
+            raise GlueDataError(f"{path}, line {line}: label {label!r} is not one of {list(task.label_names)}")
+        texts = [(row[c] or "").strip() for c in task.text_columns]
+        out.append(Example(texts[0], texts[1] if len(texts) > 1 else None, label_ids[label]))
+    if not out:
+        raise GlueDataError(f"{path}: no examples")
+    return out
+
+
+def sample_k_shot(examples: list[Example], k: int, seed: int, num_labels: int) -> tuple[list[Example], list[Example]]:
+    """k training and k dev examples per class, disjoint, drawn with `seed` (our sampler, not LM-BFF's)."""
+    rng = random.Random(seed)
+    train, dev = [], []
+    for label in range(num_labels):
+        pool = [e for e in examples if e.label == label]
+        if len(pool) < 2 * k:
+            raise GlueDataError(f"class {label} has {len(pool)} training examples; k={k} needs {2 * k}")
+        picked = rng.sample(pool, 2 * k)
+        train += picked[:k]
+        dev += picked[k:]
+    rng.shuffle(train)
+    rng.shuffle(dev)
+    return train, dev
+
+
+def required_files(task: GlueTask, seeds: list[int], k_shot_source: str) -> dict[str, str]:
+    """{path under data/raw/glue/<task>/: path under a mirror root} for one task."""
+    files = {name: f"glue/{task.name}/{name}" for name in task.eval_files.values()}
+    if k_shot_source == "sample":
+        files["train.tsv"] = f"glue/{task.name}/train.tsv"
+    else:
+        for seed in seeds:
+            for name in ("train.tsv", task.k_shot_dev_file):
+                files[f"k_shot/16-{seed}/{name}"] = f"lm-bff-k-shot/{task.name}/16-{seed}/{name}"
+    return files
+
+
+def _download_glue(task: GlueTask):
+    def download(folder: Path) -> None:
+        archive = folder / f"{task.name}.zip"
+        with urllib.request.urlopen(GLUE_URL.format(task=task.name), timeout=30) as response, open(archive, "wb") as f:
+            f.write(response.read())
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(folder / "glue")  # the archive holds <task>/<file>.tsv
+    return download
+
+
+def prepare(task_name: str, dest: str | Path, seeds: list[int], k: int, k_shot_source: str,
+            mirror: str | None, allow_download: bool) -> dict[str, str]:
+    """Copy verified files for one task into `dest`; returns {file: source}."""
+    task = get_task(task_name)
+    _check_source(k, seeds, k_shot_source)
+    # LM-BFF's k-shot folders are produced by their sampling script, not downloadable archives:
+    # only GLUE's own files can come from the web.
+    hint = ("or set glue.k_shot_source: sample to draw the k-shot sets from GLUE's train.tsv"
+            if k_shot_source == "lm_bff" else "")
+    return fetch_files(required_files(task, seeds, k_shot_source), dest, mirror_roots(mirror),
+                       _download_glue(task) if allow_download else None, hint)
+
+
+def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:
+    if k_shot_source != "lm_bff":
+        return
+    if k != LM_BFF_K:
+        raise GlueDataError(f"glue.k is {k}, but LM-BFF's samples hold {LM_BFF_K} per class; "
+                            f"set glue.k: {LM_BFF_K} or glue.k_shot_source: sample")
+    extra = sorted(set(seeds) - set(LM_BFF_SEEDS))
+    if extra:
+        raise GlueDataError(f"glue.seeds {extra} have no LM-BFF sample; LM-BFF's seeds are {list(LM_BFF_SEEDS)} "
+                            "(or set glue.k_shot_source: sample)")
+
+
+def load_few_shot(root: str | Path, task_name: str, seed: int, k: int, k_shot_source: str,
+                  max_eval_examples: int | None = None) -> FewShotSplits:
+    """One seed's splits from a folder written by `prepare`."""
+    task, root = get_task(task_name), Path(root)
+    _check_source(k, [seed], k_shot_source)
+    if k_shot_source == "sample":
+        train, dev = sample_k_shot(read_tsv(root / "train.tsv", task), k, seed, len(task.label_names))
+    else:
+        folder = root / "k_shot" / f"16-{seed}"
+        train, dev = read_tsv(folder / "train.tsv", task), read_tsv(folder / task.k_shot_dev_file, task)
+        for name, split in (("train.tsv", train), (task.k_shot_dev_file, dev)):
+            counts = [sum(e.label == c for e in split) for c in range(len(task.label_names))]
+            if counts != [k] * len(counts):
+                raise GlueDataError(f"{folder / name}: {counts} examples per class, expected {k} each")
+    evals = {split: read_tsv(root / name, task)[:max_eval_examples] for split, name in task.eval_files.items()}
+    return FewShotSplits(task, seed, train, dev, evals)

@@ -1,0 +1,22 @@
+"""Stage download_glue@<task>: verified copies of one task's GLUE files (and LM-BFF samples) -> data/raw/glue/<task>/."""
+import argparse
+from pathlib import Path
+
+from hsokv.cli import run_stage
+from hsokv.config import load_params
+from hsokv.data.glue import prepare
+
+
+def main(args):
+    cfg = load_params(args.params)
+    g = cfg.glue
+    origin = prepare(args.task, Path(args.out) / args.task, g.seeds, g.k, g.k_shot_source,
+                     cfg.data.mirror, cfg.data.allow_download)
+    print(f"{args.task}: {len(origin)} verified file(s) in {Path(args.out) / args.task}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--out", default="data/raw/glue")
+    run_stage(main, parser)

@@ -1,0 +1,36 @@
+"""Stage glue@<task>: every method x backbone x seed on one few-shot GLUE task -> results/glue/<task>.json."""
+import argparse
+from pathlib import Path
+
+from hsokv.benchmarks.glue import run_seed
+from hsokv.cli import run_stage
+from hsokv.config import as_dict, load_params
+from hsokv.data.glue import load_few_shot
+from hsokv.io import write_json
+
+
+def main(args):
+    cfg = load_params(args.params)
+    g = cfg.glue
+    records, sizes = [], {}
+    for backbone in g.backbones:
+        for seed in g.seeds:
+            splits = load_few_shot(Path(args.data) / args.task, args.task, seed, g.k, g.k_shot_source,
+                                   g.max_eval_examples)
+            sizes = {name: len(examples) for name, examples in splits.evals.items()}
+            for r in run_seed(splits, backbone, g.methods, cfg):
+                scores = " ".join(f"{k} {v:.3f}" for k, v in r.items() if k in splits.evals)
+                print(f"{args.task} {backbone}/{r['method']} seed {seed}: dev(k-shot) {r['dev_accuracy']:.3f} "
+                      f"{scores} ({r['wall_seconds']:.1f}s)", flush=True)
+                records.append(r)
+    write_json(Path(args.out) / f"{args.task}.json",
+               {"task": args.task, "preset": cfg.preset, "config": as_dict(cfg), "eval_splits": list(sizes),
+                "eval_examples": sizes, "runs": records})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--task", required=True)
+    parser.add_argument("--data", default="data/raw/glue")
+    parser.add_argument("--out", default="results/glue")
+    run_stage(main, parser)

@@ -1,0 +1,26 @@
+"""Stage report_glue: results/glue/<task>.json -> metrics/glue.{json,md} and plots/glue/."""
+import argparse
+from pathlib import Path
+
+from hsokv.cli import run_stage
+from hsokv.config import load_params
+from hsokv.io import atomic_write_text, read_json, write_json
+from hsokv.plots import write_glue_plots
+from hsokv.report import glue_summary, glue_table
+
+
+def main(args):
+    cfg = load_params(args.params)
+    metrics = glue_summary({t: read_json(Path(args.results) / f"{t}.json") for t in cfg.glue.tasks})
+    write_glue_plots(metrics, Path(args.plots))
+    write_json(Path(args.metrics) / "glue.json", metrics)
+    atomic_write_text(Path(args.metrics) / "glue.md", glue_table(metrics))
+    print(glue_table(metrics))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--results", default="results/glue")
+    parser.add_argument("--metrics", default="metrics")
+    parser.add_argument("--plots", default="plots/glue")
+    run_stage(main, parser)
