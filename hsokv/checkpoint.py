@@ -33,14 +33,14 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be loaded safely; the message names the file."""
 
 
-def save_pretrained(model: TransformerWithKV, tokenizer: Tokenizer, directory: str | Path, model_cfg: ModelConfig,
-                    max_length: int, extra: dict | None = None) -> Path:
+def save_pretrained(model: TransformerWithKV, tokenizer: Tokenizer, directory: str | Path,
+                    extra: dict | None = None) -> Path:
     """Write the checkpoint directory atomically (a temporary directory, then a rename)."""
     directory = Path(directory)
     with atomic_dir(directory) as tmp:
         config = {"format": FORMAT, "version": VERSION, "vocab_size": model.encoder.token_emb.num_embeddings,
-                  "num_labels": model.num_labels, "max_length": max_length,
-                  "model": model_cfg.model_dump(mode="json"), "memory": model.memory_cfg.model_dump(mode="json"),
+                  "num_labels": model.num_labels, "max_length": model.max_length,
+                  "model": model.model_cfg.model_dump(mode="json"), "memory": model.memory_cfg.model_dump(mode="json"),
                   **(extra or {})}
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))

@@ -7,12 +7,15 @@ from typing import Callable
 
 from hsokv.backbones import BackboneError
 from hsokv.config import ConfigError
+from hsokv.checkpoint import CheckpointError
 from hsokv.data.fetch import DataSourceError
 from hsokv.data.glue import GlueDataError
+from hsokv.data.lm_corpus import CorpusError
 from hsokv.data.words import WordSpecError
 
 # Errors whose message already says what is wrong and what would be valid.
-USER_ERRORS = (ConfigError, WordSpecError, FileNotFoundError, DataSourceError, GlueDataError, BackboneError)
+USER_ERRORS = (ConfigError, WordSpecError, FileNotFoundError, DataSourceError, GlueDataError, BackboneError,
+               CorpusError, CheckpointError)
 
 
 def run_stage(main: Callable[[argparse.Namespace], None], parser: argparse.ArgumentParser) -> None:

@@ -13,7 +13,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue")
+SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue",
+            "language_model")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
@@ -38,6 +39,7 @@ class DataConfig(_Section):
     # checksum-verified either way. HSOKV_DATA_MIRROR, when set, is tried after `mirror`.
     mirror: str | None = Field(None, description="folder holding dataset copies in their official layout")
     allow_download: bool = Field(False, description="fetch from the official URLs when no mirror has the files")
+    lm_corpus: str = Field("data/lm_corpus.txt", description="UTF-8 text for the language model, one document a line")
 
 
 class ModelConfig(_Section):
@@ -251,6 +253,23 @@ class GlueConfig(_Section):
     max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
 
 
+class LanguageModelConfig(_Section):
+    """Next-token prediction on data.lm_corpus with H-SOKV's encoder (causal), and its KV memory
+    used as kNN-LM (Khandelwal et al. 2020): p = lambda * p_knn + (1 - lambda) * p_model, where
+    p_knn spreads softmax(similarity / knn_temperature) of the knn_k nearest training contexts
+    over the tokens that followed them."""
+    valid_fraction: float = Field(0.1, gt=0.0, lt=0.5, description="last lines but test_fraction's: validation")
+    test_fraction: float = Field(0.1, gt=0.0, lt=0.5, description="the corpus's last lines: test")
+    context_length: int = Field(64, ge=4, le=2048, description="tokens per training/evaluation window")
+    epochs: int = Field(6, ge=1, le=10_000)
+    batch_size: int = Field(32, ge=1, le=65_536, description="windows per step")
+    learning_rate: float = Field(1e-3, gt=0.0, le=1.0)
+    knn_lambda: float = Field(0.25, ge=0.0, le=1.0, description="weight of the memory's distribution")
+    knn_k: int = Field(128, ge=1, le=4096, description="neighbours retrieved per token")
+    knn_temperature: float = Field(3.0, gt=0.0, description="similarities are divided by this before the softmax")
+    eval_batch_size: int = Field(16, ge=1, le=65_536, description="windows per evaluation batch")
+
+
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
@@ -265,6 +284,7 @@ class PipelineConfig(_Section):
     ablation: AblationConfig = AblationConfig()
     swarm: SwarmConfig = SwarmConfig()
     glue: GlueConfig = GlueConfig()
+    language_model: LanguageModelConfig = LanguageModelConfig()
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -69,12 +69,17 @@ class HSOKV(_Trained):
         self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
                                        self.cfg.memory, self.device).to(self.device)
 
-    @torch.no_grad()
     def predict(self, ids):
-        h = self.model.encoder(ids.to(self.device))
-        _, top = self.model.memory.retrieve(h, 1)
-        return Predictions(self.model.head(h).argmax(-1), self.model.classifier(h).argmax(-1),
-                           self.model.memory.labels[top[:, 0]])
+        return predict_with_memory(self.model, ids, self.device)
+
+
+@torch.no_grad()
+def predict_with_memory(model: TransformerWithKV, ids: torch.Tensor, device: torch.device) -> Predictions:
+    """H-SOKV's predictions, and what its classifier alone and its nearest memory entry say; also
+    used on a model reloaded from its checkpoint (stages/evaluate.py)."""
+    h = model.encoder(ids.to(device))
+    _, top = model.memory.retrieve(h, 1)
+    return Predictions(model.head(h).argmax(-1), model.classifier(h).argmax(-1), model.memory.labels[top[:, 0]])
 
 
 @register("finetune")

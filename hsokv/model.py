@@ -67,11 +67,21 @@ class Encoder(nn.Module):
         self.norm = nn.LayerNorm(cfg.d_model)
         self.pool = NoveltyPooling(cfg.d_model, vocab_size, num_labels, cfg.novelty_prior)
 
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        pad_mask = input_ids == 0
+    def token_states(self, input_ids: torch.Tensor, causal: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """(contextual states, token embeddings), each [batch, length, d_model]. causal=True lets
+        each position see only itself and earlier ones (the language model); padding must then
+        come last, where no real position can see it, so no padding mask is needed."""
         pos = torch.arange(input_ids.shape[1], device=input_ids.device)
         tokens = self.token_emb(input_ids)
-        x = self.norm(self.layers(tokens + self.pos_emb(pos), src_key_padding_mask=pad_mask))
+        if causal:
+            mask = nn.Transformer.generate_square_subsequent_mask(input_ids.shape[1], device=input_ids.device)
+            x = self.layers(tokens + self.pos_emb(pos), mask=mask, is_causal=True)
+        else:
+            x = self.layers(tokens + self.pos_emb(pos), src_key_padding_mask=input_ids == 0)
+        return self.norm(x), tokens
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        x, tokens = self.token_states(input_ids)
         # The token's own embedding rides along with its context: recalling a word needs its
         # identity intact, and attention layers blur it with the neighbours'.
         return self.pool(x + tokens, input_ids)
@@ -80,7 +90,7 @@ class Encoder(nn.Module):
 class BaselineTransformer(nn.Module):
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig):
         super().__init__()
-        self.num_labels = num_labels
+        self.num_labels, self.max_length, self.model_cfg = num_labels, max_length, cfg
         self.encoder = Encoder(vocab_size, num_labels, max_length, cfg)
         self.classifier = nn.Linear(cfg.d_model, num_labels)
 
@@ -119,3 +129,16 @@ class TransformerWithKV(BaselineTransformer):
         """Returns (logits, h). exclude_sources hides each example's own entry while training."""
         h = self.encoder(input_ids)
         return (self.head(h, exclude_sources) if use_memory else self.classifier(h)), h
+
+    # Checkpoints live in hsokv.checkpoint, which imports this module; hence the local imports.
+    def save_pretrained(self, directory, tokenizer, extra: dict | None = None):
+        """config.json, model.safetensors, kv_memory.safetensors(+.json), tokenizer.json."""
+        from hsokv.checkpoint import save_pretrained
+        return save_pretrained(self, tokenizer, directory, extra)
+
+    @classmethod
+    def from_pretrained(cls, directory, device: str | torch.device = "cpu") -> "TransformerWithKV":
+        """The model a save_pretrained directory holds, in eval mode; never runs pickled code.
+        hsokv.checkpoint.load_pretrained also returns its tokenizer and config."""
+        from hsokv.checkpoint import load_pretrained
+        return load_pretrained(directory, device)[0]

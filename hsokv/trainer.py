@@ -5,7 +5,7 @@
         "agents_per_manager": 2, "agent_steps": 5, "num_managers": 1}))
     summary = trainer.train()          # summary["test_metrics"]
     trainer.evaluate()
-    trainer.save_model("models/mine")  # hsokv.checkpoint layout; load with hsokv.checkpoint.load_pretrained
+    trainer.save_model("models/mine")  # hsokv.checkpoint layout; TransformerWithKV.from_pretrained
 
 The config goes through the same validation as params.yaml: it starts from a params file and
 preset, and `extras` may set any `swarm.*` key; an unknown or invalid key raises ConfigError.
@@ -15,14 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hsokv.checkpoint import save_pretrained
 from hsokv.config import PipelineConfig, read_params, resolve
 from hsokv.data.synthetic import build_splits
 from hsokv.data.tokenizer import fit_tokenizer
 from hsokv.data.words import load_word_specs
 from hsokv.search.backends import make_backend
 from hsokv.search.objective import accuracy, build_model, make_task, score_on_test
-from hsokv.search.space import apply
 from hsokv.search.strategies import run_search
 from hsokv.training import pick_device
 
@@ -72,6 +70,4 @@ class HFSwarmTrainer:
 
     def save_model(self, path: str | Path) -> Path:
         self._require_trained()
-        tuned = apply(self.cfg, self.best.values)
-        return save_pretrained(self.model, self.tokenizer, path, tuned.model, self.cfg.data.max_length,
-                               {"searched_values": self.best.values, "trained_steps": self.best.state.steps})
+        return self.model.save_pretrained(path, self.tokenizer, {"searched_values": self.best.values, "trained_steps": self.best.state.steps})

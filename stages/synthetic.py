@@ -1,12 +1,14 @@
-"""Stage synthetic_<method>: train/evaluate one method on every seed -> results/synthetic/<method>.json."""
+"""Stage synthetic_<method>: train/evaluate one method on every seed -> results/synthetic/<method>.json;
+for hsokv also each seed's trained model as a checkpoint directory, models/hsokv/seed_<n>/."""
 import argparse
+import contextlib
 from pathlib import Path
 
 from hsokv.benchmarks.synthetic import run_seed
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, load_params
 from hsokv.data.synthetic import load_prepared
-from hsokv.io import write_json
+from hsokv.io import atomic_dir, write_json
 from hsokv.live import open_live, step_logger
 from hsokv.methods import METHODS
 
@@ -16,18 +18,29 @@ def main(args):
     if args.method not in METHODS:
         raise ConfigError(f"--method {args.method!r} is unknown; known methods: {sorted(METHODS)}")
     results = []
-    for seed in cfg.seeds:
-        splits, tokenizer = load_prepared(Path(args.data), seed)
-        with open_live(Path(args.live) / args.method / f"seed_{seed}") as live:
-            result = run_seed(args.method, splits, tokenizer, cfg, seed, step_logger(live))
-            for key in ("one_shot_accuracy", "accuracy"):
-                live.log_metric(f"test/{key}", result["test"][key], plot=False)
-            live.log_metric("retention", result["retention"]["accuracy"], plot=False)
-        print(f"{args.method} seed {seed}: one-shot {result['test']['one_shot_accuracy']:.3f} "
-              f"retention {result['retention']['accuracy']:.3f} ({result['wall_seconds']:.1f}s on {result['device']})", flush=True)
-        results.append(result)
+    saves_models = args.method == "hsokv"
+    with atomic_dir(args.models) if saves_models else contextlib.nullcontext() as models:
+        for seed in cfg.seeds:
+            results.append(_one_seed(args, cfg, seed, models))
     write_json(Path(args.out) / f"{args.method}.json",
                {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})
+
+
+def _one_seed(args, cfg, seed: int, models: Path | None) -> dict:
+    splits, tokenizer = load_prepared(Path(args.data), seed)
+
+    def save(method):
+        method.model.save_pretrained(models / f"seed_{seed}", tokenizer, {"seed": seed, "preset": cfg.preset})
+
+    with open_live(Path(args.live) / args.method / f"seed_{seed}") as live:
+        result = run_seed(args.method, splits, tokenizer, cfg, seed, step_logger(live),
+                          on_done=save if models is not None else None)
+        for key in ("one_shot_accuracy", "accuracy"):
+            live.log_metric(f"test/{key}", result["test"][key], plot=False)
+        live.log_metric("retention", result["retention"]["accuracy"], plot=False)
+    print(f"{args.method} seed {seed}: one-shot {result['test']['one_shot_accuracy']:.3f} "
+          f"retention {result['retention']['accuracy']:.3f} ({result['wall_seconds']:.1f}s on {result['device']})", flush=True)
+    return result
 
 
 if __name__ == "__main__":
@@ -36,4 +49,5 @@ if __name__ == "__main__":
     parser.add_argument("--data", default="data/synthetic")
     parser.add_argument("--out", default="results/synthetic")
     parser.add_argument("--live", default="results/synthetic/live")
+    parser.add_argument("--models", default="models/hsokv", help="where --method hsokv saves each seed's model")
     run_stage(main, parser)

@@ -19,7 +19,7 @@ def saved(tmp_path):
     model = TransformerWithKV(tok.get_vocab_size(), 3, 12, CFG, MemoryConfig(capacity=8))
     ids = torch.tensor([[2, 3, 4, 5], [6, 7, 0, 0]])
     model.memory.write(model.encoder(ids).detach(), torch.tensor([0, 2]), ids, torch.tensor([0, 1]), 0)
-    return save_pretrained(model.eval(), tok, tmp_path / "ckpt", CFG, 12), model.eval(), ids
+    return save_pretrained(model.eval(), tok, tmp_path / "ckpt"), model.eval(), ids
 
 
 def test_round_trip_is_exact(saved):
@@ -69,6 +69,6 @@ def test_failed_save_leaves_the_old_checkpoint(saved):
     path, model, _ = saved
     before = (path / "model.safetensors").read_bytes()
     with pytest.raises(AttributeError):
-        save_pretrained(model, None, path, CFG, 12)  # no tokenizer: fails mid-way
+        save_pretrained(model, None, path)  # no tokenizer: fails mid-way
     assert (path / "model.safetensors").read_bytes() == before
     shutil.rmtree(path)

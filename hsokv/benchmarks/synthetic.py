@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import time
+from types import SimpleNamespace
+from typing import Callable
 
 import torch
 from tokenizers import Tokenizer
@@ -16,7 +18,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from hsokv.config import PipelineConfig
 from hsokv.data.synthetic import Item, SyntheticSplits
 from hsokv.data.tokenizer import encode_batch
-from hsokv.methods import METHODS
+from hsokv.methods import METHODS, predict_with_memory
+from hsokv.model import TransformerWithKV
 from hsokv.training import StepLogger, pad, pick_device, seed_everything
 
 
@@ -59,9 +62,11 @@ def evaluate(method, ids: torch.Tensor, labels: torch.Tensor, exposures: torch.T
 
 
 def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig, seed: int,
-             log: StepLogger | None = None, count_flops: bool = True) -> dict:
+             log: StepLogger | None = None, count_flops: bool = True,
+             on_done: Callable[[object], None] | None = None) -> dict:
     """One method, one seed, the whole protocol. count_flops=False skips the FLOP counter, which
-    roughly doubles the run time of a small model; flops is then None."""
+    roughly doubles the run time of a small model; flops is then None. on_done(method) runs after
+    the protocol (e.g. to save the trained model)."""
     if method_name not in METHODS:
         raise ValueError(f"unknown method {method_name!r}; known: {sorted(METHODS)}")
     seed_everything(seed)
@@ -87,4 +92,19 @@ def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: Pip
     result.update(seed=seed, method=method_name, device=str(device),
                   flops=int(flops.get_total_flops()) if count_flops else None,
                   wall_seconds=time.perf_counter() - start, history=history)
+    if on_done is not None:
+        on_done(method)
     return result
+
+
+# What a trained H-SOKV model is measured on at the end of the protocol: the figures its
+# checkpoint must reproduce (stages/evaluate.py).
+FINAL_SPLITS = ("retention", "test_phase2")
+
+
+def evaluate_final(model: TransformerWithKV, tok: Tokenizer, splits: SyntheticSplits, max_length: int,
+                   batch_size: int, device: torch.device) -> dict:
+    """run_seed's end-of-protocol figures for an H-SOKV model (e.g. one reloaded from disk)."""
+    method = SimpleNamespace(predict=lambda ids: predict_with_memory(model, ids, device))
+    return {name: evaluate(method, *_eval_tensors(tok, getattr(splits, name), max_length), batch_size)
+            for name in FINAL_SPLITS}
