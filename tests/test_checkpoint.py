@@ -72,3 +72,11 @@ def test_failed_save_leaves_the_old_checkpoint(saved):
         save_pretrained(model, None, path)  # no tokenizer: fails mid-way
     assert (path / "model.safetensors").read_bytes() == before
     shutil.rmtree(path)
+
+
+def test_from_pretrained_classmethod_predicts_identically(saved):
+    path, model, ids = saved
+    loaded = TransformerWithKV.from_pretrained(path)
+    assert not loaded.training
+    with torch.no_grad():
+        assert torch.equal(model.head(model.encoder(ids)), loaded.head(loaded.encoder(ids)))

@@ -68,18 +68,38 @@ def test_repro_quick_test_then_experiment(repo_copy):
     assert set(glue["minilm"]) == set(glue["scratch"]) == {"hsokv", "finetune", "kv_only", "knn", "majority"}
     assert glue["minilm"]["hsokv"]["dev"]["n_seeds"] == 2 and glue["minilm"]["hsokv"]["seeds"] == [13, 21]
     assert (repo_copy / "plots/glue/accuracy.png").stat().st_size > 0
+    evaluate = json.loads((repo_copy / "metrics/evaluate.json").read_text())  # reloaded == trained, else no file
+    assert evaluate["figures_checked"] == 2 * 2 * 6 and evaluate["retention"]["accuracy"]["n_seeds"] == 2
+    assert sorted(p.name for p in (repo_copy / "models/hsokv").iterdir()) == ["seed_0", "seed_1"]
+    lm = json.loads((repo_copy / "metrics/language_model.json").read_text())
+    assert lm["seeds"] == [0, 1] and lm["test"]["perplexity_with_memory"]["n_seeds"] == 2
+    assert (repo_copy / "plots/language_model/language_model.png").stat().st_size > 0
     assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
     _run("git add -A && git commit -qm repro", repo_copy)
 
     # An experiment on training and swarm params reruns the trained methods and the search only.
     out = _run(dvc + ["exp", "run", "-S", "train.learning_rate=3e-4", "-S", "swarm.agent_steps=4"], repo_copy).stdout
     assert "Running stage 'synthetic_hsokv'" in out and "Running stage 'synthetic_finetune'" in out
+    assert "Running stage 'evaluate'" in out and "Running stage 'language_model'" not in out
     assert "Running stage 'search@swarm'" in out
     assert "Running stage 'synthetic_knn'" not in out and "Running stage 'prepare_synthetic'" not in out
     assert "Running stage 'memory_scale'" not in out and "Running stage 'download_glue@SST-2'" not in out
     diff = _run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout
     assert "methods.hsokv.one_shot_accuracy.mean" in diff
     assert "budget_steps" in diff  # 2 agents x 2 iterations x (2 x 4 + 1 x 12) steps, was x 5
+
+
+def test_evaluate_refuses_figures_its_checkpoints_do_not_reproduce(repo_copy, tmp_path):
+    if not (repo_copy / "models/hsokv").is_dir():
+        pytest.skip("needs the repro above")
+    training = json.loads((repo_copy / "results/synthetic/hsokv.json").read_text())
+    training["seeds"][1]["retention"]["accuracy"] += 0.01
+    tampered = tmp_path / "hsokv.json"
+    tampered.write_text(json.dumps(training))
+    out = tmp_path / "evaluate.json"
+    p = _run([sys.executable, "-m", "stages.evaluate", "--training", str(tampered), "--metrics", str(out)],
+             repo_copy, check=False)
+    assert p.returncode != 0 and "seed 1 retention.accuracy" in p.stderr and not out.exists()
 
 
 def test_bad_params_stop_before_any_output(repo_copy, tmp_path):
