@@ -10,9 +10,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 
+def _remove_stale(folder: Path, pattern: str) -> None:
+    """Temporaries a killed run (SIGKILL skips every cleanup) left beside its output."""
+    for stale in folder.glob(pattern):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(path.parent, f".{path.name}.*.tmp")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -38,7 +48,8 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     created = [p for p in path.parents if not p.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    _remove_stale(path.parent, f".{path.name}.tmpdir-*")
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmpdir-"))
     done = False
     try:
         yield tmp

@@ -1,9 +1,14 @@
-"""End to end: `dvc repro` of quick_test in a temporary git copy of the repository."""
+"""End to end: `dvc repro` of quick_test in a temporary git copy of the repository.
+
+The tests share that copy and run in file order: repro, a forced rerun that must give the same
+metrics, a stage killed mid-training, the experiment workflow, then checks on its outputs."""
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -42,8 +47,21 @@ def repo_copy(tmp_path_factory):
     return dst
 
 
-def test_repro_quick_test_then_experiment(repo_copy):
-    dvc = [sys.executable, "-m", "dvc"]
+DVC = [sys.executable, "-m", "dvc"]
+# Timing lives in keys of its own; every other figure must repeat exactly.
+TIMING_KEYS = ("wall_seconds", "timing", "tokens_per_second", "train_tokens_per_second")
+
+
+def _without_timing(obj):
+    if isinstance(obj, dict):
+        return {k: _without_timing(v) for k, v in obj.items() if k not in TIMING_KEYS}
+    if isinstance(obj, list):
+        return [_without_timing(v) for v in obj]
+    return obj
+
+
+def test_repro_quick_test(repo_copy):
+    dvc = DVC
     _run(dvc + ["repro"], repo_copy)
     metrics = json.loads((repo_copy / "metrics/synthetic.json").read_text())
     assert metrics["preset"] == "quick_test" and metrics["seeds"] == [0, 1]
@@ -77,16 +95,57 @@ def test_repro_quick_test_then_experiment(repo_copy):
     assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
     _run("git add -A && git commit -qm repro", repo_copy)
 
-    # An experiment on training and swarm params reruns the trained methods and the search only.
-    out = _run(dvc + ["exp", "run", "-S", "train.learning_rate=3e-4", "-S", "swarm.agent_steps=4"], repo_copy).stdout
-    assert "Running stage 'synthetic_hsokv'" in out and "Running stage 'synthetic_finetune'" in out
-    assert "Running stage 'evaluate'" in out and "Running stage 'language_model'" not in out
-    assert "Running stage 'search@swarm'" in out
-    assert "Running stage 'synthetic_knn'" not in out and "Running stage 'prepare_synthetic'" not in out
-    assert "Running stage 'memory_scale'" not in out and "Running stage 'download_glue@SST-2'" not in out
-    diff = _run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout
-    assert "methods.hsokv.one_shot_accuracy.mean" in diff
-    assert "budget_steps" in diff  # 2 agents x 2 iterations x (2 x 4 + 1 x 12) steps, was x 5
+
+DETERMINISTIC = ("synthetic", "evaluate", "language_model")
+
+
+def test_forced_rerun_gives_identical_metrics(repo_copy):
+    before = {m: json.loads((repo_copy / f"metrics/{m}.json").read_text()) for m in DETERMINISTIC}
+    _run(DVC + ["repro", "--force", "report_synthetic", "evaluate", "language_model"], repo_copy)
+    for m in DETERMINISTIC:
+        after = json.loads((repo_copy / f"metrics/{m}.json").read_text())
+        assert _without_timing(after) == _without_timing(before[m]), f"metrics/{m}.json changed on a rerun"
+    assert before["synthetic"]["methods"]["hsokv"]["wall_seconds"]  # the timing keys exist (and were skipped)
+
+
+def test_stage_killed_mid_training_leaves_nothing_partial(repo_copy):
+    models, result = repo_copy / "models", repo_copy / "results/synthetic/hsokv.json"
+    proc = subprocess.Popen(DVC + ["repro", "--force", "--single-item", "synthetic_hsokv"], cwd=repo_copy,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while not list(models.glob(".hsokv.tmpdir-*/seed_0")):  # seed 0 saved: training of seed 1 under way
+        assert proc.poll() is None and time.time() < deadline, "the stage ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # dvc and the stage, without any chance to clean up
+    proc.wait()
+    assert not result.exists() and not (models / "hsokv").exists()  # DVC removed them; nothing half-written
+    # Nothing changed since the last complete run, so DVC restores that run's outputs from its cache;
+    # the killed run's hidden temporary goes when the stage next runs (tests/test_io.py).
+    _run(DVC + ["repro"], repo_copy)
+    assert (models / "hsokv/seed_1/model.safetensors").is_file() and json.loads(result.read_text())["seeds"]
+    assert "up to date" in _run(DVC + ["status"], repo_copy).stdout.lower()
+
+
+def test_experiment_workflow(repo_copy, tmp_path):
+    dvc = DVC
+    _run("git add -A && git commit -qm rerun --allow-empty", repo_copy)
+    # An experiment on a swarm param reruns the searches only.
+    out = _run(dvc + ["exp", "run", "-S", "swarm.agent_steps=4"], repo_copy).stdout
+    assert "Running stage 'search@swarm'" in out and "Running stage 'report_search'" in out
+    for untouched in ("synthetic_hsokv", "evaluate", "language_model", "prepare_synthetic", "memory_scale",
+                      "download_glue@SST-2", "glue@SST-2"):
+        assert f"Running stage '{untouched}'" not in out
+    diff = json.loads(_run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout)["metrics/search.json"]
+    assert "strategies.swarm.steps_used.mean" in diff  # nested keys, dotted
+    assert diff["budget_steps"]["new"] < diff["budget_steps"]["old"]  # agent_steps 4, was 5
+    params = json.loads(_run(dvc + ["params", "diff", "--json"], repo_copy).stdout)["params.yaml"]
+    assert params == {"swarm.agent_steps": {"old": None, "new": 4}}
+    shown = _run(dvc + ["exp", "show", "--csv"], repo_copy).stdout
+    assert "swarm.agent_steps" in shown and "strategies.swarm.best_validation_accuracy.mean" in shown
+    html = tmp_path / "plots"
+    _run(dvc + ["plots", "diff", "--out", str(html)], repo_copy)  # offline: only writes files
+    page = (html / "index.html").read_text()
+    assert "one_shot_accuracy_by_method" in page and "language_model_perplexity" in page
 
 
 def test_evaluate_refuses_figures_its_checkpoints_do_not_reproduce(repo_copy, tmp_path):
