@@ -24,7 +24,7 @@ def pinned_requirements(path: Path = REPO / "requirements.txt") -> dict[str, str
         line = line.split("#")[0].strip()
         if "==" in line:
             name, version = line.split("==", 1)
-            pins[name.strip()] = version.strip()
+            pins[name.split("[")[0].strip()] = version.strip()  # moto[server] is the distribution moto
     return pins
 
 
