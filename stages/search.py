@@ -1,10 +1,8 @@
 """Stage search@<strategy>: one search strategy on every seed -> results/search/<strategy>.json,
-the best model of each seed under models/search/<strategy>/, DVCLive logs per iteration."""
+the best model of each seed as a checkpoint directory under models/search/<strategy>/seed_N/
+(hsokv.checkpoint layout: TransformerWithKV.from_pretrained loads it), DVCLive logs per iteration."""
 import argparse
-import json
 from pathlib import Path
-
-from safetensors.torch import save_file
 
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, read_params
@@ -12,8 +10,9 @@ from hsokv.data.synthetic import load_prepared
 from hsokv.io import atomic_dir, write_json
 from hsokv.live import open_live
 from hsokv.search.backends import make_backend
-from hsokv.search.objective import make_task
+from hsokv.search.objective import build_model, make_task
 from hsokv.search.strategies import STRATEGIES, run_search, search_config
+from hsokv.training import pick_device
 
 
 def main(args):
@@ -34,12 +33,10 @@ def main(args):
                 result, log = run_search(args.strategy, task, cfg, backend, seed, log_iteration)
                 live.log_metric("best_validation", result["best"]["validation_accuracy"], plot=False)
                 live.log_metric("test_one_shot", result["test"]["one_shot_accuracy"], plot=False)
-            seed_dir = models / f"seed_{seed}"
-            seed_dir.mkdir()
             state = log.best.state
-            save_file({k: v.contiguous() for k, v in state.model.items()}, str(seed_dir / "model.safetensors"))
-            save_file(state.memory, str(seed_dir / "kv_memory.safetensors"))
-            (seed_dir / "config.json").write_text(json.dumps({"values": state.values, "steps": state.steps}, indent=2))
+            build_model(task, state.values, state, pick_device(cfg.device)).eval().save_pretrained(
+                models / f"seed_{seed}", tokenizer, {"seed": seed, "searched_values": state.values,
+                                                     "trained_steps": state.steps})
             print(f"{args.strategy} seed {seed}: best validation {result['best']['validation_accuracy']:.3f} "
                   f"(found at {result['best']['found_at_steps']} of {result['steps_used']} steps), test one-shot "
                   f"{result['test']['one_shot_accuracy']:.3f}, {result['wall_seconds']:.1f}s on {cfg.swarm.backend}"

@@ -79,6 +79,9 @@ def test_repro_quick_test(repo_copy):
     assert search["strategies"]["swarm"]["steps_used"]["mean"] == search["budget_steps"]
     backends = json.loads((repo_copy / "metrics/search_backends.json").read_text())
     assert all(r["same_result_as_serial"] for r in backends["runs"])
+    from hsokv.model import TransformerWithKV
+    best = TransformerWithKV.from_pretrained(repo_copy / "models/search/swarm/seed_1")  # a checkpoint directory
+    assert len(best.memory) > 0 and json.loads((repo_copy / "models/search/swarm/seed_1/config.json").read_text())["seed"] == 1
     for png in ("best_so_far.png", "heatmap.png", "diversity.png"):
         assert (repo_copy / "plots/search" / png).stat().st_size > 0
     glue = json.loads((repo_copy / "metrics/glue.json").read_text())["SST-2"]
