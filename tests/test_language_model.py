@@ -49,36 +49,37 @@ def test_interpolation_is_a_distribution_and_exact_at_the_ends():
     assert torch.allclose(mixed.exp(), 0.3 * log_knn.exp() + 0.7 * log_model.exp())
 
 
-def test_datastore_votes_for_the_tokens_that_followed():
+@pytest.fixture
+def untrained_lm():
+    """(vocab size, inputs, targets, an untrained model, its datastore over LINES)."""
     torch.manual_seed(0)
     tok = fit_lm_tokenizer(LINES)
     inputs, targets = windows(token_stream(tok, LINES), 8)
     model = TransformerLM(tok.get_vocab_size(), 8, CFG).eval()
-    memory = build_datastore(model, inputs, targets, 4, torch.device("cpu"))
+    return tok.get_vocab_size(), inputs, targets, model, build_datastore(model, inputs, targets, 4, torch.device("cpu"))
+
+
+def test_datastore_votes_for_the_tokens_that_followed(untrained_lm):
+    vocab_size, inputs, targets, model, memory = untrained_lm
     assert len(memory) == int((targets != -100).sum())
     with torch.no_grad():
         states = model.states(inputs[:1])[0]
-    log_knn = knn_log_probs(memory, states, tok.get_vocab_size(), k=1, temperature=1.0)
+    log_knn = knn_log_probs(memory, states, vocab_size, k=1, temperature=1.0)
     # its own training context is its nearest neighbour, so 1-NN puts all mass on the true next token
     assert torch.equal(log_knn.argmax(-1), targets[0]) and torch.allclose(log_knn.exp().sum(-1), torch.ones(8))
 
 
-def test_zero_lambda_memory_changes_nothing():
-    torch.manual_seed(0)
-    tok = fit_lm_tokenizer(LINES)
-    inputs, targets = windows(token_stream(tok, LINES), 8)
-    model = TransformerLM(tok.get_vocab_size(), 8, CFG).eval()
-    memory = build_datastore(model, inputs, targets, 4, torch.device("cpu"))
+def test_zero_lambda_memory_changes_nothing(untrained_lm):
+    _, inputs, targets, model, memory = untrained_lm
     cfg = LanguageModelConfig(knn_lambda=0.0, knn_k=4)
     without = evaluate_lm(model, inputs, targets, cfg, torch.device("cpu"))
     with_zero = evaluate_lm(model, inputs, targets, cfg, torch.device("cpu"), memory)
     assert with_zero["perplexity"] == without["perplexity"] and without["tokens"] == len(memory)
 
 
-@pytest.mark.parametrize("lam", [0.25])
-def test_one_seed_reports_both_perplexities(lam):
+def test_one_seed_reports_both_perplexities():
     cfg = resolve({"preset": "t", "presets": {"t": {"seeds": [0], "model": CFG.model_dump()}}, "device": "cpu",
-                   "language_model": {"epochs": 3, "context_length": 8, "batch_size": 4, "knn_lambda": lam,
+                   "language_model": {"epochs": 3, "context_length": 8, "batch_size": 4, "knn_lambda": 0.25,
                                       "knn_k": 4, "learning_rate": 3e-3}})
     result = run_seed(LINES[:18], LINES[18:21], LINES[21:], cfg, 0)
     for split in ("valid", "test"):
