@@ -8,13 +8,13 @@ a wrong type or an out-of-range value raises ConfigError naming the key and what
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue",
-            "language_model")
+            "language_model", "continual", "distributed")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
@@ -187,11 +187,11 @@ def _default_space() -> dict[str, DimensionSpec]:
             "dropout": DimensionSpec(low=0.0, high=0.3)}
 
 
-class SwarmConfig(_Section):
+class SwarmShape(_Section):
+    """What the hierarchical swarm (hsokv.search.swarm) reads: its space, its size and its rules.
+    SwarmConfig (the model search) and PolicySwarmConfig (the CartPole policies) add their own keys."""
+    searchable: ClassVar[tuple[str, ...]] = tuple(SEARCHABLE)
     space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)
-    strategies: list[Literal["swarm", "random", "grid", "default"]] = Field(
-        ["swarm", "random", "grid", "default"], min_length=1)
-    preset: str | None = Field(None, description="preset whose model/train the search starts from; null = the active one")
     num_managers: int = Field(2, ge=1, le=64)
     agents_per_manager: int = Field(2, ge=1, le=64)
     meta_iterations: int = Field(4, ge=1, le=1000)
@@ -203,12 +203,29 @@ class SwarmConfig(_Section):
     local_move_scale: float = Field(0.1, gt=0.0, le=1.0, description="std of local moves around a team's best config")
     min_distance: float = Field(0.05, ge=0.0, le=1.0, description="a manager never revisits a config this close to one explored")
     plateau_patience: int = Field(2, ge=1, description="iterations without improvement before an agent is reassigned")
-    plateau_tolerance: float = Field(0.005, ge=0.0, le=1.0)
+    plateau_tolerance: float = Field(0.005, ge=0.0)
     overlap_threshold: float = Field(0.5, gt=0.0, le=1.0, description="shared share of two regions that counts as overlap")
     clone: bool = Field(True, description="the weakest team copies the strongest team's weights and config, then perturbs it")
     clone_perturb: float = Field(0.1, ge=0.0, le=1.0)
     heatmap_dims: list[str] = Field(["learning_rate", "dropout"], min_length=2, max_length=2)
     heatmap_bins: int = Field(8, ge=2, le=100)
+
+    def _check_names(self, section: str, fields: tuple[str, ...]):
+        for where in fields:
+            names = list(getattr(self, where))
+            bad = [n for n in names if n not in self.searchable]
+            if bad:
+                raise ValueError(f"{section}.{where}: unknown hyperparameter(s) {bad}; searchable: {sorted(self.searchable)}")
+            missing = [n for n in names if n not in self.space]
+            if where != "space" and missing:
+                raise ValueError(f"{section}.{where} names {missing}, which {section}.space does not search")
+        return self
+
+
+class SwarmConfig(SwarmShape):
+    strategies: list[Literal["swarm", "random", "grid", "default"]] = Field(
+        ["swarm", "random", "grid", "default"], min_length=1)
+    preset: str | None = Field(None, description="preset whose model/train the search starts from; null = the active one")
     trial_steps: int | None = Field(None, ge=1, description="random/grid search steps per config; null = a swarm team's longest lineage")
     grid_dims: list[str] = Field(["optimizer", "learning_rate"], min_length=1)
     backend: Literal["serial", "multiprocessing", "ray"] = "multiprocessing"
@@ -221,15 +238,7 @@ class SwarmConfig(_Section):
 
     @model_validator(mode="after")
     def _known_names(self):
-        for where, names in (("space", list(self.space)), ("heatmap_dims", self.heatmap_dims),
-                             ("grid_dims", self.grid_dims)):
-            bad = [n for n in names if n not in SEARCHABLE]
-            if bad:
-                raise ValueError(f"swarm.{where}: unknown hyperparameter(s) {bad}; searchable: {sorted(SEARCHABLE)}")
-        missing = [n for n in self.heatmap_dims + self.grid_dims if n not in self.space]
-        if missing:
-            raise ValueError(f"swarm.heatmap_dims/grid_dims name {missing}, which swarm.space does not search")
-        return self
+        return self._check_names("swarm", ("space", "heatmap_dims", "grid_dims"))
 
 
 class GlueConfig(_Section):
@@ -270,6 +279,89 @@ class LanguageModelConfig(_Section):
     eval_batch_size: int = Field(16, ge=1, le=65_536, description="windows per evaluation batch")
 
 
+class ContinualConfig(_Section):
+    """Class-incremental learning as Mammoth / DER (Buzzega et al. 2020): the dataset's classes in
+    fixed order, `classes_per_task` per task; every method on the same backbone, seeds and data."""
+    dataset: Literal["cifar10", "digits"] = Field(
+        "cifar10", description="cifar10 = CIFAR-10 (mirror or download); digits = scikit-learn's 8x8 digits, offline")
+    classes_per_task: int = Field(2, ge=1, le=10)
+    backbone: Literal["resnet18", "small_cnn"] = "resnet18"
+    methods: list[Literal["hsokv", "er", "finetune", "joint"]] = Field(
+        ["hsokv", "er", "finetune", "joint"], min_length=1)
+    buffer_sizes: list[int] = Field([200, 500], min_length=1, description="memory entries of hsokv and er, one run each")
+    epochs: int = Field(50, ge=1, le=10_000, description="epochs per task (joint: over all tasks at once)")
+    batch_size: int = Field(32, ge=1, le=65_536)
+    replay_batch_size: int = Field(32, ge=1, le=65_536, description="memory examples added to every step (hsokv, er)")
+    learning_rate: float = Field(0.1, gt=0.0, le=10.0, description="SGD, as DER's ER and fine-tune baselines")
+    augment: bool = Field(True, description="random crop (padding 4) and horizontal flip; digits: shifts of 1 pixel only")
+    train_per_class: int | None = Field(None, ge=1, description="training images kept per class; null = all")
+    test_fraction: float = Field(0.25, gt=0.0, lt=1.0, description="digits only: the held-out share of each class")
+    distill_weight: float = Field(0.5, ge=0.0, le=100.0,
+                                  description="hsokv: weight of the MSE between replayed logits and those stored with them")
+    readout: Literal["ncm", "classifier"] = Field(
+        "ncm", description="hsokv prediction: ncm = nearest class mean of the memory's keys; classifier = the linear head")
+    eval_batch_size: int = Field(512, ge=1, le=65_536)
+
+    @model_validator(mode="after")
+    def _budget(self):
+        bad = [b for b in self.buffer_sizes if b < 1]
+        if bad:
+            raise ValueError(f"continual.buffer_sizes must be >= 1 (got {bad})")
+        return self
+
+
+ES_SEARCHABLE = ("learning_rate", "sigma", "population")
+
+
+def _es_space() -> dict[str, DimensionSpec]:
+    return {"learning_rate": DimensionSpec(low=0.01, high=0.5, log=True),
+            "sigma": DimensionSpec(low=0.02, high=0.5, log=True)}
+
+
+class PolicySwarmConfig(SwarmShape):
+    """The swarm searching evolution-strategy settings for CartPole policies: an agent's "training
+    step" is one ES generation, its score the mean return of its policy."""
+    searchable: ClassVar[tuple[str, ...]] = ES_SEARCHABLE
+    space: dict[str, DimensionSpec] = Field(default_factory=_es_space, min_length=1)
+    num_managers: int = Field(2, ge=1, le=64)
+    agents_per_manager: int = Field(2, ge=1, le=64)
+    meta_iterations: int = Field(3, ge=1, le=1000)
+    agent_steps: int = Field(3, ge=1, le=100_000, description="ES generations of successive halving's first rung")
+    plateau_tolerance: float = Field(5.0, ge=0.0, description="return gain that counts as progress")
+    heatmap_dims: list[str] = Field(["learning_rate", "sigma"], min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _known_names(self):
+        return self._check_names("distributed.swarm", ("space", "heatmap_dims"))
+
+
+class DistributedConfig(_Section):
+    """The swarm on gymnasium's CartPole-v1, its agents' ES runs spread over `node_counts` workers."""
+    env_id: Literal["CartPole-v1"] = "CartPole-v1"
+    policy: Literal["linear", "mlp"] = "linear"
+    hidden_size: int = Field(16, ge=1, le=4096, description="mlp policy: units of its hidden layer")
+    population: int = Field(16, ge=2, le=100_000, description="episodes per ES generation (antithetic pairs)")
+    eval_episodes: int = Field(100, ge=1, le=100_000, description="episodes of the final evaluation")
+    solved_return: float = Field(475.0, description="mean evaluation return that counts as solved (gymnasium's)")
+    swarm: PolicySwarmConfig = PolicySwarmConfig()
+    backend: Literal["auto", "simulate", "serial", "multiprocessing", "ray"] = Field(
+        "auto", description="auto = ray when importable, else multiprocessing")
+    node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")
+    ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
+    max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
+    simulate_step_seconds: float = Field(2e-5, gt=0.0, description="simulate: cost of one environment step")
+    simulate_latency_seconds: float = Field(0.005, ge=0.0, description="simulate: per-task dispatch latency of a node")
+
+    @model_validator(mode="after")
+    def _counts(self):
+        bad = [n for n in self.node_counts if n < 1]
+        if bad:
+            raise ValueError(f"distributed.node_counts must be >= 1 (got {bad})")
+        if self.population % 2:
+            raise ValueError(f"distributed.population must be even: ES evaluates antithetic pairs (got {self.population})")
+        return self
+
+
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
@@ -285,6 +377,8 @@ class PipelineConfig(_Section):
     swarm: SwarmConfig = SwarmConfig()
     glue: GlueConfig = GlueConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
+    continual: ContinualConfig = ContinualConfig()
+    distributed: DistributedConfig = DistributedConfig()
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -292,6 +386,10 @@ def _merge(base: dict, override: dict) -> dict:
     for key, value in override.items():
         out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
+
+
+def _drop_nulls(values: dict) -> dict:
+    return {k: (_drop_nulls(v) if isinstance(v, dict) else v) for k, v in values.items() if v is not None}
 
 
 def _format_error(err: ValidationError, source: str) -> str:
@@ -329,9 +427,7 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     if not isinstance(preset_values, dict):
         raise ConfigError(f"{source}: presets.{name} must be a mapping")
     # An empty section, or a null value, means "the preset's value".
-    explicit = {k: v for k, v in params.items() if k not in ("preset", "presets") and v is not None}
-    explicit = {k: ({kk: vv for kk, vv in v.items() if vv is not None} if isinstance(v, dict) else v)
-                for k, v in explicit.items()}
+    explicit = _drop_nulls({k: v for k, v in params.items() if k not in ("preset", "presets")})
     merged = _merge(preset_values, explicit)
     merged["preset"] = name
     memory = merged.get("memory") or {}

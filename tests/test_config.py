@@ -8,6 +8,8 @@ def test_params_yaml_lists_every_key(params):
     from hsokv.config import SECTIONS, PipelineConfig
     for section in SECTIONS:
         assert set(params[section]) == set(PipelineConfig.model_fields[section].annotation.model_fields), section
+    assert set(params["distributed"]["swarm"]) == set(PipelineConfig.model_fields["distributed"].annotation
+                                                      .model_fields["swarm"].annotation.model_fields) - {"searchable"}
     assert {"seeds", "device", "preset", "presets"} <= set(params)
 
 

@@ -60,6 +60,30 @@ class SerialBackend(_Backend):
         return [fn(shared, item) for item in items]
 
 
+@register("simulate")
+class SimulatedBackend(_Backend):
+    """Runs every task here, one after another (so the numbers are those of any backend), and
+    models the wall time `workers` nodes would take: each task goes to the node that frees up
+    first and costs `latency_seconds` plus `step_seconds` per unit of `cost(result)` (environment
+    steps, for the CartPole trials). `clock` is that modelled time, deterministic by construction,
+    so scaling curves can be drawn without a cluster."""
+
+    def __init__(self, *args, step_seconds: float = 2e-5, latency_seconds: float = 0.005,
+                 cost: Callable[[Any], float] = lambda result: getattr(result, "env_steps", 0), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.step_seconds, self.latency_seconds, self.cost = step_seconds, latency_seconds, cost
+        self.clock = 0.0
+
+    def map(self, fn: Callable, shared: Any, items: list) -> list:
+        results = [fn(shared, item) for item in items]
+        free_at = [self.clock] * self.workers
+        for r in results:  # list scheduling in submission order, as a pool hands tasks out
+            node = min(range(self.workers), key=lambda k: (free_at[k], k))
+            free_at[node] += self.latency_seconds + self.step_seconds * self.cost(r)
+        self.clock = max(free_at)  # a map returns when its last task does
+        return results
+
+
 @register("multiprocessing")
 class ProcessBackend(_Backend):
     """A pool of spawned processes (spawn, not fork: forking a process that has run torch's

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from hsokv.config import SwarmConfig
+from hsokv.config import SwarmShape
 from hsokv.search.objective import SearchTask, TrialResult, TrialSpec, run_trial
 from hsokv.search.space import SearchSpace, distance, mean_pairwise_distance
 from hsokv.search.tracking import SearchLog
@@ -113,7 +114,7 @@ class Heatmap:
                 "best": [[None if np.isnan(v) else float(v) for v in row] for row in self.best]}
 
 
-def planned_steps(cfg: SwarmConfig) -> int:
+def planned_steps(cfg: SwarmShape) -> int:
     """Training steps one swarm run uses: the budget every other strategy gets too."""
     per_agent, n = 0, cfg.configs_per_region
     for r in range(cfg.rungs):
@@ -122,7 +123,7 @@ def planned_steps(cfg: SwarmConfig) -> int:
     return per_agent * cfg.num_managers * cfg.agents_per_manager * cfg.meta_iterations
 
 
-def lineage_steps(cfg: SwarmConfig) -> int:
+def lineage_steps(cfg: SwarmShape) -> int:
     """The most steps one team's model can accumulate: random/grid search's default per config."""
     return cfg.meta_iterations * sum(cfg.agent_steps * cfg.eta ** r for r in range(cfg.rungs))
 
@@ -139,8 +140,12 @@ def strategy_entropy(space: SearchSpace, values: list[dict]) -> float | None:
 
 
 class Swarm:
-    def __init__(self, task: SearchTask, space: SearchSpace, cfg: SwarmConfig, backend, seed: int, log: SearchLog):
+    def __init__(self, task: SearchTask, space: SearchSpace, cfg: SwarmShape, backend, seed: int, log: SearchLog,
+                 run: Callable = run_trial):
+        """`run(task, spec)` trains one trial: H-SOKV's run_trial for the model search, or another
+        objective's (hsokv.rl.run_policy_trial for the CartPole policies)."""
         self.task, self.space, self.cfg, self.backend, self.seed, self.log = task, space, cfg, backend, seed, log
+        self.run_fn = run
         self.rng = np.random.default_rng(seed)
         self.heatmap = Heatmap(space, cfg.heatmap_dims, cfg.heatmap_bins)
         # Initial regions: centres spread by a Latin hypercube, so agents start apart.
@@ -193,7 +198,7 @@ class Swarm:
         finals: dict[int, list[TrialResult]] = {}
         for rung in range(cfg.rungs):
             flat = [(aid, spec, p) for aid, props in live.items() for spec, p in props]
-            results = self.backend.map(run_trial, self.task, [spec for _, spec, _ in flat])
+            results = self.backend.map(self.run_fn, self.task, [spec for _, spec, _ in flat])
             by_agent: dict[int, list] = {}
             for (aid, spec, p), res in zip(flat, results):
                 agent = self.agents[aid]

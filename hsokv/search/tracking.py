@@ -31,7 +31,9 @@ class SearchLog:
         self.trials.append({**where, "trial": result.trial_id, "values": result.values,
                             "point": [round(float(x), 4) for x in point], "score": result.score,
                             "steps": result.steps, "lineage_steps": result.state.steps,
-                            "cumulative_steps": self.steps, "seconds": round(result.seconds, 3)})
+                            "cumulative_steps": self.steps, "seconds": round(result.seconds, 3),
+                            # objectives that run an environment (hsokv.rl) also count its steps
+                            **({"env_steps": result.env_steps} if hasattr(result, "env_steps") else {})})
 
     def event(self, iteration: int, kind: str, **details) -> None:
         self.events.append({"iteration": iteration, "event": kind, **details})

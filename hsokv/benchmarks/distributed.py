@@ -1,0 +1,124 @@
+"""Distributed swarm benchmark: the hierarchical swarm (hsokv.search.swarm) improving CartPole-v1
+policies by ES, its trials spread over 1, 2, 4 ... workers of one backend.
+
+Wall time is measured from when every worker is up (Ray started, processes spawned: reported
+separately as startup_seconds) to the swarm's last trial. Scaling is strong scaling: every node count runs the same swarm with the same seeds, so the work
+(and every number the swarm produces) is identical and only the wall time may differ; the stage
+checks that. speedup(n) = wall(1 worker) / wall(n workers); throughput = environment steps / wall.
+The simulate backend reports its modelled time instead of the measured one.
+"""
+from __future__ import annotations
+
+import importlib.util
+import time
+
+import numpy as np
+
+from hsokv.config import ConfigError, PipelineConfig
+from hsokv.report import summarize
+from hsokv.rl import PolicyTask, evaluate_policy, run_policy_trial
+from hsokv.search.backends import BACKENDS
+from hsokv.search.space import SearchSpace
+from hsokv.search.swarm import Swarm
+from hsokv.search.tracking import SearchLog
+
+
+class ResultsDiffer(RuntimeError):
+    """Two node counts gave different swarm results: the run is not deterministic."""
+
+
+def resolve_backend(name: str) -> str:
+    if name == "auto":
+        return "ray" if importlib.util.find_spec("ray") is not None else "multiprocessing"
+    if name == "ray" and importlib.util.find_spec("ray") is None:
+        raise ConfigError("distributed.backend is 'ray' but ray is not importable; install it (requirements.txt "
+                          "pins it) or choose simulate, serial or multiprocessing")
+    return name
+
+
+def make_policy_backend(cfg: PipelineConfig, name: str, workers: int):
+    d = cfg.distributed
+    kwargs = ({"step_seconds": d.simulate_step_seconds, "latency_seconds": d.simulate_latency_seconds}
+              if name == "simulate" else {})
+    return BACKENDS[name](workers, d.max_retries, d.ray_address, **kwargs)
+
+
+def _worker_ready(_shared, index: int) -> int:
+    return index
+
+
+def policy_task(cfg: PipelineConfig) -> PolicyTask:
+    d = cfg.distributed
+    return PolicyTask(d.env_id, d.policy, d.hidden_size, d.population)
+
+
+def run_swarm(cfg: PipelineConfig, seed: int, backend_name: str, workers: int, run=run_policy_trial) -> dict:
+    """One swarm run on `workers` workers: its best policy's evaluation, its reward curve, timing."""
+    d = cfg.distributed
+    task = policy_task(cfg)
+    log = SearchLog()
+    startup = time.perf_counter()
+    with make_policy_backend(cfg, backend_name, workers) as backend:
+        # Bring every worker up before the clock starts: a cluster is started once, not per job.
+        backend.map(_worker_ready, None, list(range(workers)))
+        startup = time.perf_counter() - startup
+        start = time.perf_counter()
+        Swarm(task, SearchSpace(d.swarm.space), d.swarm, backend, seed, log, run=run).run()
+        wall = backend.clock if backend_name == "simulate" else time.perf_counter() - start
+        failures = list(backend.failures)
+    env_steps = sum(t["env_steps"] for t in log.trials)
+    best = log.best
+    return {"seed": seed, "backend": backend_name, "workers": workers, "wall_seconds": wall,
+            "startup_seconds": startup,
+            "simulated": backend_name == "simulate", "env_steps": env_steps,
+            "env_steps_per_second": env_steps / wall, "retries": failures,
+            "best_values": best.values, "best_score": best.score, "best_lineage_generations": best.state.steps,
+            "theta": [float(x) for x in best.state.theta],
+            "reward_curve": [{"iteration": r["iteration"], "best_score": r["best_score"], "generations": r["steps"]}
+                             for r in log.iterations],
+            "evaluation": evaluate_policy(task, best.state.theta, d.eval_episodes, seed)}
+
+
+def run_seed(cfg: PipelineConfig, seed: int, backend_name: str, on_run=None) -> list[dict]:
+    runs = []
+    for n in cfg.distributed.node_counts:
+        r = run_swarm(cfg, seed, backend_name, n)
+        if runs and (r["theta"] != runs[0]["theta"] or r["evaluation"] != runs[0]["evaluation"]):
+            raise ResultsDiffer(f"seed {seed}: {n} workers gave a different best policy than {runs[0]['workers']} "
+                                f"on the {backend_name} backend")
+        runs.append(r)
+        if on_run is not None:
+            on_run(r)
+    return runs
+
+
+def summary(per_seed: list[list[dict]], cfg: PipelineConfig, backend_name: str) -> dict:
+    d = cfg.distributed
+    evals = [runs[0]["evaluation"]["mean_return"] for runs in per_seed]
+    out = {"preset": cfg.preset, "env_id": d.env_id, "policy": d.policy, "backend": backend_name,
+           "seeds": [runs[0]["seed"] for runs in per_seed], "node_counts": d.node_counts,
+           "eval_episodes": d.eval_episodes, "solved_return": d.solved_return,
+           "mean_return": summarize(evals),
+           "solved_seeds": sum(e >= d.solved_return for e in evals),
+           "retries": sum(len(r["retries"]) for runs in per_seed for r in runs),
+           "timing": {"simulated": backend_name == "simulate", "cpu_count": _cpu_count(), "by_workers": {}}}
+    for i, n in enumerate(d.node_counts):
+        rows = [runs[i] for runs in per_seed]
+        out["timing"]["by_workers"][str(n)] = {
+            "wall_seconds": summarize([r["wall_seconds"] for r in rows]),
+            "speedup": summarize([runs[0]["wall_seconds"] / runs[i]["wall_seconds"] for runs in per_seed]),
+            "env_steps_per_second": summarize([r["env_steps_per_second"] for r in rows])}
+    return out
+
+
+def _cpu_count() -> int:
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def reward_curve_rows(per_seed: list[list[dict]]) -> list[dict]:
+    """Best score after each meta-iteration, mean over seeds (the same for every node count)."""
+    curves = np.array([[p["best_score"] for p in runs[0]["reward_curve"]] for runs in per_seed])
+    gens = [p["generations"] for p in per_seed[0][0]["reward_curve"]]
+    return [{"iteration": i, "generations": g, "best_return": float(m), "std": float(s)}
+            for i, (g, m, s) in enumerate(zip(gens, curves.mean(0), curves.std(0)))]

@@ -1,0 +1,23 @@
+"""Stage download_cifar: verified copies of continual.dataset -> data/raw/continual/.
+
+cifar10: CIFAR-10's python batches from data.mirror / $HSOKV_DATA_MIRROR (the tar.gz or the
+extracted folder, MD5-checked), else torchvision's download when data.allow_download is true.
+digits: scikit-learn's 8x8 digits (offline stand-in), SHA-256-checked."""
+import argparse
+
+from hsokv.cli import run_stage
+from hsokv.config import load_params
+from hsokv.data.fetch import mirror_roots
+from hsokv.data.images import fetch_images
+
+
+def main(args):
+    cfg = load_params(args.params)
+    manifest = fetch_images(cfg.continual.dataset, args.out, mirror_roots(cfg.data.mirror), cfg.data.allow_download)
+    print(f"{manifest['dataset']}: {len(manifest['files'])} verified file(s) in {args.out} from {manifest['source']}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="data/raw/continual")
+    run_stage(main, parser)
