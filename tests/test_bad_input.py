@@ -240,3 +240,27 @@ def test_tokenizer_that_does_not_match_the_model(case, checkpoint):
     folder, evaluate = checkpoint
     fit_tokenizer(["a completely different and somewhat longer vocabulary here"]).save(str(folder / "tokenizer.json"))
     refused(evaluate(), case[2], "tokenizer.json: vocabulary of", "tokenizer and model do not match")
+
+
+# -- continual and distributed ------------------------------------------------------------------------
+def test_cifar_without_a_copy(case, tmp_path):
+    params, run, out = case
+    params["continual"]["dataset"] = "cifar10"
+    params["data"]["mirror"] = str(tmp_path)
+    refused(run("download_cifar", "--out", out / "raw"), out, "could not get a verified copy of CIFAR-10",
+            "cifar-10-python.tar.gz", "continual.dataset: digits")
+
+
+def test_continual_task_split_that_does_not_divide(case):
+    params, run, out = case
+    assert run("download_cifar", "--out", out.parent / "raw").returncode == 0   # digits, outside `out`
+    params["continual"]["classes_per_task"] = 3
+    refused(run("continual", "--data", out.parent / "raw", "--metrics", out / "m.json", "--results", out / "r.json",
+                "--plots", out / "p"), out, "continual.classes_per_task=3 does not divide", "valid")
+
+
+def test_distributed_odd_population(case):
+    params, run, out = case
+    params["distributed"]["population"] = 7
+    refused(run("distributed", "--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"), out,
+            "distributed.population must be even")

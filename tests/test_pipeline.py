@@ -95,6 +95,14 @@ def test_repro_quick_test(repo_copy):
     lm = json.loads((repo_copy / "metrics/language_model.json").read_text())
     assert lm["seeds"] == [0, 1] and lm["test"]["perplexity_with_memory"]["n_seeds"] == 2
     assert (repo_copy / "plots/language_model/language_model.png").stat().st_size > 0
+    continual = json.loads((repo_copy / "metrics/continual.json").read_text())
+    assert continual["dataset"] == "digits" and continual["tasks"] == 5
+    assert set(continual["methods"]) == {"hsokv-50", "er-50", "finetune", "joint"}
+    assert len(continual["methods"]["er-50"]["class_il"]["matrix"]) == 5
+    assert (repo_copy / "plots/continual/accuracy_matrix.png").stat().st_size > 0
+    distributed = json.loads((repo_copy / "metrics/distributed.json").read_text())
+    assert distributed["backend"] == "simulate" and set(distributed["timing"]["by_workers"]) == {"1", "2"}
+    assert distributed["timing"]["by_workers"]["2"]["speedup"]["mean"] > 1.0  # the modelled clock, two nodes
     assert "up to date" in _run(dvc + ["status"], repo_copy).stdout.lower()
     _run("git add -A && git commit -qm repro", repo_copy)
 
