@@ -1,4 +1,6 @@
 """Continual learning: the stream, the scores (R, BWT, forgetting), the methods' memories."""
+from contextlib import nullcontext as _null
+
 import numpy as np
 import pytest
 import torch
@@ -79,11 +81,6 @@ def test_er_reservoir_never_exceeds_its_budget():
     run_stream(learner, tasks, cfg, _null)
     assert learner.seen == sum(len(t.train_y) for t in tasks) and learner.x.shape[0] == 6
     assert set(learner.y.tolist()) & {2, 3}
-
-
-def _null():
-    import contextlib
-    return contextlib.nullcontext()
 
 
 def test_memory_retains_what_finetuning_forgets():
