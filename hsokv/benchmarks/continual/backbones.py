@@ -1,28 +1,21 @@
 """Image backbones for continual learning, by name (`continual.backbone`).
 
-Each is an `ImageClassifier`: `features(x)` gives the vector the KV memory stores as its key,
-`head` maps it to one logit per class of the whole stream (a single head, as class-incremental
-learning needs).
+Each is an `ImageClassifier`: `features(x)` gives the vector the memory keys on (and NCM / kNN
+readouts compare), `head` maps it to one logit per class of the whole stream (a single head, as
+class-incremental learning needs).
 - resnet18: torchvision's ResNet-18 adapted to 32x32 inputs as in Mammoth/DER: a 3x3 stride-1
   first convolution and no max-pool, so the last stage still sees 4x4 maps. Random init.
 - small_cnn: three 3x3 conv blocks (32, 64, 128 channels) and global average pooling; for the
-  quick_test/demo presets and the 8x8 digits.
+  quick_test/demo presets on the CPU.
 """
 from __future__ import annotations
-
-from typing import Callable
 
 import torch
 from torch import nn
 
-IMAGE_BACKBONES: dict[str, Callable[[int], nn.Module]] = {}
+from hsokv.registry import Registry
 
-
-def register(name: str):
-    def deco(fn):
-        IMAGE_BACKBONES[name] = fn
-        return fn
-    return deco
+BACKBONES = Registry("continual.backbone")
 
 
 class ImageClassifier(nn.Module):
@@ -38,7 +31,7 @@ class ImageClassifier(nn.Module):
         return self.head(self.features(x))
 
 
-@register("resnet18")
+@BACKBONES.register("resnet18")
 def resnet18(in_channels: int) -> tuple[nn.Module, int]:
     from torchvision.models import resnet18 as tv_resnet18
     net = tv_resnet18(weights=None)
@@ -48,17 +41,15 @@ def resnet18(in_channels: int) -> tuple[nn.Module, int]:
     return net, 512
 
 
-@register("small_cnn")
+@BACKBONES.register("small_cnn")
 def small_cnn(in_channels: int) -> tuple[nn.Module, int]:
     def block(cin, cout):
         return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
-    body = nn.Sequential(block(in_channels, 32), block(32, 64), nn.MaxPool2d(2), block(64, 128),
+    body = nn.Sequential(block(in_channels, 32), nn.MaxPool2d(2), block(32, 64), nn.MaxPool2d(2), block(64, 128),
                          nn.AdaptiveAvgPool2d(1), nn.Flatten())
     return body, 128
 
 
 def make_image_model(name: str, in_channels: int, num_classes: int) -> ImageClassifier:
-    if name not in IMAGE_BACKBONES:
-        raise ValueError(f"continual.backbone: unknown backbone {name!r}; valid: {sorted(IMAGE_BACKBONES)}")
-    body, dim = IMAGE_BACKBONES[name](in_channels)
+    body, dim = BACKBONES.get(name)(in_channels)
     return ImageClassifier(body, dim, num_classes)

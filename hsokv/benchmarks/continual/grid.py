@@ -1,0 +1,96 @@
+"""Many continual runs side by side on one GPU, one process each, one result file each.
+
+A single ResNet-18 run at batch 32 leaves most of an H100/H200 idle (kernel launches bound it),
+so the grid runs `--parallel` worker processes at once. Each (run, buffer, seed) writes
+`<out>/<label>.json` atomically when it finishes (with device, torch version and the commit); a
+label whose file exists is skipped, so a grid can be resumed in a later session and the files
+committed as they come. The run settings come from a spec JSON (`write_spec`: the resolved
+`continual` section), so the GPU host needs neither params.yaml's presets nor DVC.
+
+    python -m hsokv.benchmarks.continual.grid --spec spec.json --data DIR --out DIR \
+        --jobs er:200:0 derpp:500:0 ... --parallel 12 --commit <git sha>
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def label(run: str, buffer: int | None, seed: int, epochs: int) -> str:
+    return f"{run}{'' if buffer is None else '-' + str(buffer)}-e{epochs}-s{seed}"
+
+
+def parse_job(text: str) -> tuple[str, int | None, int]:
+    run, buffer, seed = text.split(":")
+    return run, (None if buffer in ("", "none") else int(buffer)), int(seed)
+
+
+def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, int], commit: str) -> None:
+    import torch
+
+    from hsokv.benchmarks.continual.data import load_images, make_stream
+    from hsokv.benchmarks.continual.protocol import run_one
+    from hsokv.io import write_json
+
+    torch.backends.cudnn.benchmark = True   # throughput over bitwise repeatability on the GPU; recorded below
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    images = load_images(spec["dataset"], data, spec["test_fraction"])
+    stream = make_stream(images, spec["classes_per_task"], spec["val_per_class"], spec["train_per_class"],
+                         spec["test_per_class"], device)
+    run, buffer, seed = job
+    result = run_one(stream, run, buffer, seed, backbone=spec["backbone"], epochs=spec["epochs"],
+                     batch_size=spec["batch_size"], replay_batch_size=spec["replay_batch_size"],
+                     augment=spec["augment"], all_method_args=spec["method_args"],
+                     readout_grid=spec["readout_grid"], log=lambda s: print(s, flush=True))
+    result.update({"commit": commit, "cudnn_benchmark": True, "spec": spec})
+    write_json(out / f"{label(run, buffer, seed, spec['epochs'])}.json", result)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--spec", required=True)
+    p.add_argument("--data", required=True, help="folder holding cifar10/<format folder>")
+    p.add_argument("--out", required=True)
+    p.add_argument("--jobs", nargs="+", required=True, help="run:buffer:seed (buffer 'none' for no memory)")
+    p.add_argument("--parallel", type=int, default=1)
+    p.add_argument("--commit", default="unknown")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [parse_job(j) for j in args.jobs]
+    if args.worker:
+        run_worker(spec, Path(args.data), out, jobs[0], args.commit)
+        return
+    todo = [j for j in jobs if not (out / f"{label(j[0], j[1], j[2], spec['epochs'])}.json").exists()]
+    (out / "logs").mkdir(exist_ok=True)
+    running: list[tuple[subprocess.Popen, str]] = []
+    failed = []
+    while todo or running:
+        while todo and len(running) < args.parallel:
+            job = todo.pop(0)
+            name = label(job[0], job[1], job[2], spec["epochs"])
+            log = open(out / "logs" / f"{name}.log", "w")
+            cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", args.spec, "--data", args.data,
+                   "--out", args.out, "--jobs", f"{job[0]}:{job[1] or 'none'}:{job[2]}", "--commit", args.commit,
+                   "--worker"]
+            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()), name))
+        time.sleep(2)
+        for proc, name in list(running):
+            if proc.poll() is not None:
+                running.remove((proc, name))
+                print(f"{time.strftime('%H:%M:%S')} {name}: {'done' if proc.returncode == 0 else 'FAILED'}", flush=True)
+                if proc.returncode:
+                    failed.append(name)
+    if failed:
+        sys.exit(f"failed: {failed}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""What every continual method shares: the model, its optimiser, batch preparation, and the hooks
+the one training loop (hsokv.benchmarks.continual.protocol.train_task) calls.
+
+A method turns a batch of raw uint8 images into a loss (`loss`), may write to its memory after
+the optimiser step (`after_step`) and at task boundaries (`begin_task`, `end_task`), and says
+which memory its readouts may use (`memory`). The loop owns zero_grad, backward and step, so no
+method gets a different optimiser protocol.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from hsokv.benchmarks.continual.backbones import ImageClassifier
+from hsokv.benchmarks.continual.buffer import herding, reservoir_slots
+from hsokv.benchmarks.continual.data import Split, Stream, Task
+from hsokv.episodic import EpisodicMemory
+from hsokv.registry import Registry
+
+METHODS = Registry("continual.methods")
+
+
+def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random crop with zero padding (4 pixels at 32x32, 1 at 8x8) and, for colour images, a
+    horizontal flip: DER's CIFAR transform, on the whole batch at once."""
+    b, c, h, w = x.shape
+    pad = max(1, h // 8)
+    padded = F.pad(x, (pad, pad, pad, pad))
+    dy = torch.randint(0, 2 * pad + 1, (b,), generator=generator, device=x.device)
+    dx = torch.randint(0, 2 * pad + 1, (b,), generator=generator, device=x.device)
+    rows = (torch.arange(h, device=x.device)[None] + dy[:, None])[:, None, :, None]
+    cols = (torch.arange(w, device=x.device)[None] + dx[:, None])[:, None, None, :]
+    out = padded[torch.arange(b, device=x.device)[:, None, None, None],
+                 torch.arange(c, device=x.device)[None, :, None, None], rows, cols]
+    if c == 3:
+        flip = torch.rand(b, generator=generator, device=x.device) < 0.5
+        out = torch.where(flip[:, None, None, None], out.flip(3), out)
+    return out
+
+
+class ContinualMethod:
+    """Plain SGD on cross-entropy over the stream: the fine-tuning lower bound, and the base of
+    every other method. `args` are the method's own hyperparameters (continual.method_args)."""
+    name = ""
+    joint = False           # trained once on the union of all tasks
+    readout = "head"        # the method's own prediction (hsokv.benchmarks.continual.readouts)
+    needs_memory = False    # holds an EpisodicMemory of `buffer` entries: image, label + memory_values
+    memory_values: dict[str, tuple[tuple[int, ...], torch.dtype]] = {}
+
+    def __init__(self, model: ImageClassifier, stream: Stream, buffer: int | None, args: dict[str, Any],
+                 seed: int, generator: torch.Generator, augment_images: bool, replay_batch_size: int):
+        self.model, self.stream, self.buffer, self.args = model, stream, buffer, args
+        self.generator, self.augment_images, self.replay_batch_size = generator, augment_images, replay_batch_size
+        self.rng = np.random.default_rng(seed)
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=float(args["lr"]),
+                                         weight_decay=float(args.get("weight_decay", 0.0)))
+        self.memory: EpisodicMemory | None = None
+        if self.needs_memory:
+            if not buffer:
+                raise ValueError(f"{self.name} needs a memory: give it a buffer size")
+            shape = tuple(stream.tasks[0].train.x.shape[1:])
+            values = {"image": (shape, torch.uint8), "label": ((), torch.int64), **self.memory_values}
+            self.memory = EpisodicMemory(buffer, values).to(stream.tasks[0].train.x.device)
+        self.task_index = 0
+        self.offered = 0          # examples offered to a reservoir so far
+        self.seen_classes: list[int] = []
+        self.trained_examples = 0
+        self.encoded_examples = 0
+
+    # -- batches ---------------------------------------------------------------------------------
+    def prepare(self, x: torch.Tensor, train: bool = True) -> torch.Tensor:
+        """uint8 images -> normalised float (augmented when training), channels-last for the GPU."""
+        x = self.stream.normalise(x)
+        if train and self.augment_images:
+            x = augment(x, self.generator)
+        return x.contiguous(memory_format=torch.channels_last)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.trained_examples += len(x)
+        return self.model(x)
+
+    def replay_indices(self) -> torch.Tensor | None:
+        """A uniform draw (with replacement, as Mammoth's buffer) of filled memory slots."""
+        if self.memory is None:
+            return None
+        slots = self.memory.slots()
+        if len(slots) == 0:
+            return None
+        pick = torch.as_tensor(self.rng.integers(0, len(slots), self.replay_batch_size), device=slots.device)
+        return slots[pick]
+
+    # -- hooks the loop calls ---------------------------------------------------------------------
+    def training_split(self, task: Task) -> Split:
+        return task.train
+
+    def begin_task(self, index: int, task: Task) -> None:
+        self.task_index = index
+        self.seen_classes = sorted(set(self.seen_classes) | set(task.classes))
+
+    def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(self.forward(self.prepare(x)), y)
+
+    def after_step(self) -> None:
+        pass
+
+    def end_task(self, task: Task) -> None:
+        pass
+
+    def reservoir_write(self, x: torch.Tensor, y: torch.Tensor, **values: torch.Tensor) -> None:
+        """Offer a batch to the memory by reservoir sampling over the whole stream (Vitter's R)."""
+        slots = reservoir_slots(self.offered, len(x), self.buffer, self.rng)
+        self.offered += len(x)
+        keep = torch.as_tensor(slots >= 0, device=x.device)
+        if bool(keep.any()):
+            where = torch.as_tensor(slots[slots >= 0], device=x.device)
+            self.memory.write(where, image=x[keep], label=y[keep], **{k: v[keep] for k, v in values.items()})
+
+    @torch.no_grad()
+    def herd_into_memory(self, task: Task, **stored: bool) -> None:
+        """Class-balanced memory by herding (iCaRL): every class seen keeps buffer // classes
+        entries; old classes drop the tail of their herding order, new ones are herded from the
+        task's training images on the current features. `stored` names values to keep (logits)."""
+        mem = self.memory
+        per_class = self.buffer // len(self.seen_classes)
+        if per_class == 0:
+            raise ValueError(f"a memory of {self.buffer} entries cannot hold one per class for "
+                             f"{len(self.seen_classes)} classes")
+        if not hasattr(self, "herding_rank"):
+            self.herding_rank = torch.zeros(self.buffer, dtype=torch.long, device=mem.filled.device)
+        mem.remove((mem.filled & (self.herding_rank >= per_class)).nonzero().flatten())
+        feats, logits = self.encode(task.train.x)
+        for c in task.classes:
+            idx = (task.train.y == c).nonzero().flatten()
+            picked = idx[herding(feats[idx], per_class)]
+            free = mem.free_slots()[:len(picked)]
+            extra = {"logits": logits[picked]} if stored.get("logits") else {}
+            mem.write(free, image=task.train.x[picked], label=task.train.y[picked], **extra)
+            self.herding_rank[free] = torch.arange(len(picked), device=free.device)
+
+    def extra_state_bytes(self) -> int:
+        """Bytes kept besides the memory and the model being trained (iCaRL's old network)."""
+        return 0
+
+    @torch.no_grad()
+    def encode(self, x: torch.Tensor, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+        """(features, logits) of uint8 images, no augmentation, eval mode."""
+        was = self.model.training
+        self.model.eval()
+        feats = []
+        for i in range(0, len(x), batch_size):
+            feats.append(self.model.features(self.prepare(x[i:i + batch_size], train=False)).float())
+        self.model.train(was)
+        self.encoded_examples += len(x)
+        f = torch.cat(feats) if feats else torch.zeros(0, self.model.feature_dim, device=x.device)
+        return f, self.model.head(f).float()

@@ -1,0 +1,54 @@
+"""icarl: iCaRL (Rebuffi et al. 2017) as in Mammoth. Exemplars chosen by herding, balanced over the
+classes seen, are added to each new task's training set; the loss is binary cross-entropy over the
+classes seen so far, with the previous network's sigmoid outputs as targets for the old classes
+(distillation); prediction is the nearest class mean of the exemplars' features (readout `ncm`).
+The previous network is extra state: its bytes are reported with the memory's."""
+import copy
+
+import torch
+import torch.nn.functional as F
+
+from hsokv.benchmarks.continual.data import Split
+from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
+
+
+@METHODS.register("icarl")
+class ICaRL(ContinualMethod):
+    needs_memory = True
+    readout = "ncm"
+
+    def begin_task(self, index, task):
+        self.past_classes = list(self.seen_classes)
+        super().begin_task(index, task)
+        self.old_model = None
+        if self.past_classes:
+            self.old_model = copy.deepcopy(self.model).eval()
+            for p in self.old_model.parameters():
+                p.requires_grad_(False)
+
+    def training_split(self, task):
+        if self.memory is None or len(self.memory) == 0:
+            return task.train
+        slots = self.memory.slots()
+        return Split(torch.cat([task.train.x, self.memory.value("image")[slots]]),
+                     torch.cat([task.train.y, self.memory.value("label")[slots]]))
+
+    def loss(self, x, y):
+        inputs = self.prepare(x)
+        out = self.forward(inputs)
+        n = len(self.seen_classes)
+        target = F.one_hot(y, out.shape[1])[:, :n].float()
+        if self.old_model is not None:
+            past = len(self.past_classes)
+            with torch.no_grad():
+                target[:, :past] = torch.sigmoid(self.old_model(inputs)[:, :past].float())
+            self.encoded_examples += len(x)
+        return F.binary_cross_entropy_with_logits(out[:, :n].float(), target)
+
+    def end_task(self, task):
+        self.herd_into_memory(task)
+
+    def extra_state_bytes(self):
+        if self.old_model is None:
+            return 0
+        return sum(t.numel() * t.element_size() for t in self.old_model.state_dict().values())

@@ -1,0 +1,205 @@
+"""Class-incremental learning: one training loop and one evaluation for every method.
+
+Protocol (Mammoth's seq-cifar10 / DER, Buzzega et al. 2020): the classes in fixed order,
+`classes_per_task` per task. A method sees one task's training split at a time (SGD, batch 32,
+plus its replay batch) and is evaluated after each task on every task so far:
+- class-IL: arg-max over every class seen so far (the task is not given);
+- task-IL: arg-max over the task's own classes (the task is given).
+R[i][j] is the test accuracy on task j after training task i (j <= i). From the last row:
+average accuracy = mean_j R[T-1][j]; backward transfer BWT = mean_{j<T-1} (R[T-1][j] - R[j][j]);
+forgetting = mean_{j<T-1} (max_{i<T-1} R[i][j] - R[T-1][j]) (Chaudhry et al. 2018).
+Each run is scored under every readout its method supports (head; and with a memory ncm, knn,
+retrieval); a readout's settings are chosen on the validation split, never on test.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from hsokv.benchmarks.continual import readouts
+from hsokv.benchmarks.continual.backbones import ImageClassifier, make_image_model
+from hsokv.benchmarks.continual.data import Split, Stream, Task
+from hsokv.benchmarks.continual.methods import METHODS, ContinualMethod
+
+
+def accuracy_matrix_summary(matrix: list[list[float | None]]) -> dict:
+    """Average accuracy, BWT and forgetting from R (rows: after task i; entries j <= i)."""
+    last = matrix[-1]
+    t = len(matrix)
+    out = {"average_accuracy": float(np.mean([a for a in last if a is not None]))}
+    if t > 1:
+        out["bwt"] = float(np.mean([last[j] - matrix[j][j] for j in range(t - 1)]))
+        out["forgetting"] = float(np.mean([max(matrix[i][j] for i in range(j, t - 1)) - last[j] for j in range(t - 1)]))
+    else:
+        out["bwt"] = out["forgetting"] = None
+    return out
+
+
+def flops_per_example(model: ImageClassifier, example: torch.Tensor) -> tuple[float, float]:
+    """(forward, forward + backward) FLOPs for one example, from torch's FLOP counter."""
+    was_training = model.training
+    x = example[:2]
+    model.eval()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(x)
+    forward = counter.get_total_flops() / len(x)
+    model.train()
+    with FlopCounterMode(display=False) as counter:
+        model(x).sum().backward()
+    model.zero_grad(set_to_none=True)
+    model.train(was_training)
+    return forward, counter.get_total_flops() / len(x)
+
+
+# -- training ----------------------------------------------------------------------------------------
+def train_task(method: ContinualMethod, split: Split, epochs: int, batch_size: int,
+               autocast: Callable[[], Any]) -> list[float]:
+    """The one loop: the method gives the loss and its memory writes; the loop owns the step.
+    Returns the mean loss of each epoch."""
+    model, optimizer = method.model, method.optimizer
+    model.train()
+    curve = []
+    for _ in range(epochs):
+        order = torch.randperm(len(split.y), generator=method.generator, device=split.y.device)
+        losses = []
+        for idx in order.split(batch_size):
+            with autocast():
+                loss = method.loss(split.x[idx], split.y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            method.after_step()
+            losses.append(loss.detach())
+        curve.append(float(torch.stack(losses).float().mean()))
+    return curve
+
+
+# -- evaluation --------------------------------------------------------------------------------------
+def _accuracies(readout: str, setting: dict, encoded: list[tuple[torch.Tensor, torch.Tensor]],
+                splits: list[Split], tasks: list[Task], keys, labels) -> tuple[list[float], list[float]]:
+    seen = torch.tensor([c for t in tasks for c in t.classes], device=encoded[0][0].device)
+    class_il, task_il = [], []
+    for (feats, logits), split, task in zip(encoded, splits, tasks):
+        if len(split.y) == 0:   # no validation images (continual.val_per_class: 0)
+            class_il.append(None)
+            task_il.append(None)
+            continue
+        s = readouts.scores(readout, feats, logits, keys, labels, setting).float()
+        for classes, out in ((seen, class_il), (torch.tensor(task.classes, device=s.device), task_il)):
+            masked = torch.full_like(s, -torch.inf)
+            masked[:, classes] = s[:, classes]
+            out.append(100.0 * float((masked.argmax(1) == split.y).float().mean()))
+    return class_il, task_il
+
+
+@torch.no_grad()
+def evaluate(method: ContinualMethod, tasks: list[Task], grid: dict[str, list], autocast) -> dict:
+    """Every readout's class-IL and task-IL accuracy on the test split of each task so far, with
+    its settings chosen by mean class-IL accuracy on the validation split."""
+    keys = labels = None
+    with autocast():
+        if method.memory is not None and len(method.memory):
+            slots = method.memory.slots()
+            keys, _ = method.encode(method.memory.value("image")[slots])
+            labels = method.memory.value("label")[slots]
+        encoded = {name: [method.encode(getattr(t, name).x) for t in tasks] for name in ("val", "test")}
+    out = {}
+    for readout in readouts.READOUTS:
+        if readout != "head" and keys is None:
+            continue
+        candidates = readouts.settings(readout, grid)
+        vals = [_accuracies(readout, s, encoded["val"], [t.val for t in tasks], tasks, keys, labels)
+                for s in candidates]
+        scores = [np.mean([a for a in v[0] if a is not None] or [-1.0]) for v in vals]
+        best = int(np.argmax(scores))
+        test = _accuracies(readout, candidates[best], encoded["test"], [t.test for t in tasks], tasks, keys, labels)
+        out[readout] = {"class_il": test[0], "task_il": test[1], "val_class_il": vals[best][0],
+                        "setting": candidates[best]}
+    return out
+
+
+# -- one run -------------------------------------------------------------------------------------------
+def method_args(method_args: dict[str, dict], run: str, buffer: int | None) -> dict:
+    """A run's hyperparameters: continual.method_args[run]; a value given as a mapping from
+    buffer size to value takes the entry for this run's buffer."""
+    out = {}
+    for key, value in method_args.get(run, {}).items():
+        if isinstance(value, dict):
+            if buffer not in value:
+                raise ValueError(f"continual.method_args.{run}.{key} has no value for buffer {buffer} "
+                                 f"(has {sorted(value)})")
+            value = value[buffer]
+        out[key] = value
+    return out
+
+
+def make_autocast(device: torch.device) -> Callable[[], Any]:
+    if device.type == "cuda":
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+
+def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone: str, epochs: int,
+            batch_size: int, replay_batch_size: int, augment: bool, all_method_args: dict[str, dict],
+            readout_grid: dict[str, list], log: Callable[[str], None] = print) -> dict:
+    """Train one method (run name `run`, e.g. a variant of hsokv) through the stream; score it."""
+    device = stream.tasks[0].train.x.device
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    args = method_args(all_method_args, run, buffer)
+    cls = METHODS.get(args.pop("method", run))
+    in_channels = stream.tasks[0].train.x.shape[1]
+    model = make_image_model(backbone, in_channels, stream.num_classes).to(device, memory_format=torch.channels_last)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    method = cls(model, stream, buffer, args, seed, generator, augment, replay_batch_size)
+    autocast = make_autocast(device)
+    tasks = stream.tasks
+    if method.joint:
+        merged = Task([c for t in tasks for c in t.classes],
+                      Split(torch.cat([t.train.x for t in tasks]), torch.cat([t.train.y for t in tasks])), None, None)
+        tasks_in_order = [merged]
+    else:
+        tasks_in_order = tasks
+    rows: dict[str, dict[str, list]] = {}
+    losses: list[float] = []
+    start = time.perf_counter()
+    for i, task in enumerate(tasks_in_order):
+        method.begin_task(i, task)
+        losses += train_task(method, method.training_split(task), epochs, batch_size, autocast)
+        method.end_task(task)
+        seen = len(tasks) if method.joint else i + 1
+        scored = evaluate(method, tasks[:seen], readout_grid, autocast)
+        for readout, r in scored.items():
+            row = rows.setdefault(readout, {"class_il": [], "task_il": [], "val_class_il": [], "setting": []})
+            pad = [None] * (len(tasks) - seen)
+            row["class_il"].append(r["class_il"] + pad)
+            row["task_il"].append(r["task_il"] + pad)
+            row["val_class_il"].append(r["val_class_il"] + pad)
+            row["setting"].append(r["setting"])
+        log(f"  {run}{'' if buffer is None else '-' + str(buffer)} seed {seed} after task {i + 1}: class-IL "
+            + ", ".join(f"{k} {np.mean(v['class_il']):.1f}" for k, v in scored.items()))
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    wall = time.perf_counter() - start
+    fwd, train = flops_per_example(model, method.prepare(tasks[0].train.x[:2], train=False))
+    for row in rows.values():
+        row["class_il_summary"] = accuracy_matrix_summary(row["class_il"])
+        row["task_il_summary"] = accuracy_matrix_summary(row["task_il"])
+    mem = method.memory
+    return {
+        "run": run, "method": cls.name, "buffer": buffer, "seed": seed, "readout": cls.readout,
+        "readouts": rows, "losses": losses, "args": args,
+        "memory": {"entries": 0 if mem is None else mem.capacity,
+                   "bytes_per_entry": 0 if mem is None else mem.nbytes_per_entry(),
+                   "bytes": 0 if mem is None else mem.capacity * mem.nbytes_per_entry(),
+                   "extra_state_bytes": method.extra_state_bytes()},
+        "trained_examples": method.trained_examples, "encoded_examples": method.encoded_examples,
+        "train_flops": method.trained_examples * train + method.encoded_examples * fwd,
+        "wall_seconds": wall, "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "torch": torch.__version__}
