@@ -411,7 +411,7 @@ class PipelineConfig(_Section):
     swarm: SwarmConfig = SwarmConfig()
     glue: GlueConfig = GlueConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
-    continual: ContinualConfig = ContinualConfig()
+    continual: ContinualConfig = Field(default_factory=ContinualConfig)
     distributed: DistributedConfig = DistributedConfig()
 
 

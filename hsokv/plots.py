@@ -239,64 +239,6 @@ def write_language_model_plots(metrics: dict, per_seed: list[dict], out_dir: Pat
     plt.close(fig)
 
 
-def write_continual_plots(metrics: dict, out_dir: Path) -> None:
-    """retention.csv/.png (class-IL average accuracy over the tasks seen so far, after each task),
-    final.csv (final class-IL / task-IL average accuracy), accuracy_matrix.png (R, class-IL, mean
-    over seeds, one panel per method) and summary.md (the table)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for name, m in metrics["methods"].items():
-        for i, row in enumerate(m["class_il"]["matrix"]):
-            seen = [a for a in row if a is not None]
-            rows.append({"method": name, "after_task": len(seen) if len(m["class_il"]["matrix"]) > 1 else metrics["tasks"],
-                         "class_il_accuracy": float(np.mean(seen))})
-    retention = pd.DataFrame(rows)
-    retention.to_csv(out_dir / "retention.csv", index=False)
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    for name, group in retention.groupby("method", sort=False):
-        ax.plot(group["after_task"], group["class_il_accuracy"], marker="o", label=name)
-    ax.set_xlabel("tasks learned")
-    ax.set_ylabel("class-IL accuracy on tasks seen (%)")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out_dir / "retention.png", dpi=120)
-    plt.close(fig)
-    final = [{"method": name, "class_il": m["class_il"]["average_accuracy"]["mean"],
-              "task_il": m["task_il"]["average_accuracy"]["mean"]} for name, m in metrics["methods"].items()]
-    pd.DataFrame(final).to_csv(out_dir / "final.csv", index=False)
-    names = [n for n, m in metrics["methods"].items() if len(m["class_il"]["matrix"]) > 1]
-    fig, axes = plt.subplots(1, max(1, len(names)), figsize=(3.2 * max(1, len(names)), 3.2), squeeze=False)
-    for ax, name in zip(axes[0], names):
-        mat = np.array([[np.nan if a is None else a for a in row] for row in metrics["methods"][name]["class_il"]["matrix"]])
-        ax.imshow(mat, vmin=0, vmax=100, cmap="viridis")
-        for (i, j), a in np.ndenumerate(mat):
-            if not np.isnan(a):
-                ax.text(j, i, f"{a:.0f}", ha="center", va="center", fontsize=7, color="w" if a < 60 else "k")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("evaluated on task")
-        ax.set_ylabel("after training task")
-    fig.suptitle(f"class-IL accuracy matrix, {metrics['dataset']} (mean over {len(metrics['seeds'])} seeds)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(out_dir / "accuracy_matrix.png", dpi=120)
-    plt.close(fig)
-    (out_dir / "summary.md").write_text(continual_table(metrics), encoding="utf-8")
-
-
-def continual_table(metrics: dict) -> str:
-    def fmt(s):
-        return "n/a" if s is None else f"{s['mean']:.1f} ± {s['std']:.1f}"
-    lines = [f"Split-{metrics['dataset']} ({metrics['tasks']} tasks, {metrics['backbone']}, {metrics['epochs_per_task']} "
-             f"epochs per task, seeds {metrics['seeds']}; mean ± std)", "",
-             "| method | class-IL acc | class-IL BWT | class-IL forgetting | task-IL acc | train GFLOPs |",
-             "|---|---|---|---|---|---|"]
-    for name, m in metrics["methods"].items():
-        c, t = m["class_il"], m["task_il"]
-        lines.append(f"| {name} | {fmt(c['average_accuracy'])} | {fmt(c['bwt'])} | {fmt(c['forgetting'])} | "
-                     f"{fmt(t['average_accuracy'])} | {m['train_flops']['mean'] / 1e9:.0f} |")
-    return "\n".join(lines) + "\n"
-
-
 def write_distributed_plots(metrics: dict, reward_rows: list[dict], out_dir: Path) -> None:
     """speedup.csv and throughput.csv (by worker count, mean over seeds), reward.csv (best return
     after each meta-iteration, mean over seeds)."""

@@ -1,16 +1,19 @@
-"""Stage continual: class-incremental learning on data/raw/continual (hsokv, er, finetune, joint on the
-same stream, backbone and seeds) -> metrics/continual.json (mean, std over seeds), plots/continual/."""
+"""Stage continual: Split-CIFAR-10 (or digits) class-incremental learning on this machine: every
+run of continual.methods x buffer_sizes x seeds on one stream -> results/continual.json,
+metrics/continual.{json,md}, plots/continual/. The research grid runs on a GPU instead
+(hsokv.benchmarks.continual.grid) and is summarised by stage continual_research."""
 import argparse
 import json
 from pathlib import Path
 
-from hsokv.benchmarks.continual import run_seed, summary
+import torch
+
+from hsokv.benchmarks.continual.data import load_images, make_stream
+from hsokv.benchmarks.continual.protocol import run_one
+from hsokv.benchmarks.continual.report import summary, table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.continual import make_stream
-from hsokv.data.images import load_images
-from hsokv.io import atomic_dir, write_json
-from hsokv.plots import write_continual_plots
+from hsokv.io import atomic_dir, atomic_write_text, write_json
 from hsokv.training import pick_device
 
 
@@ -18,16 +21,25 @@ def main(args):
     cfg = load_params(args.params)
     c = cfg.continual
     device = pick_device(cfg.device)
+    torch.use_deterministic_algorithms(device.type == "cpu")
     images = load_images(c.dataset, args.data, c.test_fraction)
     source = json.loads((Path(args.data) / "manifest.json").read_text(encoding="utf-8"))["source"]
-    tasks = make_stream(images, c.classes_per_task, c.train_per_class, device)
-    print(f"{c.dataset}: {len(tasks)} tasks, {sum(len(t.train_y) for t in tasks)} training and "
-          f"{sum(len(t.test_y) for t in tasks)} test images, {c.backbone} on {device}", flush=True)
-    per_seed = [run_seed(tasks, cfg, seed, device) for seed in cfg.seeds]
-    metrics = summary(per_seed, cfg, source)
+    stream = make_stream(images, c.classes_per_task, c.val_per_class, c.train_per_class, c.test_per_class, device)
+    print(f"{c.dataset}: {len(stream.tasks)} tasks, {sum(len(t.train.y) for t in stream.tasks)} training, "
+          f"{sum(len(t.val.y) for t in stream.tasks)} validation and {sum(len(t.test.y) for t in stream.tasks)} "
+          f"test images, {c.backbone} on {device}", flush=True)
+    results = [run_one(stream, run, buffer, seed, backbone=c.backbone, epochs=c.epochs, batch_size=c.batch_size,
+                       replay_batch_size=c.replay_batch_size, augment=c.augment, all_method_args=c.method_args,
+                       readout_grid=c.readout_grid, log=lambda s: print(s, flush=True))
+               for seed in cfg.seeds for run, buffer in c.runs()]
+    metrics = summary(results, {"preset": cfg.preset, "dataset": c.dataset, "source": source, "backbone": c.backbone,
+                                "epochs_per_task": c.epochs, "tasks": len(stream.tasks), "device": str(device),
+                                "train_per_class": c.train_per_class, "val_per_class": c.val_per_class,
+                                "test_per_class": c.test_per_class})
     with atomic_dir(args.plots) as plots:
-        write_continual_plots(metrics, plots)
-    write_json(Path(args.results), {"config": c.model_dump(), "seeds": per_seed})
+        write_plots(metrics, plots)
+    write_json(Path(args.results), {"config": c.model_dump(), "runs": results})
+    atomic_write_text(Path(args.metrics).with_suffix(".md"), table(metrics))
     write_json(Path(args.metrics), metrics)
 
 

@@ -1,14 +1,14 @@
 """Stage download_cifar: verified copies of continual.dataset -> data/raw/continual/.
 
-cifar10: CIFAR-10's python batches from data.mirror / $HSOKV_DATA_MIRROR (the tar.gz or the
-extracted folder, MD5-checked), else torchvision's download when data.allow_download is true.
+cifar10: CIFAR-10 (python or binary version) from data.mirror / $HSOKV_DATA_MIRROR (a tar.gz or the
+extracted folder, MD5-checked), else the official URL when data.allow_download is true.
 digits: scikit-learn's 8x8 digits (offline stand-in), SHA-256-checked."""
 import argparse
 
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.data.fetch import mirror_roots
-from hsokv.data.images import fetch_images
+from hsokv.benchmarks.continual.data import fetch_images
 
 
 def main(args):

@@ -1,0 +1,153 @@
+"""Tables and figures for continual learning, from per-run results (one dict per method, buffer,
+seed, as protocol.run_one returns): mean, std and 95% CI over seeds for every row, a paired test of
+H-SOKV against the best other method at each buffer size, and the plots dvc.yaml declares."""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+
+from hsokv.report import summarize  # noqa: E402
+
+BOUNDS = ("joint",)   # the upper bound is not a competitor
+
+
+def row_name(result: dict, readout: str) -> str:
+    base = result["run"] + ("" if result["buffer"] is None else f"-{result['buffer']}")
+    return base if readout == result["readout"] else f"{base} [{readout}]"
+
+
+def _matrix_mean(mats: list[list[list[float | None]]]) -> list[list[float | None]]:
+    return [[None if row[j] is None else float(np.mean([m[i][j] for m in mats])) for j in range(len(row))]
+            for i, row in enumerate(mats[0])]
+
+
+def summary(results: list[dict], header: dict) -> dict:
+    """Rows keyed by run (and readout where it is not the method's own), each over its seeds."""
+    groups: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
+    for r in sorted(results, key=lambda r: (r["run"], r["buffer"] or 0, r["seed"])):
+        for readout, rows in r["readouts"].items():
+            groups[row_name(r, readout)].append((r, rows))
+    out = {**header, "seeds": sorted({r["seed"] for r in results}), "rows": {}}
+    for name, members in groups.items():
+        first = members[0][0]
+        entry = {"run": first["run"], "method": first["method"], "buffer": first["buffer"],
+                 "readout": next(k for k, v in first["readouts"].items() if v is members[0][1]),
+                 "seeds": [m[0]["seed"] for m in members]}
+        entry["own_readout"] = entry["readout"] == first["readout"]
+        for setting in ("class_il", "task_il"):
+            entry[setting] = {k: summarize([rows[f"{setting}_summary"][k] for _, rows in members])
+                              for k in ("average_accuracy", "bwt", "forgetting")}
+            entry[setting]["per_seed"] = [rows[f"{setting}_summary"]["average_accuracy"] for _, rows in members]
+            entry[setting]["matrix"] = _matrix_mean([rows[setting] for _, rows in members])
+        entry["memory"] = first["memory"]
+        entry["train_flops"] = summarize([r["train_flops"] for r, _ in members])
+        entry["timing"] = {"wall_seconds": summarize([r["wall_seconds"] for r, _ in members])}
+        out["rows"][name] = entry
+    out["comparisons"] = compare(out["rows"])
+    return out
+
+
+def compare(rows: dict[str, dict]) -> dict:
+    """At each buffer size: H-SOKV's own readout against the best other row (any method, any
+    readout, the upper bound excluded), paired over the seeds both have."""
+    out = {}
+    for name, h in rows.items():
+        if h["method"] != "hsokv" or h["run"] != "hsokv" or not h["own_readout"]:
+            continue
+        rivals = {n: r for n, r in rows.items() if r["method"] != "hsokv" and r["run"] not in BOUNDS
+                  and r["buffer"] in (h["buffer"], None)}
+        if not rivals:
+            continue
+        best = max(rivals, key=lambda n: rivals[n]["class_il"]["average_accuracy"]["mean"])
+        b = rivals[best]
+        common = sorted(set(h["seeds"]) & set(b["seeds"]))
+        hv = [h["class_il"]["per_seed"][h["seeds"].index(s)] for s in common]
+        bv = [b["class_il"]["per_seed"][b["seeds"].index(s)] for s in common]
+        diff = [x - y for x, y in zip(hv, bv)]
+        p = float(stats.ttest_rel(hv, bv).pvalue) if len(common) > 1 and np.std(diff) > 0 else None
+        out[name] = {"best_other": best, "seeds": common, "difference": summarize(diff), "p_value": p}
+    return out
+
+
+def table(metrics: dict) -> str:
+    def fmt(s):
+        return "n/a" if s is None else f"{s['mean']:.1f} ± {s['std']:.1f}"
+    lines = [f"Split-{metrics['dataset']} ({metrics['tasks']} tasks, {metrics['backbone']}, "
+             f"{metrics['epochs_per_task']} epochs per task, seeds {metrics['seeds']}; mean ± std over seeds; "
+             "[readout] = the same run scored by another readout)", "",
+             "| row | class-IL acc | 95% CI | class-IL forgetting | task-IL acc | memory KB | extra state KB | train TFLOPs |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, m in metrics["rows"].items():
+        c, t = m["class_il"], m["task_il"]
+        ci = c["average_accuracy"]["ci95"]
+        lines.append(f"| {name} | {fmt(c['average_accuracy'])} | {'n/a' if ci is None else f'± {ci:.1f}'} | "
+                     f"{fmt(c['forgetting'])} | {fmt(t['average_accuracy'])} | {m['memory']['bytes'] / 1e3:.0f} | "
+                     f"{m['memory']['extra_state_bytes'] / 1e3:.0f} | {m['train_flops']['mean'] / 1e12:.2f} |")
+    if metrics["comparisons"]:
+        lines += ["", "| H-SOKV row | best other row | difference (points) | paired t-test p |", "|---|---|---|---|"]
+        for name, c in metrics["comparisons"].items():
+            p = "n/a (one seed)" if c["p_value"] is None else f"{c['p_value']:.3f}"
+            lines.append(f"| {name} | {c['best_other']} | {fmt(c['difference'])} | {p} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_plots(metrics: dict, out_dir: Path) -> None:
+    """retention.csv/.png (class-IL accuracy on the tasks seen, after each task), final.csv,
+    memory.csv (class-IL against memory bytes), accuracy_matrix.png and summary.md."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    own = {n: m for n, m in metrics["rows"].items() if m["own_readout"]}
+    rows = []
+    for name, m in own.items():
+        matrix = m["class_il"]["matrix"]
+        for i, row in enumerate(matrix):
+            seen = [a for a in row if a is not None]
+            rows.append({"method": name, "after_task": len(seen) if len(matrix) > 1 else metrics["tasks"],
+                         "class_il_accuracy": float(np.mean(seen))})
+    retention = pd.DataFrame(rows)
+    retention.to_csv(out_dir / "retention.csv", index=False)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, group in retention.groupby("method", sort=False):
+        ax.plot(group["after_task"], group["class_il_accuracy"], marker="o", label=name)
+    ax.set_xlabel("tasks learned")
+    ax.set_ylabel("class-IL accuracy on tasks seen (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out_dir / "retention.png", dpi=120)
+    plt.close(fig)
+    pd.DataFrame([{"method": n, "class_il": m["class_il"]["average_accuracy"]["mean"],
+                   "task_il": m["task_il"]["average_accuracy"]["mean"]} for n, m in metrics["rows"].items()]
+                 ).to_csv(out_dir / "final.csv", index=False)
+    pd.DataFrame([{"method": n, "memory_bytes": m["memory"]["bytes"] + m["memory"]["extra_state_bytes"],
+                   "class_il": m["class_il"]["average_accuracy"]["mean"]} for n, m in own.items()]
+                 ).to_csv(out_dir / "memory.csv", index=False)
+    names = [n for n, m in own.items() if len(m["class_il"]["matrix"]) > 1]
+    cols = min(5, max(1, len(names)))
+    nrows = max(1, -(-len(names) // cols))
+    fig, axes = plt.subplots(nrows, cols, figsize=(2.8 * cols, 2.8 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, name in zip(axes.flat, names):
+        ax.axis("on")
+        mat = np.array([[np.nan if a is None else a for a in row] for row in own[name]["class_il"]["matrix"]])
+        ax.imshow(mat, vmin=0, vmax=100, cmap="viridis")
+        for (i, j), a in np.ndenumerate(mat):
+            if not np.isnan(a):
+                ax.text(j, i, f"{a:.0f}", ha="center", va="center", fontsize=6, color="w" if a < 60 else "k")
+        ax.set_title(name, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"class-IL accuracy matrix R[after task i][task j], {metrics['dataset']} "
+                 f"(mean over {len(metrics['seeds'])} seeds)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out_dir / "accuracy_matrix.png", dpi=110)
+    plt.close(fig)
+    (out_dir / "summary.md").write_text(table(metrics), encoding="utf-8")

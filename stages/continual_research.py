@@ -1,0 +1,43 @@
+"""Stage continual_research: the GPU grid's committed per-run results (research/continual/*.json,
+written by hsokv.benchmarks.continual.grid) -> metrics/continual_research.{json,md} and
+plots/continual_research/. Runs are grouped by epochs per task; each group is one table."""
+import argparse
+from pathlib import Path
+
+from hsokv.benchmarks.continual.report import summary, table, write_plots
+from hsokv.cli import run_stage
+from hsokv.config import ConfigError
+from hsokv.io import atomic_dir, atomic_write_text, read_json, write_json
+
+
+def main(args):
+    files = sorted(Path(args.runs).glob("*.json"))
+    if not files:
+        raise ConfigError(f"{args.runs}: no run results; run hsokv.benchmarks.continual.grid on a GPU first")
+    groups: dict[int, list[dict]] = {}
+    for f in files:
+        r = read_json(f)
+        groups.setdefault(r["spec"]["epochs"], []).append(r)
+    metrics, tables = {}, []
+    for epochs, results in sorted(groups.items()):
+        spec = results[0]["spec"]
+        m = summary(results, {"dataset": spec["dataset"], "backbone": spec["backbone"], "epochs_per_task": epochs,
+                              "tasks": len(results[0]["readouts"]["head"]["class_il"][-1]),
+                              "device": sorted({r["device_name"] for r in results}),
+                              "torch": sorted({r["torch"] for r in results}),
+                              "commits": sorted({r["commit"] for r in results}),
+                              "gpu_seconds": sum(r["wall_seconds"] for r in results)})
+        metrics[f"epochs_{epochs}"] = m
+        tables.append(table(m))
+    with atomic_dir(args.plots) as plots:
+        write_plots(metrics[max(metrics, key=lambda k: len(metrics[k]["rows"]))], plots)
+    atomic_write_text(Path(args.metrics).with_suffix(".md"), "\n".join(tables))
+    write_json(Path(args.metrics), metrics)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", default="research/continual")
+    parser.add_argument("--metrics", default="metrics/continual_research.json")
+    parser.add_argument("--plots", default="plots/continual_research")
+    run_stage(main, parser)

@@ -1,0 +1,90 @@
+"""Every continual method runs through the one protocol on a tiny two-task stream: deterministic,
+readouts scored, memories of the declared bytes; the scores R, BWT and forgetting."""
+import numpy as np
+import pytest
+import torch
+
+from hsokv.benchmarks.continual import readouts
+from hsokv.benchmarks.continual.data import ImageSet, make_stream
+from hsokv.benchmarks.continual.methods import METHODS
+from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, method_args, run_one
+from hsokv.config import ConfigError, ContinualConfig
+
+ARGS = ContinualConfig().method_args | {"hsokv_reservoir": {"method": "hsokv", "lr": 0.03, "alpha": 0.2, "beta": 0.5,
+                                                          "selection": "reservoir"}}
+GRID = {"k": [3], "tau": [0.1], "w": [0.5]}
+
+
+@pytest.fixture(scope="module")
+def stream():
+    """Separable 3x8x8 images: class c lights up row c."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(4), 16)
+    x = rng.integers(0, 60, (len(y), 3, 8, 8)).astype(np.uint8)
+    x[np.arange(len(y)), :, y * 2] = 250
+    images = ImageSet(x, y, x[::2].copy(), y[::2].copy(), list("abcd"))
+    return make_stream(images, 2, 4, None, None, torch.device("cpu"))
+
+
+def run(stream, name, buffer=8, seed=0):
+    return run_one(stream, name, buffer, seed, backbone="small_cnn", epochs=2, batch_size=8, replay_batch_size=4,
+                   augment=True, all_method_args=ARGS, readout_grid=GRID, log=lambda s: None)
+
+
+@pytest.mark.parametrize("name", ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_reservoir"])
+def test_method_runs_and_is_deterministic(stream, name):
+    buffer = 8 if METHODS.get(ARGS[name].get("method", name)).needs_memory else None
+    a, b = run(stream, name, buffer), run(stream, name, buffer)
+    assert a["readouts"] == b["readouts"] and a["losses"] == b["losses"]
+    rows = 1 if name == "joint" else 2
+    assert len(a["readouts"]["head"]["class_il"]) == rows and a["trained_examples"] > 0 and a["train_flops"] > 0
+    if buffer:
+        assert set(a["readouts"]) == set(readouts.READOUTS)
+        assert a["memory"]["bytes"] == 8 * a["memory"]["bytes_per_entry"]
+    else:
+        assert set(a["readouts"]) == {"head"} and a["memory"]["bytes"] == 0
+
+
+def test_equal_entries_cost_about_equal_bytes(stream):
+    er, derpp, hsokv, icarl = (run(stream, n)["memory"] for n in ("er", "derpp", "hsokv", "icarl"))
+    assert er["bytes_per_entry"] == 3 * 8 * 8 + 8              # image + label
+    assert derpp["bytes_per_entry"] == hsokv["bytes_per_entry"] == er["bytes_per_entry"] + 4 * 4   # + logits
+    assert icarl["extra_state_bytes"] > 0 and er["extra_state_bytes"] == 0   # iCaRL keeps the old network
+
+
+def test_herding_memory_is_class_balanced(stream):
+    r = run(stream, "hsokv", buffer=8)
+    assert r["readouts"]["ncm"]["class_il"][-1][0] is not None
+
+
+def test_method_args_per_buffer_and_unknown_names():
+    assert method_args(ARGS, "derpp", 200)["alpha"] == 0.1 and method_args(ARGS, "derpp", 500)["alpha"] == 0.2
+    with pytest.raises(ValueError, match="derpp.alpha has no value for buffer 300"):
+        method_args(ARGS, "derpp", 300)
+    with pytest.raises(ConfigError, match="continual.methods: unknown 'derp'; valid: .*derpp"):
+        METHODS.get("derp")
+    with pytest.raises(ValueError, match="continual.methods: unknown 'derp'"):
+        ContinualConfig(methods=["derp"])
+
+
+def test_scores_from_an_accuracy_matrix():
+    r = [[90.0, None, None], [60.0, 80.0, None], [50.0, 70.0, 100.0]]
+    s = accuracy_matrix_summary(r)
+    assert s["average_accuracy"] == pytest.approx((50 + 70 + 100) / 3)
+    assert s["bwt"] == pytest.approx(((50 - 90) + (70 - 80)) / 2)
+    assert s["forgetting"] == pytest.approx(((90 - 50) + (80 - 70)) / 2)
+    assert accuracy_matrix_summary([[88.0]]) == {"average_accuracy": 88.0, "bwt": None, "forgetting": None}
+
+
+def test_readouts_ncm_and_knn_vote():
+    keys = torch.tensor([[1.0, 0], [0.9, 0.1], [0, 1.0]])
+    labels = torch.tensor([0, 0, 2])
+    feats = torch.tensor([[1.0, 0.05], [0.1, 1.0]])
+    logits = torch.zeros(2, 3)
+    ncm = readouts.scores("ncm", feats, logits, keys, labels, {})
+    assert ncm.argmax(1).tolist() == [0, 2] and torch.isinf(ncm[:, 1]).all()
+    knn = readouts.scores("knn", feats, logits, keys, labels, {"k": 2, "tau": 0.1})
+    assert torch.allclose(knn.sum(1), torch.ones(2)) and knn.argmax(1).tolist() == [0, 2]
+    fused = readouts.scores("retrieval", feats, logits, keys, labels, {"k": 2, "tau": 0.1, "w": 0.5})
+    assert torch.allclose(fused, 0.5 * torch.full((2, 3), 1 / 3) + 0.5 * knn)
+    assert len(readouts.settings("retrieval", {"k": [1, 2], "tau": [0.1], "w": [0.2, 0.5]})) == 4
