@@ -248,12 +248,13 @@ def test_cifar_without_a_copy(case, tmp_path):
     params["continual"]["dataset"] = "cifar10"
     params["data"]["mirror"] = str(tmp_path)
     refused(run("download_cifar", "--out", out / "raw"), out, "could not get a verified copy of CIFAR-10",
-            "cifar-10-python.tar.gz", "continual.dataset: digits")
+            "three ways", "cifar-10-batches-bin", "allow_download: true", "continual.dataset: digits")
 
 
 def test_continual_task_split_that_does_not_divide(case):
     params, run, out = case
-    assert run("download_cifar", "--out", out.parent / "raw").returncode == 0   # digits, outside `out`
+    params["continual"]["dataset"] = "digits"
+    assert run("download_cifar", "--out", out.parent / "raw").returncode == 0   # outside `out`
     params["continual"]["classes_per_task"] = 3
     refused(run("continual", "--data", out.parent / "raw", "--metrics", out / "m.json", "--results", out / "r.json",
                 "--plots", out / "p"), out, "continual.classes_per_task=3 does not divide", "valid")
@@ -264,3 +265,12 @@ def test_distributed_odd_population(case):
     params["distributed"]["population"] = 7
     refused(run("distributed", "--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"), out,
             "distributed.population must be even")
+
+
+def test_continual_unknown_method_and_missing_learning_rate(case):
+    params, run, out = case
+    params["continual"]["methods"] = ["derp"]
+    refused(run("download_cifar", "--out", out / "raw"), out, "continual.methods: unknown 'derp'", "derpp")
+    params["continual"]["methods"] = ["er"]
+    params["continual"]["method_args"]["er"] = {"alpha": 0.1}
+    refused(run("download_cifar", "--out", out / "raw"), out, "continual.method_args.er.lr is not set")

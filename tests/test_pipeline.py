@@ -96,10 +96,14 @@ def test_repro_quick_test(repo_copy):
     assert lm["seeds"] == [0, 1] and lm["test"]["perplexity_with_memory"]["n_seeds"] == 2
     assert (repo_copy / "plots/language_model/language_model.png").stat().st_size > 0
     continual = json.loads((repo_copy / "metrics/continual.json").read_text())
-    assert continual["dataset"] == "digits" and continual["tasks"] == 5
-    assert set(continual["methods"]) == {"hsokv-50", "er-50", "finetune", "joint"}
-    assert len(continual["methods"]["er-50"]["class_il"]["matrix"]) == 5
+    assert continual["dataset"] == "cifar10" and continual["tasks"] == 5 and continual["seeds"] == [0, 1]
+    assert {"finetune", "er-50", "er-50 [ncm]", "hsokv-50", "hsokv-50 [head]"} <= set(continual["rows"])
+    assert len(continual["rows"]["er-50"]["class_il"]["matrix"]) == 5
+    assert set(continual["comparisons"]) == {"hsokv-50"}   # against the best other row, paired over seeds
     assert (repo_copy / "plots/continual/accuracy_matrix.png").stat().st_size > 0
+    assert (repo_copy / "metrics/continual.md").read_text().startswith("Split-cifar10")
+    research = json.loads((repo_copy / "metrics/continual_research.json").read_text())   # the committed GPU runs
+    assert research["epochs_5"]["device"] == ["NVIDIA H200"]
     distributed = json.loads((repo_copy / "metrics/distributed.json").read_text())
     assert distributed["backend"] == "simulate" and set(distributed["timing"]["by_workers"]) == {"1", "2"}
     assert distributed["timing"]["by_workers"]["2"]["speedup"]["mean"] > 1.0  # the modelled clock, two nodes
@@ -107,14 +111,14 @@ def test_repro_quick_test(repo_copy):
     _run("git add -A && git commit -qm repro", repo_copy)
 
 
-DETERMINISTIC = ("synthetic", "evaluate", "language_model")
+DETERMINISTIC = ("synthetic", "evaluate", "language_model", "continual")
 
 
 def test_forced_rerun_gives_identical_metrics(repo_copy):
     before = {m: json.loads((repo_copy / f"metrics/{m}.json").read_text()) for m in DETERMINISTIC}
     # The trained stages (and what reads them) again; the untrained baselines would only add time.
     _run(DVC + ["repro", "--force", "--single-item", "synthetic_hsokv", "synthetic_finetune", "report_synthetic",
-                "evaluate", "language_model"], repo_copy)
+                "evaluate", "language_model", "continual"], repo_copy)
     for m in DETERMINISTIC:
         after = json.loads((repo_copy / f"metrics/{m}.json").read_text())
         assert _without_timing(after) == _without_timing(before[m]), f"metrics/{m}.json changed on a rerun"

@@ -130,6 +130,7 @@ def method_args(method_args: dict[str, dict], run: str, buffer: int | None) -> d
     out = {}
     for key, value in method_args.get(run, {}).items():
         if isinstance(value, dict):
+            value = {int(k): v for k, v in value.items()}   # JSON specs carry the sizes as strings
             if buffer not in value:
                 raise ValueError(f"continual.method_args.{run}.{key} has no value for buffer {buffer} "
                                  f"(has {sorted(value)})")
