@@ -4,9 +4,10 @@ A single ResNet-18 run at batch 32 leaves most of an H100/H200 idle (kernel laun
 so the grid runs `--parallel` worker processes at once. Each (run, buffer, seed) writes
 `<out>/<label>.json` atomically when it finishes (with device, torch version and the commit); a
 label whose file exists is skipped, so a grid can be resumed in a later session and the files
-committed as they come. The run settings come from a spec JSON (`write_spec`: the resolved
-`continual` section), so the GPU host needs neither params.yaml's presets nor DVC.
+committed as they come. The run settings come from a spec JSON (the resolved `continual`
+section, written here with `--write-spec`), so the GPU host needs neither params.yaml nor DVC.
 
+    python -m hsokv.benchmarks.continual.grid --write-spec spec.json --preset research --epochs 5
     python -m hsokv.benchmarks.continual.grid --spec spec.json --data DIR --out DIR \
         --jobs er:200:0 derpp:500:0 ... --parallel 12 --commit <git sha>
 """
@@ -51,16 +52,38 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
     write_json(out / f"{label(run, buffer, seed, spec['epochs'])}.json", result)
 
 
+def write_spec(path: Path, params: Path, preset: str, epochs: int | None) -> None:
+    """The `continual` section as `preset` resolves it (epochs overridden when given), as JSON."""
+    import yaml
+
+    from hsokv.config import resolve
+    raw = yaml.safe_load(params.read_text(encoding="utf-8"))
+    raw["preset"] = preset
+    spec = resolve(raw).continual.model_dump()
+    if epochs is not None:
+        spec["epochs"] = epochs
+    path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--spec", required=True)
-    p.add_argument("--data", required=True, help="folder holding cifar10/<format folder>")
-    p.add_argument("--out", required=True)
-    p.add_argument("--jobs", nargs="+", required=True, help="run:buffer:seed (buffer 'none' for no memory)")
+    p.add_argument("--write-spec", metavar="PATH", help="write the spec for --preset (and --epochs) and stop")
+    p.add_argument("--params", default="params.yaml")
+    p.add_argument("--preset", default="research")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--spec")
+    p.add_argument("--data", help="folder holding cifar10/<format folder>")
+    p.add_argument("--out")
+    p.add_argument("--jobs", nargs="+", help="run:buffer:seed (buffer 'none' for no memory)")
     p.add_argument("--parallel", type=int, default=1)
     p.add_argument("--commit", default="unknown")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.write_spec:
+        write_spec(Path(args.write_spec), Path(args.params), args.preset, args.epochs)
+        return
+    if not (args.spec and args.data and args.out and args.jobs):
+        p.error("--spec, --data, --out and --jobs are required to run a grid")
     spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
