@@ -1,0 +1,29 @@
+"""The GPU grid runner: specs from params, one result file per run (skipped when present)."""
+import json
+import subprocess
+import sys
+
+from conftest import REPO
+from hsokv.benchmarks.continual import grid
+from hsokv.benchmarks.continual.data import fetch_images
+
+
+def test_spec_jobs_and_resume(tmp_path):
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "quick_test", epochs=1)
+    spec = json.loads(spec_path.read_text())
+    assert spec["backbone"] == "small_cnn" and spec["epochs"] == 1
+    spec.update(dataset="digits", val_per_class=5, train_per_class=10, test_per_class=5)
+    spec_path.write_text(json.dumps(spec))
+    fetch_images("digits", tmp_path / "data", [], allow_download=False)
+    assert grid.parse_job("er:50:1") == ("er", 50, 1) and grid.parse_job("joint:none:0") == ("joint", None, 0)
+    cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
+           str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--jobs", "er:50:0", "finetune:none:0",
+           "--parallel", "2", "--commit", "abc"]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    result = json.loads((tmp_path / "out" / "er-50-e1-s0.json").read_text())
+    assert result["commit"] == "abc" and result["spec"]["dataset"] == "digits" and result["device_name"] == "cpu"
+    assert (tmp_path / "out" / "finetune-e1-s0.json").is_file()
+    again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "done" not in again.stdout   # both files exist: nothing reruns
