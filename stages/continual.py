@@ -21,6 +21,9 @@ def main(args):
     cfg = load_params(args.params)
     c = cfg.continual
     device = pick_device(cfg.device)
+    # Same seeds, same numbers: a fixed thread count (the CPU kernels' reduction order depends on
+    # it) and deterministic kernels on the CPU.
+    torch.set_num_threads(2)
     torch.use_deterministic_algorithms(device.type == "cpu")
     images = load_images(c.dataset, args.data, c.test_fraction)
     source = json.loads((Path(args.data) / "manifest.json").read_text(encoding="utf-8"))["source"]

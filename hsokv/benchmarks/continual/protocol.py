@@ -155,7 +155,9 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     args = method_args(all_method_args, run, buffer)
     cls = METHODS.get(args.pop("method", run))
     in_channels = stream.tasks[0].train.x.shape[1]
-    model = make_image_model(backbone, in_channels, stream.num_classes).to(device, memory_format=torch.channels_last)
+    model = make_image_model(backbone, in_channels, stream.num_classes).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
     generator = torch.Generator(device=device).manual_seed(seed)
     method = cls(model, stream, buffer, args, seed, generator, augment, replay_batch_size)
     autocast = make_autocast(device)
