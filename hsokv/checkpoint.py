@@ -20,6 +20,7 @@ from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
 from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.errors import CheckpointError
 from hsokv.io import atomic_dir
 from hsokv.memory import KeyValueMemory
 from hsokv.model import TransformerWithKV
@@ -27,10 +28,6 @@ from hsokv.model import TransformerWithKV
 FILES = ("config.json", "model.safetensors", "kv_memory.safetensors", "tokenizer.json")
 FORMAT = "hsokv-checkpoint"
 VERSION = 1
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be loaded safely; the message names the file."""
 
 
 def save_pretrained(model: TransformerWithKV, tokenizer: Tokenizer, directory: str | Path,

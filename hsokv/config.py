@@ -13,13 +13,11 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hsokv.errors import ConfigError
+
 SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue",
             "language_model", "continual", "distributed")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
-
-
-class ConfigError(ValueError):
-    """A params file or value that cannot be used; the message names the key and what is valid."""
 
 
 class _Section(BaseModel):
