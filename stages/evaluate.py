@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.synthetic import FINAL_SPLITS, evaluate_final
-from hsokv.checkpoint import CheckpointError, load_pretrained
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.data.synthetic import load_prepared
+from hsokv.errors import CheckpointError
 from hsokv.io import read_json, write_json
+from hsokv.model import load_pretrained
 from hsokv.report import summarize
 from hsokv.training import pick_device
 
