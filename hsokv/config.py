@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hsokv.errors import ConfigError
+from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
 
 SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue",
             "language_model", "continual", "distributed")
@@ -482,9 +483,7 @@ def read_params(path: str | Path = "params.yaml") -> dict:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
 
 
-def load_params(path: str | Path = "params.yaml") -> PipelineConfig:
-    return resolve(read_params(path), source=str(path))
-
-
-def as_dict(cfg: Any) -> dict:
-    return cfg.model_dump(mode="json")
+def load_params(path: str | Path = "params.yaml", reads: tuple[str, ...] | None = None) -> PipelineConfig:
+    """The validated config; with `reads` (a stage's READS), only those params are readable (hsokv.reads)."""
+    cfg = resolve(read_params(path), source=str(path))
+    return cfg if reads is None else restrict(cfg, reads)

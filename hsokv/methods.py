@@ -35,6 +35,7 @@ class Predictions:
 
 class _Method:
     name = ""
+    reads: tuple[str, ...] = ()  # params it reads beyond the protocol's (stages/synthetic.py READS)
 
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: PipelineConfig,
                  device: torch.device, generator: torch.Generator, log: StepLogger | None = None,
@@ -57,6 +58,8 @@ class _Trained(_Method):
 
 @METHODS.register("hsokv")
 class HSOKV(_Trained):
+    reads = ("model", "memory", "train")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
@@ -77,6 +80,8 @@ def predict_with_memory(model: TransformerWithKV, ids: torch.Tensor, device: tor
 
 @METHODS.register("finetune")
 class FineTune(_Trained):
+    reads = ("model", "train")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = BaselineTransformer(self.vocab_size, self.num_labels, self.max_length,
@@ -129,6 +134,8 @@ class _MemoryOnly(_Method):
 
 @METHODS.register("kv_only")
 class KVOnly(_MemoryOnly):
+    reads = ("model", "memory.capacity", "memory.eviction", "memory.similarity")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup(Encoder(self.vocab_size, self.num_labels, self.max_length, self.cfg.model), self.cfg.model.d_model,
@@ -137,6 +144,8 @@ class KVOnly(_MemoryOnly):
 
 @METHODS.register("knn")
 class NearestNeighbour(_MemoryOnly):
+    reads = ("baselines", "memory.capacity", "memory.eviction")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         dim = self.cfg.baselines.knn_embedding_dim
@@ -145,6 +154,8 @@ class NearestNeighbour(_MemoryOnly):
 
 @METHODS.register("knn_novelty")
 class NoveltyNearestNeighbour(_MemoryOnly):
+    reads = ("baselines", "model.novelty_prior", "memory.capacity", "memory.eviction")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         dim = self.cfg.baselines.knn_embedding_dim

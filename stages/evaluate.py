@@ -21,9 +21,11 @@ FIGURES = ("accuracy", "one_shot_accuracy", "few_shot_accuracy", "kv_hit_rate", 
 class EvaluationMismatch(RuntimeError):
     pass
 
+READS = ("seeds", "device", "data.max_length", "eval")
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     device = pick_device(cfg.device)
     trained = {r["seed"]: r for r in read_json(args.training)["seeds"]}
     per_seed, mismatches, checked = [], [], 0
