@@ -170,6 +170,7 @@ def load_pretrained(directory, device: str | torch.device = "cpu") -> tuple[Tran
     try:
         model.load_state_dict(weights)
     except RuntimeError as err:
-        raise CheckpointError(f"{Path(directory) / 'model.safetensors'}: weights do not fit config.json ({err})") from None
+        raise CheckpointError(f"{Path(directory) / 'model.safetensors'}: weights do not fit config.json ({err})"
+                              ) from None
     model.memory = memory
     return model.to(device).eval(), tokenizer, config

@@ -173,7 +173,8 @@ def _frozen_memory(make_encoder):
     return run
 
 
-GLUE_METHODS.register("kv_only")(_frozen_memory(lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))
+GLUE_METHODS.register("kv_only")(_frozen_memory(
+    lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))
 GLUE_METHODS.register("knn")(_frozen_memory(lambda backbone, train: backbone.bag_of_words()))
 
 
