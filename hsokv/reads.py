@@ -80,7 +80,8 @@ def restrict(cfg: BaseModel, reads: tuple[str, ...]) -> BaseModel:
     keys: dict[str, list[str]] = {}
     for entry in reads:
         top, _, key = entry.partition(".")
-        if top not in type(cfg).model_fields:
+        section = type(cfg).model_fields.get(top)
+        if section is None or (key and key not in getattr(section.annotation, "model_fields", {})):
             raise ValueError(f"READS names {entry!r}, which is not a params key")
         keys.setdefault(top, []).append(key)
     update = {}

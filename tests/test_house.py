@@ -222,6 +222,8 @@ def test_reads_guard_refuses_undeclared_params():
         cfg.data.word_specs
     with pytest.raises(UnreadParamError, match="'model.d_model'"):
         cfg.model_copy().model.d_model
+    with pytest.raises(ValueError, match="'data.max_lenght', which is not a params key"):
+        load_params(REPO / "params.yaml", reads=("data.max_lenght",))
 
 
 def _graph() -> dict[str, set[str]]:
