@@ -1,13 +1,13 @@
-"""H-SOKV: a small transformer with a key-value episodic memory.
+"""H-SOKV: a small transformer with a key-value episodic memory, and the DVC pipeline that measures it.
 
-Nothing is imported at load, so a stage loads only the modules it uses; the HF-style API
-(`hsokv.HFSwarmConfig`, `hsokv.HFSwarmTrainer`) is resolved on first access.
+Importing `hsokv` loads nothing else, so a stage pays only for the modules it uses; the
+Hugging Face-style entry point is resolved on first use: `from hsokv import HFSwarmTrainer`.
 """
 __version__ = "0.1.0"
 __all__ = ["HFSwarmConfig", "HFSwarmTrainer"]
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name in __all__:
         from hsokv import trainer
         return getattr(trainer, name)

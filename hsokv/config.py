@@ -7,23 +7,32 @@ a wrong type or an out-of-range value raises ConfigError naming the key and what
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hsokv.errors import ConfigError
+from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
+
 SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue",
             "language_model", "continual", "distributed")
 TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
-class ConfigError(ValueError):
-    """A params file or value that cannot be used; the message names the key and what is valid."""
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def name_field(registry: str, default: Any, also: tuple[str, ...] = (), **kwargs) -> Any:
+    """A field holding names of registered parts, checked by resolve() against `registry`
+    ("module:ATTRIBUTE", a hsokv.registry.Registry) when that module is loaded. config.py never
+    imports it: a stage imports the parts it uses before it loads params, so each stage checks
+    the names it can run, and no core module depends on a benchmark. `also`: names that are not
+    registered parts (distributed.backend's "auto")."""
+    return Field(default, json_schema_extra={"registry": registry, "also": list(also)}, **kwargs)
 
 
 class DataConfig(_Section):
@@ -223,17 +232,17 @@ class SwarmShape(_Section):
 
 
 class SwarmConfig(SwarmShape):
-    strategies: list[Literal["swarm", "random", "grid", "default"]] = Field(
-        ["swarm", "random", "grid", "default"], min_length=1)
+    strategies: list[str] = name_field("hsokv.search.strategies:STRATEGIES", ["swarm", "random", "grid", "default"],
+                                       min_length=1)
     preset: str | None = Field(None, description="preset whose model/train the search starts from; null = the active one")
     trial_steps: int | None = Field(None, ge=1, description="random/grid search steps per config; null = a swarm team's longest lineage")
     grid_dims: list[str] = Field(["optimizer", "learning_rate"], min_length=1)
-    backend: Literal["serial", "multiprocessing", "ray"] = "multiprocessing"
+    backend: str = name_field("hsokv.search.backends:BACKENDS", "multiprocessing")
     workers: int = Field(2, ge=1, le=1024)
     ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
     max_retries: int = Field(2, ge=0, le=100, description="times a failed agent task is resubmitted")
-    timing_backends: list[Literal["serial", "multiprocessing", "ray"]] = Field(
-        ["serial", "multiprocessing", "ray"], min_length=1, description="backends the search_backends stage times")
+    timing_backends: list[str] = name_field("hsokv.search.backends:BACKENDS", ["serial", "multiprocessing", "ray"],
+                                            min_length=1, description="backends the search_backends stage times")
     timing_workers: list[int] = Field([2], min_length=1, description="worker counts the search_backends stage times")
 
     @model_validator(mode="after")
@@ -245,9 +254,9 @@ class GlueConfig(_Section):
     """Few-shot GLUE as LM-BFF (Gao et al. 2021): k examples per class to train, k more as a dev set
     for model selection, one sample per seed; evaluation on the full original GLUE dev sets."""
     tasks: list[Literal["SST-2", "MNLI"]] = Field(["SST-2"], min_length=1)
-    backbones: list[Literal["scratch", "minilm"]] = Field(["scratch", "minilm"], min_length=1)
-    methods: list[Literal["hsokv", "finetune", "kv_only", "knn", "majority"]] = Field(
-        ["hsokv", "finetune", "kv_only", "knn", "majority"], min_length=1)
+    backbones: list[str] = name_field("hsokv.backbones:BACKBONES", ["scratch", "minilm"], min_length=1)
+    methods: list[str] = name_field("hsokv.benchmarks.glue:GLUE_METHODS", ["hsokv", "finetune", "kv_only", "knn", "majority"],
+                                    min_length=1)
     k: int = Field(16, ge=1, le=10_000, description="examples per class, for training and again for the dev set")
     seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's sampling seeds")
     k_shot_source: Literal["lm_bff", "sample"] = Field(
@@ -296,9 +305,10 @@ class ContinualConfig(_Section):
     dataset: Literal["cifar10", "digits"] = Field(
         "cifar10", description="cifar10 = CIFAR-10 (mirror or download); digits = scikit-learn's 8x8 digits, offline")
     classes_per_task: int = Field(2, ge=1, le=10)
-    backbone: str = "resnet18"
+    backbone: str = name_field("hsokv.benchmarks.continual.backbones:BACKBONES", "resnet18")
     methods: list[str] = Field(["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv"], min_length=1,
-                               description="runs: a registered method, or a key of method_args naming one")
+                               description="runs: a registered method, or a key of method_args naming one "
+                                           "(checked by hsokv.benchmarks.continual.protocol.check_runs)")
     buffer_sizes: list[int] = Field([200, 500], min_length=1, description="memory entries, one run per size")
     epochs: int = Field(50, ge=1, le=10_000, description="epochs per task (joint: over all tasks at once)")
     batch_size: int = Field(32, ge=1, le=65_536)
@@ -314,18 +324,7 @@ class ContinualConfig(_Section):
         description="knn/retrieval readout settings tried; the best on validation is used")
 
     @model_validator(mode="after")
-    def _names(self):
-        from hsokv.benchmarks.continual.backbones import BACKBONES
-        from hsokv.benchmarks.continual.methods import METHODS
-        if self.backbone not in BACKBONES:
-            raise ValueError(f"continual.backbone: unknown {self.backbone!r}; valid: {', '.join(BACKBONES.names())}")
-        for run in self.methods:
-            name = self.method_args.get(run, {}).get("method", run)
-            if name not in METHODS:
-                raise ValueError(f"continual.methods: unknown {run!r}; valid: {', '.join(METHODS.names())} "
-                                 "or a key of continual.method_args with a `method:` entry")
-            if "lr" not in self.method_args.get(run, {}):
-                raise ValueError(f"continual.method_args.{run}.lr is not set (every run needs its learning rate)")
+    def _budget(self):
         bad = [b for b in self.buffer_sizes if b < 1]
         if bad:
             raise ValueError(f"continual.buffer_sizes must be >= 1 (got {bad})")
@@ -333,15 +332,6 @@ class ContinualConfig(_Section):
         if missing:
             raise ValueError(f"continual.readout_grid lacks {sorted(missing)}")
         return self
-
-    def runs(self) -> list[tuple[str, int | None]]:
-        """(run, buffer) pairs: one per buffer size for methods with a memory, one otherwise."""
-        from hsokv.benchmarks.continual.methods import METHODS
-        out = []
-        for run in self.methods:
-            cls = METHODS.get(self.method_args.get(run, {}).get("method", run))
-            out += [(run, b) for b in self.buffer_sizes] if cls.needs_memory else [(run, None)]
-        return out
 
 
 ES_SEARCHABLE = ("learning_rate", "sigma", "population")
@@ -372,14 +362,14 @@ class PolicySwarmConfig(SwarmShape):
 class DistributedConfig(_Section):
     """The swarm on gymnasium's CartPole-v1, its agents' ES runs spread over `node_counts` workers."""
     env_id: Literal["CartPole-v1"] = "CartPole-v1"
-    policy: Literal["linear", "mlp"] = "linear"
+    policy: str = name_field("hsokv.rl:POLICIES", "linear")
     hidden_size: int = Field(16, ge=1, le=4096, description="mlp policy: units of its hidden layer")
     population: int = Field(16, ge=2, le=100_000, description="episodes per ES generation (antithetic pairs)")
     eval_episodes: int = Field(100, ge=1, le=100_000, description="episodes of the final evaluation")
     solved_return: float = Field(475.0, description="mean evaluation return that counts as solved (gymnasium's)")
     swarm: PolicySwarmConfig = PolicySwarmConfig()
-    backend: Literal["auto", "simulate", "serial", "multiprocessing", "ray"] = Field(
-        "auto", description="auto = ray when importable, else multiprocessing")
+    backend: str = name_field("hsokv.search.backends:BACKENDS", "auto", also=("auto",),
+                              description="auto = ray when importable, else multiprocessing")
     node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")
     ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
     max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
@@ -471,9 +461,31 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
             raise ConfigError(f"{source}: memory.policy: unknown policy {policy!r}; valid: {sorted(MEMORY_POLICIES)}")
         merged["memory"] = {**MEMORY_POLICIES[policy], **memory}
     try:
-        return PipelineConfig.model_validate(merged)
+        cfg = PipelineConfig.model_validate(merged)
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
+    _check_names(cfg, source)
+    return cfg
+
+
+def _check_names(cfg: PipelineConfig, source: str) -> None:
+    """Every name_field against its registry, where the registry's module is loaded."""
+    for section in SECTIONS:
+        part = getattr(cfg, section)
+        for key, field in type(part).model_fields.items():
+            extra = field.json_schema_extra or {}
+            if "registry" not in extra:
+                continue
+            module, _, attribute = extra["registry"].partition(":")
+            registry = getattr(sys.modules.get(module), attribute, None)
+            if registry is None:
+                continue
+            given = getattr(part, key)
+            valid = [*extra["also"], *registry.names()]
+            unknown = [name for name in (given if isinstance(given, list) else [given]) if name not in valid]
+            if unknown:
+                raise ConfigError(f"{source}: {section}.{key}: unknown {', '.join(map(repr, unknown))}; "
+                                  f"valid: {', '.join(valid)}")
 
 
 def read_params(path: str | Path = "params.yaml") -> dict:
@@ -486,9 +498,7 @@ def read_params(path: str | Path = "params.yaml") -> dict:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
 
 
-def load_params(path: str | Path = "params.yaml") -> PipelineConfig:
-    return resolve(read_params(path), source=str(path))
-
-
-def as_dict(cfg: Any) -> dict:
-    return cfg.model_dump(mode="json")
+def load_params(path: str | Path = "params.yaml", reads: tuple[str, ...] | None = None) -> PipelineConfig:
+    """The validated config; with `reads` (a stage's READS), only those params are readable (hsokv.reads)."""
+    cfg = resolve(read_params(path), source=str(path))
+    return cfg if reads is None else restrict(cfg, reads)

@@ -19,18 +19,11 @@ import torch.nn as nn
 
 from hsokv.config import PipelineConfig
 from hsokv.memory import KeyValueMemory
-from hsokv.model import BaselineTransformer, Encoder, NoveltyPooling, TransformerWithKV
+from hsokv.model import BaselineTransformer, Encoder, MeanPooled, NoveltyPooling, TransformerWithKV
+from hsokv.registry import Registry
 from hsokv.training import StepLogger, train_classifier
 
-METHODS: dict[str, type] = {}
-
-
-def register(name: str):
-    def deco(cls):
-        cls.name = name
-        METHODS[name] = cls
-        return cls
-    return deco
+METHODS = Registry("method")
 
 
 @dataclass
@@ -42,6 +35,7 @@ class Predictions:
 
 class _Method:
     name = ""
+    reads: tuple[str, ...] = ()  # params it reads beyond the protocol's (stages/synthetic.py READS)
 
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: PipelineConfig,
                  device: torch.device, generator: torch.Generator, log: StepLogger | None = None,
@@ -62,8 +56,10 @@ class _Trained(_Method):
         return history
 
 
-@register("hsokv")
+@METHODS.register("hsokv")
 class HSOKV(_Trained):
+    reads = ("model", "memory", "train")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
@@ -82,8 +78,10 @@ def predict_with_memory(model: TransformerWithKV, ids: torch.Tensor, device: tor
     return Predictions(model.head(h).argmax(-1), model.classifier(h).argmax(-1), model.memory.labels[top[:, 0]])
 
 
-@register("finetune")
+@METHODS.register("finetune")
 class FineTune(_Trained):
+    reads = ("model", "train")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = BaselineTransformer(self.vocab_size, self.num_labels, self.max_length,
@@ -92,16 +90,6 @@ class FineTune(_Trained):
     @torch.no_grad()
     def predict(self, ids):
         return Predictions(self.model(ids.to(self.device)).argmax(-1))
-
-
-class MeanPooledEmbedding(nn.Module):
-    def __init__(self, vocab_size: int, dim: int):
-        super().__init__()
-        self.emb = nn.Embedding(vocab_size, dim, padding_idx=0)
-
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        mask = (ids != 0).unsqueeze(-1).float()
-        return (self.emb(ids) * mask).sum(1) / mask.sum(1).clamp_min(1.0)
 
 
 class NoveltyPooledEmbedding(nn.Module):
@@ -144,24 +132,30 @@ class _MemoryOnly(_Method):
         return Predictions(label, None, label)
 
 
-@register("kv_only")
+@METHODS.register("kv_only")
 class KVOnly(_MemoryOnly):
+    reads = ("model", "memory.capacity", "memory.eviction", "memory.similarity")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._setup(Encoder(self.vocab_size, self.num_labels, self.max_length, self.cfg.model), self.cfg.model.d_model,
                     self.cfg.memory.similarity)
 
 
-@register("knn")
+@METHODS.register("knn")
 class NearestNeighbour(_MemoryOnly):
+    reads = ("baselines", "memory.capacity", "memory.eviction")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         dim = self.cfg.baselines.knn_embedding_dim
-        self._setup(MeanPooledEmbedding(self.vocab_size, dim), dim, "dot")
+        self._setup(MeanPooled(nn.Embedding(self.vocab_size, dim, padding_idx=0)), dim, "dot")
 
 
-@register("knn_novelty")
+@METHODS.register("knn_novelty")
 class NoveltyNearestNeighbour(_MemoryOnly):
+    reads = ("baselines", "model.novelty_prior", "memory.capacity", "memory.eviction")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         dim = self.cfg.baselines.knn_embedding_dim

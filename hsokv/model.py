@@ -12,10 +12,15 @@ that). Keys and queries are the same vector h, so a word written once is retriev
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn as nn
+from tokenizers import Tokenizer
 
+from hsokv.checkpoint import load_checkpoint, save_checkpoint
 from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.errors import CheckpointError
 from hsokv.memory import KeyValueMemory
 
 
@@ -87,6 +92,19 @@ class Encoder(nn.Module):
         return self.pool(x + tokens, input_ids)
 
 
+class MeanPooled(nn.Module):
+    """Mean of token embeddings over non-padding positions: the bag-of-words nearest-neighbour key
+    (the synthetic B3 baseline and GLUE's knn)."""
+
+    def __init__(self, embedding: nn.Embedding):
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        mask = (ids != 0).unsqueeze(-1).float()
+        return (self.embedding(ids) * mask).sum(1) / mask.sum(1).clamp_min(1.0)
+
+
 class BaselineTransformer(nn.Module):
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig):
         super().__init__()
@@ -130,15 +148,29 @@ class TransformerWithKV(BaselineTransformer):
         h = self.encoder(input_ids)
         return (self.head(h, exclude_sources) if use_memory else self.classifier(h)), h
 
-    # Checkpoints live in hsokv.checkpoint, which imports this module; hence the local imports.
-    def save_pretrained(self, directory, tokenizer, extra: dict | None = None):
-        """config.json, model.safetensors, kv_memory.safetensors(+.json), tokenizer.json."""
-        from hsokv.checkpoint import save_pretrained
-        return save_pretrained(self, tokenizer, directory, extra)
+    def save_pretrained(self, directory, tokenizer, extra: dict | None = None) -> Path:
+        """config.json, model.safetensors, kv_memory.safetensors(+.json), tokenizer.json (hsokv.checkpoint)."""
+        config = {"vocab_size": self.encoder.token_emb.num_embeddings, "num_labels": self.num_labels,
+                  "max_length": self.max_length, "model": self.model_cfg.model_dump(mode="json"),
+                  "memory": self.memory_cfg.model_dump(mode="json"), **(extra or {})}
+        return save_checkpoint(directory, config, self.state_dict(), self.memory, tokenizer)
 
     @classmethod
     def from_pretrained(cls, directory, device: str | torch.device = "cpu") -> "TransformerWithKV":
         """The model a save_pretrained directory holds, in eval mode; never runs pickled code.
-        hsokv.checkpoint.load_pretrained also returns its tokenizer and config."""
-        from hsokv.checkpoint import load_pretrained
+        load_pretrained also returns its tokenizer and config."""
         return load_pretrained(directory, device)[0]
+
+
+def load_pretrained(directory, device: str | torch.device = "cpu") -> tuple[TransformerWithKV, Tokenizer, dict]:
+    """(model, tokenizer, config) from a directory written by TransformerWithKV.save_pretrained."""
+    config, weights, memory, tokenizer = load_checkpoint(directory, device)
+    model = TransformerWithKV(config["vocab_size"], config["num_labels"], config["max_length"],
+                              ModelConfig(**config["model"]), MemoryConfig(**config["memory"]), device)
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as err:
+        raise CheckpointError(f"{Path(directory) / 'model.safetensors'}: weights do not fit config.json ({err})"
+                              ) from None
+    model.memory = memory
+    return model.to(device).eval(), tokenizer, config

@@ -1,39 +1,52 @@
-"""One registry class for every swappable part (methods, backbones, strategies, backends...).
+"""One registry class for every swappable part (methods, backbones, search strategies and
+backends, RL policies): a name -> implementation table that says which names are valid.
 
-`Registry(kind)` maps names to implementations; `register(name)` is its decorator and `get(name)`
-fails with a ConfigError that lists the valid names, so a typo in params.yaml is caught at load.
+    METHODS = Registry("synthetic method")
+
+    @METHODS.register("hsokv")
+    class HSOKV: ...
+
+    METHODS.get("hsokv")     # the class; an unknown name raises ConfigError listing the valid ones
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
+
+from hsokv.errors import ConfigError
 
 
 class Registry:
     def __init__(self, kind: str):
-        self.kind = kind
-        self._items: dict[str, Any] = {}
+        self.kind = kind  # what one entry is, for error messages: "backbone", "search strategy"
+        self._entries: dict[str, object] = {}
 
-    def register(self, name: str) -> Callable[[Any], Any]:
+    def register(self, name: str) -> Callable:
+        """Decorator: file `obj` under `name`; a class also gets `name` as its attribute."""
         def deco(obj):
-            if name in self._items:
+            if name in self._entries:
                 raise ValueError(f"{self.kind} {name!r} is registered twice")
-            self._items[name] = obj
             if isinstance(obj, type):
                 obj.name = name
+            self._entries[name] = obj
             return obj
         return deco
 
-    def get(self, name: str) -> Any:
-        if name not in self._items:
-            from hsokv.config import ConfigError
-            raise ConfigError(f"{self.kind}: unknown {name!r}; valid: {', '.join(self.names())}")
-        return self._items[name]
+    def get(self, name: str):
+        if name not in self._entries:
+            raise ConfigError(f"unknown {self.kind} {name!r}; valid: {', '.join(self.names())}")
+        return self._entries[name]
 
     def names(self) -> list[str]:
-        return sorted(self._items)
+        return sorted(self._entries)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._items
+        return name in self._entries
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.kind!r}: {', '.join(self.names())})"

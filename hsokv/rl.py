@@ -16,24 +16,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 import gymnasium as gym
 import numpy as np
 
-from hsokv.search.objective import TrialSpec
+from hsokv.registry import Registry
+from hsokv.search.trial import TrialSpec
 
-POLICIES: dict[str, Callable] = {}
-
-
-def register(name: str):
-    def deco(cls):
-        POLICIES[name] = cls
-        return cls
-    return deco
+POLICIES = Registry("policy")
 
 
-@register("linear")
+@POLICIES.register("linear")
 class LinearPolicy:
     def __init__(self, obs_dim: int, num_actions: int, hidden_size: int = 0):
         self.obs_dim, self.num_actions = obs_dim, num_actions
@@ -44,7 +37,7 @@ class LinearPolicy:
         return int(np.argmax(w @ obs + theta[self.obs_dim * self.num_actions:]))
 
 
-@register("mlp")
+@POLICIES.register("mlp")
 class MLPPolicy:
     def __init__(self, obs_dim: int, num_actions: int, hidden_size: int = 16):
         self.obs_dim, self.num_actions, self.hidden = obs_dim, num_actions, hidden_size
@@ -87,9 +80,7 @@ class PolicyTrialResult:
 
 
 def make_policy(task: PolicyTask, env: gym.Env):
-    if task.policy not in POLICIES:
-        raise ValueError(f"distributed.policy: unknown policy {task.policy!r}; valid: {sorted(POLICIES)}")
-    return POLICIES[task.policy](env.observation_space.shape[0], env.action_space.n, task.hidden_size)
+    return POLICIES.get(task.policy)(env.observation_space.shape[0], env.action_space.n, task.hidden_size)
 
 
 def episode(env: gym.Env, policy, theta: np.ndarray, seed: int) -> tuple[float, int]:

@@ -31,14 +31,6 @@ def seed_everything(seed: int) -> None:
     torch.cuda.manual_seed_all(seed)
 
 
-def pad(sequences: list[list[int]], max_length: int) -> torch.Tensor:
-    width = max(1, min(max_length, max(len(s) for s in sequences)))
-    out = torch.zeros(len(sequences), width, dtype=torch.long)
-    for i, s in enumerate(sequences):
-        out[i, : min(len(s), width)] = torch.tensor(s[:width], dtype=torch.long)
-    return out
-
-
 def _batches(n: int, batch_size: int, generator: torch.Generator):
     order = torch.randperm(n, generator=generator)
     return order.split(batch_size)

@@ -5,16 +5,19 @@ from pathlib import Path
 from hsokv.ablations import ablation_config
 from hsokv.benchmarks.synthetic import run_seed
 from hsokv.cli import run_stage
-from hsokv.config import as_dict, read_params
-from hsokv.data.synthetic import build_splits
+from hsokv.config import as_dict, read_params, restrict
+from hsokv.data.synthetic import SPLIT_PARAMS, build_splits
 from hsokv.data.tokenizer import fit_tokenizer
 from hsokv.data.words import load_word_specs
 from hsokv.io import write_json
 from hsokv.live import open_live, step_logger
 
+# H-SOKV on splits it builds itself, at ablation.preset's size (every preset's data/model/train parts).
+READS = ("seeds", "device", *SPLIT_PARAMS, "data.max_length", "model", "memory", "train", "eval", "ablation.preset")
+
 
 def main(args):
-    cfg = ablation_config(read_params(args.params), args.variant, args.params)
+    cfg = restrict(ablation_config(read_params(args.params), args.variant, args.params), READS)
     specs = load_word_specs(cfg.data.word_specs)
     results = []
     for seed in cfg.seeds:

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from hsokv.benchmarks.continual.data import load_images, make_stream
-from hsokv.benchmarks.continual.protocol import run_one
+from hsokv.benchmarks.continual.protocol import run_one, runs
 from hsokv.benchmarks.continual.report import summary, table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
@@ -17,9 +17,13 @@ from hsokv.io import atomic_dir, atomic_write_text, write_json
 from hsokv.training import pick_device
 
 
+READS = ("seeds", "device", "continual")
+
+
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     c = cfg.continual
+    plan = runs(c.methods, c.method_args, c.buffer_sizes)
     device = pick_device(cfg.device)
     # Same seeds, same numbers: a fixed thread count (the CPU kernels' reduction order depends on
     # it) and deterministic kernels on the CPU.
@@ -34,7 +38,7 @@ def main(args):
     results = [run_one(stream, run, buffer, seed, backbone=c.backbone, epochs=c.epochs, batch_size=c.batch_size,
                        replay_batch_size=c.replay_batch_size, augment=c.augment, all_method_args=c.method_args,
                        readout_grid=c.readout_grid, log=lambda s: print(s, flush=True))
-               for seed in cfg.seeds for run, buffer in c.runs()]
+               for seed in cfg.seeds for run, buffer in plan]
     metrics = summary(results, {"preset": cfg.preset, "dataset": c.dataset, "source": source, "backbone": c.backbone,
                                 "epochs_per_task": c.epochs, "tasks": len(stream.tasks), "device": str(device),
                                 "train_per_class": c.train_per_class, "val_per_class": c.val_per_class,

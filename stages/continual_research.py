@@ -10,6 +10,9 @@ from hsokv.config import ConfigError
 from hsokv.io import atomic_dir, atomic_write_text, read_json, write_json
 
 
+READS = ()   # no params: the runs carry their own settings
+
+
 def main(args):
     files = sorted(Path(args.runs).glob("*.json"))
     if not files:

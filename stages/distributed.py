@@ -10,9 +10,11 @@ from hsokv.config import load_params
 from hsokv.io import atomic_dir, write_json
 from hsokv.plots import write_distributed_plots
 
+READS = ("seeds", "distributed")
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     backend = resolve_backend(cfg.distributed.backend)
 
     def report(r):

@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.synthetic import FINAL_SPLITS, evaluate_final
-from hsokv.checkpoint import CheckpointError, load_pretrained
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.data.synthetic import load_prepared
+from hsokv.errors import CheckpointError
 from hsokv.io import read_json, write_json
+from hsokv.model import load_pretrained
 from hsokv.report import summarize
 from hsokv.training import pick_device
 
@@ -20,9 +21,11 @@ FIGURES = ("accuracy", "one_shot_accuracy", "few_shot_accuracy", "kv_hit_rate", 
 class EvaluationMismatch(RuntimeError):
     pass
 
+READS = ("seeds", "device", "data.max_length", "eval")
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     device = pick_device(cfg.device)
     trained = {r["seed"]: r for r in read_json(args.training)["seeds"]}
     per_seed, mismatches, checked = [], [], 0

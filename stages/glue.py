@@ -8,9 +8,12 @@ from hsokv.config import as_dict, load_params
 from hsokv.data.glue import load_few_shot
 from hsokv.io import write_json
 
+READS = ("device", "glue", "model", "memory.capacity", "memory.eviction", "train.optimizer", "train.learning_rate",
+         "train.weight_decay", "train.grad_clip", "baselines")
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     g = cfg.glue
     records, sizes = [], {}
     for backbone in g.backbones:

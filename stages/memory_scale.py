@@ -11,9 +11,11 @@ from hsokv.io import write_json
 from hsokv.plots import write_memory_scale_plots
 from hsokv.training import pick_device
 
+READS = ("device", "memory_scale")
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     devices = [torch.device("cpu")]
     if pick_device(cfg.device).type == "cuda":
         devices.append(torch.device("cuda"))

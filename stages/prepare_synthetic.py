@@ -4,13 +4,15 @@ import json
 
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.data.synthetic import prepare
+from hsokv.data.synthetic import SPLIT_PARAMS, prepare
 from hsokv.data.words import load_word_specs
 from hsokv.io import atomic_dir
 
+READS = ("seeds", *SPLIT_PARAMS)
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     specs = load_word_specs(cfg.data.word_specs)
     with atomic_dir(args.out) as tmp:
         counts = prepare(specs, cfg.data, cfg.seeds, tmp)

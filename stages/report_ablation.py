@@ -9,9 +9,11 @@ from hsokv.io import atomic_write_text, read_json, write_json
 from hsokv.plots import learning_curve, write_ablation_plots
 from hsokv.report import ablation_table, aggregate
 
+READS = ("seeds", "ablation.variants")
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     results = {v: read_json(Path(args.results) / f"{v}.json") for v in cfg.ablation.variants}
     metrics = {"seeds": cfg.seeds, "swarm_variants": SWARM_VARIANTS,
                "variants": {v: aggregate(r["seeds"]) for v, r in results.items()}}

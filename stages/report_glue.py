@@ -8,9 +8,11 @@ from hsokv.io import atomic_write_text, read_json, write_json
 from hsokv.plots import write_glue_plots
 from hsokv.report import glue_summary, glue_table
 
+READS = ("glue.tasks",)
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     metrics = glue_summary({t: read_json(Path(args.results) / f"{t}.json") for t in cfg.glue.tasks})
     write_glue_plots(metrics, Path(args.plots))
     write_json(Path(args.metrics) / "glue.json", metrics)

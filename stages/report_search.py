@@ -8,9 +8,11 @@ from hsokv.io import atomic_write_text, read_json, write_json
 from hsokv.plots import write_search_plots
 from hsokv.report import search_summary, search_table
 
+READS = ("swarm.strategies",)
+
 
 def main(args):
-    cfg = load_params(args.params)
+    cfg = load_params(args.params, READS)
     results = {s: read_json(Path(args.results) / f"{s}.json") for s in cfg.swarm.strategies}
     metrics = search_summary(results)
     write_search_plots(results, Path(args.plots))

@@ -7,6 +7,8 @@ from hsokv.io import atomic_write_text, read_json, write_json
 from hsokv.plots import learning_curve, write_synthetic_plots
 from hsokv.report import aggregate, markdown_table
 
+READS = ()  # no params: the method list comes from the command line
+
 
 def main(args):
     results = {m: read_json(Path(args.results) / f"{m}.json") for m in args.methods}

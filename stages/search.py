@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from hsokv.cli import run_stage
-from hsokv.config import ConfigError, as_dict, read_params
+from hsokv.config import ConfigError, as_dict, read_params, restrict
 from hsokv.data.synthetic import load_prepared
 from hsokv.io import atomic_dir, write_json
 from hsokv.live import open_live
@@ -14,9 +14,12 @@ from hsokv.search.objective import build_model, make_task
 from hsokv.search.strategies import STRATEGIES, run_search, search_config
 from hsokv.training import pick_device
 
+# model and train are swarm.preset's (every preset's parts are listed).
+READS = ("seeds", "device", "data.max_length", "model", "memory", "train", "swarm")
+
 
 def main(args):
-    cfg = search_config(read_params(args.params), args.params)
+    cfg = restrict(search_config(read_params(args.params), args.params), READS)
     if args.strategy not in STRATEGIES:
         raise ConfigError(f"--strategy {args.strategy!r} is unknown; known: {sorted(STRATEGIES)}")
     results = []

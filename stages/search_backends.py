@@ -6,15 +6,17 @@ from pathlib import Path
 
 from hsokv.benchmarks.search_backends import time_backends
 from hsokv.cli import run_stage
-from hsokv.config import read_params
+from hsokv.config import read_params, restrict
 from hsokv.data.synthetic import load_prepared
 from hsokv.io import write_json
 from hsokv.search.objective import make_task
 from hsokv.search.strategies import search_config
 
+READS = ("seeds", "device", "data.max_length", "model", "memory", "train", "swarm")
+
 
 def main(args):
-    cfg = search_config(read_params(args.params), args.params)
+    cfg = restrict(search_config(read_params(args.params), args.params), READS)
     seed = cfg.seeds[0]
     splits, tokenizer = load_prepared(Path(args.data), seed)
     metrics = {"cpu_count": os.cpu_count(), **time_backends(make_task(splits, tokenizer, cfg), cfg, seed)}

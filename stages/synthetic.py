@@ -12,11 +12,17 @@ from hsokv.io import atomic_dir, write_json
 from hsokv.live import open_live, step_logger
 from hsokv.methods import METHODS
 
+READS = ("seeds", "device", "data.max_length", "eval")  # the protocol's; each method adds its own
+
+
+def reads(method: str) -> tuple[str, ...]:
+    return READS + METHODS.get(method).reads
+
 
 def main(args):
-    cfg = load_params(args.params)
     if args.method not in METHODS:
         raise ConfigError(f"--method {args.method!r} is unknown; known methods: {sorted(METHODS)}")
+    cfg = load_params(args.params, reads(args.method))
     results = []
     saves_models = args.method == "hsokv"
     with atomic_dir(args.models) if saves_models else contextlib.nullcontext() as models:

@@ -269,8 +269,12 @@ def test_distributed_odd_population(case):
 
 def test_continual_unknown_method_and_missing_learning_rate(case):
     params, run, out = case
+    stage = ("continual", "--data", out / "none", "--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p")
     params["continual"]["methods"] = ["derp"]
-    refused(run("download_cifar", "--out", out / "raw"), out, "continual.methods: unknown 'derp'", "derpp")
+    refused(run(*stage), out, "continual.methods: unknown 'derp'", "derpp")
     params["continual"]["methods"] = ["er"]
     params["continual"]["method_args"]["er"] = {"alpha": 0.1}
-    refused(run("download_cifar", "--out", out / "raw"), out, "continual.method_args.er.lr is not set")
+    refused(run(*stage), out, "continual.method_args.er.lr is not set")
+    params["continual"]["method_args"]["er"] = {"lr": 0.1}
+    params["continual"]["backbone"] = "resnet50"
+    refused(run(*stage), out, "continual.backbone: unknown 'resnet50'", "resnet18, small_cnn")

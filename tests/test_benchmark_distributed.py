@@ -48,9 +48,9 @@ def test_killed_worker_is_retried_and_reported(cfg, tmp_path, monkeypatch):
 def test_simulated_clock_models_parallel_nodes():
     class Result:
         env_steps = 1000
-    with BACKENDS["simulate"](workers=1, step_seconds=1e-3, latency_seconds=0.0) as one:
+    with BACKENDS.get("simulate")(workers=1, step_seconds=1e-3, latency_seconds=0.0) as one:
         one.map(lambda s, i: Result(), None, list(range(4)))
-    with BACKENDS["simulate"](workers=2, step_seconds=1e-3, latency_seconds=0.0) as two:
+    with BACKENDS.get("simulate")(workers=2, step_seconds=1e-3, latency_seconds=0.0) as two:
         two.map(lambda s, i: Result(), None, list(range(4)))
     assert one.clock == pytest.approx(4.0) and two.clock == pytest.approx(2.0)
 

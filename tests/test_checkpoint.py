@@ -5,10 +5,10 @@ import shutil
 import pytest
 import torch
 
-from hsokv.checkpoint import CheckpointError, load_pretrained, save_pretrained
 from hsokv.config import MemoryConfig, ModelConfig
 from hsokv.data.tokenizer import fit_tokenizer
-from hsokv.model import TransformerWithKV
+from hsokv.errors import CheckpointError
+from hsokv.model import TransformerWithKV, load_pretrained
 
 CFG = ModelConfig(num_layers=1, d_model=16, num_heads=2, ff_dim=32)
 
@@ -19,7 +19,7 @@ def saved(tmp_path):
     model = TransformerWithKV(tok.get_vocab_size(), 3, 12, CFG, MemoryConfig(capacity=8))
     ids = torch.tensor([[2, 3, 4, 5], [6, 7, 0, 0]])
     model.memory.write(model.encoder(ids).detach(), torch.tensor([0, 2]), ids, torch.tensor([0, 1]), 0)
-    return save_pretrained(model.eval(), tok, tmp_path / "ckpt"), model.eval(), ids
+    return model.eval().save_pretrained(tmp_path / "ckpt", tok), model.eval(), ids
 
 
 def test_round_trip_is_exact(saved):
@@ -69,7 +69,7 @@ def test_failed_save_leaves_the_old_checkpoint(saved):
     path, model, _ = saved
     before = (path / "model.safetensors").read_bytes()
     with pytest.raises(AttributeError):
-        save_pretrained(model, None, path)  # no tokenizer: fails mid-way
+        model.save_pretrained(path, None)  # no tokenizer: fails mid-way
     assert (path / "model.safetensors").read_bytes() == before
     shutil.rmtree(path)
 

@@ -3,17 +3,17 @@ import numpy as np
 import pytest
 
 from hsokv.rl import (POLICIES, PolicyState, PolicyTask, centred_ranks, evaluate_policy, run_policy_trial)
-from hsokv.search.objective import TrialSpec
+from hsokv.search.trial import TrialSpec
 
 TASK = PolicyTask("CartPole-v1", "linear", 16, population=8, score_episodes=3)
 
 
 def test_policies_map_observations_to_actions():
     for name in POLICIES:
-        policy = POLICIES[name](4, 2, 8)
+        policy = POLICIES.get(name)(4, 2, 8)
         theta = np.random.default_rng(0).normal(size=policy.size)
         assert policy.act(theta, np.ones(4)) in (0, 1)
-    assert POLICIES["linear"](4, 2).size == 10 and POLICIES["mlp"](4, 2, 8).size == 4 * 8 + 8 + 8 * 2 + 2
+    assert POLICIES.get("linear")(4, 2).size == 10 and POLICIES.get("mlp")(4, 2, 8).size == 4 * 8 + 8 + 8 * 2 + 2
 
 
 def test_centred_ranks_span_minus_half_to_half():

@@ -41,19 +41,19 @@ def ray_backend():
 
 @pytest.mark.parametrize("name", ["serial", "multiprocessing"])
 def test_results_in_item_order(name):
-    with BACKENDS[name](workers=2) as backend:
+    with BACKENDS.get(name)(workers=2) as backend:
         assert backend.map(square_plus, 1, list(range(6))) == [1, 2, 5, 10, 17, 26]
         assert backend.failures == []
 
 
 def test_killed_process_worker_is_retried(tmp_path):
-    with BACKENDS["multiprocessing"](workers=2, max_retries=2) as backend:
+    with BACKENDS.get("multiprocessing")(workers=2, max_retries=2) as backend:
         assert backend.map(die_once, str(tmp_path), list(range(5))) == [0, 10, 20, 30, 40]
         assert backend.failures and all("BrokenProcessPool" in f["error"] for f in backend.failures)
 
 
 def test_worker_that_keeps_dying_is_reported(tmp_path):
-    with BACKENDS["multiprocessing"](workers=1, max_retries=1) as backend:
+    with BACKENDS.get("multiprocessing")(workers=1, max_retries=1) as backend:
         with pytest.raises(TaskFailed, match="failed 2 times on the multiprocessing backend"):
             backend.map(always_die, str(tmp_path), [0])
 

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from hsokv import HFSwarmConfig, HFSwarmTrainer
-from hsokv.checkpoint import load_pretrained
 from hsokv.config import ConfigError
+from hsokv.model import load_pretrained
 
 SMALL = {"agents_per_manager": 2, "agent_steps": 5, "num_managers": 1, "backend": "serial"}
 

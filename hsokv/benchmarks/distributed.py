@@ -40,7 +40,7 @@ def make_policy_backend(cfg: PipelineConfig, name: str, workers: int):
     d = cfg.distributed
     kwargs = ({"step_seconds": d.simulate_step_seconds, "latency_seconds": d.simulate_latency_seconds}
               if name == "simulate" else {})
-    return BACKENDS[name](workers, d.max_retries, d.ray_address, **kwargs)
+    return BACKENDS.get(name)(workers, d.max_retries, d.ray_address, **kwargs)
 
 
 def _worker_ready(_shared, index: int) -> int:

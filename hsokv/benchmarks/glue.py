@@ -27,16 +27,10 @@ from hsokv.backbones import make_backbone
 from hsokv.config import PipelineConfig
 from hsokv.data.glue import Example, FewShotSplits
 from hsokv.memory import KeyValueMemory
+from hsokv.registry import Registry
 from hsokv.training import make_optimizer, pick_device, seed_everything
 
-GLUE_METHODS: dict[str, Callable] = {}
-
-
-def register(name: str):
-    def deco(fn):
-        GLUE_METHODS[name] = fn
-        return fn
-    return deco
+GLUE_METHODS = Registry("GLUE method")
 
 
 class Batches:
@@ -158,8 +152,8 @@ def _trained(with_memory: bool):
     return run
 
 
-register("hsokv")(_trained(with_memory=True))
-register("finetune")(_trained(with_memory=False))
+GLUE_METHODS.register("hsokv")(_trained(with_memory=True))
+GLUE_METHODS.register("finetune")(_trained(with_memory=False))
 
 
 def _frozen_memory(make_encoder):
@@ -179,11 +173,12 @@ def _frozen_memory(make_encoder):
     return run
 
 
-register("kv_only")(_frozen_memory(lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))
-register("knn")(_frozen_memory(lambda backbone, train: backbone.bag_of_words()))
+GLUE_METHODS.register("kv_only")(_frozen_memory(
+    lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))
+GLUE_METHODS.register("knn")(_frozen_memory(lambda backbone, train: backbone.bag_of_words()))
 
 
-@register("majority")
+@GLUE_METHODS.register("majority")
 def majority(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
     out = {"dev_accuracy": float((dev.labels == torch.bincount(dev.labels).argmax()).float().mean())}
     for split, data in evals.items():
@@ -207,7 +202,7 @@ def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg:
         seed_everything(splits.seed)
         generator = torch.Generator().manual_seed(splits.seed)
         start = time.perf_counter()
-        result = GLUE_METHODS[method](backbone, task, train, dev, evals, cfg, device, generator)
+        result = GLUE_METHODS.get(method)(backbone, task, train, dev, evals, cfg, device, generator)
         records.append({"task": task.name, "backbone": backbone_name, "method": method, "seed": splits.seed,
                         "n_train": len(train), "n_kshot_dev": len(dev),
                         "device": str(device), **result, "wall_seconds": time.perf_counter() - start})

@@ -16,29 +16,11 @@ from tokenizers import Tokenizer
 from torch.utils.flop_counter import FlopCounterMode
 
 from hsokv.config import PipelineConfig
-from hsokv.data.synthetic import Item, SyntheticSplits
-from hsokv.data.tokenizer import encode_batch
+from hsokv.data.synthetic import SyntheticSplits
+from hsokv.data.synthetic_tensors import eval_tensors, label_domains, training_tensors
 from hsokv.methods import METHODS, predict_with_memory
 from hsokv.model import TransformerWithKV
-from hsokv.training import StepLogger, pad, pick_device, seed_everything
-
-
-def _ids(tok: Tokenizer, texts: list[str], max_length: int) -> torch.Tensor:
-    return pad(encode_batch(tok, texts, max_length), max_length)
-
-
-def _training_tensors(tok: Tokenizer, items: list[Item], max_length: int, source_offset: int):
-    """(stories, probes, labels, source ids) for one learning phase."""
-    return (_ids(tok, [it.text for it in items], max_length), _ids(tok, [it.probe for it in items], max_length),
-            torch.tensor([it.label for it in items], dtype=torch.long),
-            torch.arange(len(items), dtype=torch.long) + source_offset)
-
-
-def _eval_tensors(tok: Tokenizer, items: list[Item], max_length: int):
-    """(ids, labels, exposures) for one evaluation split."""
-    return (_ids(tok, [it.text for it in items], max_length),
-            torch.tensor([it.label for it in items], dtype=torch.long),
-            torch.tensor([it.exposures for it in items], dtype=torch.long))
+from hsokv.training import StepLogger, pick_device, seed_everything
 
 
 def _rate(hit: torch.Tensor, mask: torch.Tensor) -> float | None:
@@ -67,19 +49,15 @@ def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: Pip
     """One method, one seed, the whole protocol. count_flops=False skips the FLOP counter, which
     roughly doubles the run time of a small model; flops is then None. on_done(method) runs after
     the protocol (e.g. to save the trained model)."""
-    if method_name not in METHODS:
-        raise ValueError(f"unknown method {method_name!r}; known: {sorted(METHODS)}")
+    make_method = METHODS.get(method_name)
     seed_everything(seed)
     device = pick_device(cfg.device)
     L = cfg.data.max_length
-    train1 = _training_tensors(tok, splits.train_phase1, L, 0)
-    train2 = _training_tensors(tok, splits.train_phase2, L, len(splits.train_phase1))
-    test, test2, retention = (_eval_tensors(tok, s, L) for s in (splits.test, splits.test_phase2, splits.retention))
+    train1 = training_tensors(tok, splits.train_phase1, L, 0)
+    train2 = training_tensors(tok, splits.train_phase2, L, len(splits.train_phase1))
+    test, test2, retention = (eval_tensors(tok, s, L) for s in (splits.test, splits.test_phase2, splits.retention))
     generator = torch.Generator().manual_seed(seed)
-    domain_ids = {d: i for i, d in enumerate(sorted(set(splits.domains)))}
-    label_domains = torch.tensor([domain_ids[d] for d in splits.domains], dtype=torch.long)
-    method = METHODS[method_name](tok.get_vocab_size(), len(splits.words), L, cfg, device, generator, log,
-                                  label_domains)
+    method = make_method(tok.get_vocab_size(), len(splits.words), L, cfg, device, generator, log, label_domains(splits))
     bs = cfg.eval.batch_size
     flops = FlopCounterMode(display=False) if count_flops else contextlib.nullcontext()
     start = time.perf_counter()
@@ -106,5 +84,5 @@ def evaluate_final(model: TransformerWithKV, tok: Tokenizer, splits: SyntheticSp
                    batch_size: int, device: torch.device) -> dict:
     """run_seed's end-of-protocol figures for an H-SOKV model (e.g. one reloaded from disk)."""
     method = SimpleNamespace(predict=lambda ids: predict_with_memory(model, ids, device))
-    return {name: evaluate(method, *_eval_tensors(tok, getattr(splits, name), max_length), batch_size)
+    return {name: evaluate(method, *eval_tensors(tok, getattr(splits, name), max_length), batch_size)
             for name in FINAL_SPLITS}

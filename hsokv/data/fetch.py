@@ -17,14 +17,11 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from hsokv.errors import DataSourceError
 from hsokv.io import atomic_dir
 
 MIRROR_ENV = "HSOKV_DATA_MIRROR"
 CHECKSUMS: dict[str, dict] = json.loads((Path(__file__).with_name("checksums.json")).read_text(encoding="utf-8"))
-
-
-class DataSourceError(RuntimeError):
-    """No source could provide verified copies of the files asked for."""
 
 
 def sha256(path: str | Path) -> str:

@@ -16,14 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hsokv.data.fetch import fetch_files, mirror_roots
+from hsokv.errors import GlueDataError
 
 GLUE_URL = "https://dl.fbaipublicfiles.com/glue/data/{task}.zip"
 LM_BFF_SEEDS = (13, 21, 42, 87, 100)
 LM_BFF_K = 16
-
-
-class GlueDataError(ValueError):
-    """A GLUE file that is missing, malformed, or inconsistent with the task; names the file."""
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,9 @@ from pathlib import Path
 
 from hsokv.data.synthetic import filler_pool
 from hsokv.data.words import WordSpec, load_word_specs
+from hsokv.errors import CorpusError
 
 TRAIN_LINES_PER_WORD = 8
-
-
-class CorpusError(ValueError):
-    """A corpus file that cannot be used; the message names the file and what is expected."""
 
 
 def read_corpus(path: str | Path) -> list[str]:

@@ -98,6 +98,12 @@ def _story(rng: random.Random, core: list[str], noise: list[str]) -> str:
     return " ".join(sentences)
 
 
+# The params build_splits reads (plus data.word_specs, the file its specs come from): a stage that
+# builds splits lists these in its READS.
+SPLIT_PARAMS = ("data.word_specs", "data.num_words", "data.phase2_fraction", "data.one_shot_fraction",
+                "data.max_exposures", "data.filler_sentences", "data.distractor_sentences")
+
+
 def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> SyntheticSplits:
     rng = random.Random(seed)
     specs = list(specs)

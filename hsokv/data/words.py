@@ -11,13 +11,11 @@ from pathlib import Path
 
 import yaml
 
+from hsokv.errors import WordSpecError
+
 MIN_USAGES = 4
 MIN_WORDS = 10
 REQUIRED_KEYS = ("word", "definition", "domain", "usages")
-
-
-class WordSpecError(ValueError):
-    """An invalid word-spec file; the message names the file, the entry and the problem."""
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from hsokv.config import ConfigError, SwarmConfig
+from hsokv.config import SwarmConfig
+from hsokv.errors import ConfigError
+from hsokv.registry import Registry
 
-BACKENDS: dict[str, type] = {}
-
-
-def register(name: str):
-    def deco(cls):
-        cls.name = name
-        BACKENDS[name] = cls
-        return cls
-    return deco
+BACKENDS = Registry("search backend")
 
 
 class TaskFailed(RuntimeError):
@@ -54,13 +48,13 @@ class _Backend:
                          f"(swarm.max_retries={self.max_retries}); last error: {error}")
 
 
-@register("serial")
+@BACKENDS.register("serial")
 class SerialBackend(_Backend):
     def map(self, fn: Callable, shared: Any, items: list) -> list:
         return [fn(shared, item) for item in items]
 
 
-@register("simulate")
+@BACKENDS.register("simulate")
 class SimulatedBackend(_Backend):
     """Runs every task here, one after another (so the numbers are those of any backend), and
     models the wall time `workers` nodes would take: each task goes to the node that frees up
@@ -84,7 +78,7 @@ class SimulatedBackend(_Backend):
         return results
 
 
-@register("multiprocessing")
+@BACKENDS.register("multiprocessing")
 class ProcessBackend(_Backend):
     """A pool of spawned processes (spawn, not fork: forking a process that has run torch's
     thread pools can deadlock). A dead worker breaks the whole pool: the pool is rebuilt and every
@@ -123,7 +117,7 @@ class ProcessBackend(_Backend):
             self._pool = None
 
 
-@register("ray")
+@BACKENDS.register("ray")
 class RayBackend(_Backend):
     """Ray tasks, one CPU each. Starts a local Ray with `workers` CPUs unless `ray_address` names a
     running cluster to join. Ray's own retry is off so that every worker death is seen, counted
@@ -192,4 +186,4 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
 
 
 def make_backend(cfg: SwarmConfig) -> _Backend:
-    return BACKENDS[cfg.backend](cfg.workers, cfg.max_retries, cfg.ray_address)
+    return BACKENDS.get(cfg.backend)(cfg.workers, cfg.max_retries, cfg.ray_address)

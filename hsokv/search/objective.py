@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import torch
 from tokenizers import Tokenizer
 
-from hsokv.benchmarks.synthetic import _eval_tensors, _training_tensors
 from hsokv.config import PipelineConfig
 from hsokv.data.synthetic import SyntheticSplits
+from hsokv.data.synthetic_tensors import eval_tensors, label_domains, training_tensors
 from hsokv.model import TransformerWithKV
 from hsokv.search.space import apply
+from hsokv.search.trial import TrialSpec
 from hsokv.training import TrainingLoop, make_optimizer, pick_device
 
 
@@ -39,10 +40,8 @@ def make_task(splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig) -> S
     if not splits.validation:
         raise ValueError("these splits have no validation items: rerun the prepare_synthetic stage")
     L = cfg.data.max_length
-    domain_ids = {d: i for i, d in enumerate(sorted(set(splits.domains)))}
-    return SearchTask(cfg, tok.get_vocab_size(), len(splits.words), _training_tensors(tok, splits.train_phase1, L, 0),
-                      _eval_tensors(tok, splits.validation, L), _eval_tensors(tok, splits.test, L),
-                      torch.tensor([domain_ids[d] for d in splits.domains], dtype=torch.long))
+    return SearchTask(cfg, tok.get_vocab_size(), len(splits.words), training_tensors(tok, splits.train_phase1, L, 0),
+                      eval_tensors(tok, splits.validation, L), eval_tensors(tok, splits.test, L), label_domains(splits))
 
 
 @dataclass
@@ -55,15 +54,6 @@ class TrialState:
     order: torch.Tensor         # batches of the current epoch not yet used
     generator: torch.Tensor
     steps: int                  # steps this lineage has trained in all
-
-
-@dataclass
-class TrialSpec:
-    trial_id: int
-    values: dict
-    steps: int
-    seed: int
-    parent: TrialState | None = None   # continue from it (warm start); None = a fresh model
 
 
 @dataclass

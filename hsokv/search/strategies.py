@@ -15,19 +15,14 @@ import time
 import numpy as np
 
 from hsokv.config import SEARCHABLE, PipelineConfig, resolve
-from hsokv.search.objective import SearchTask, TrialSpec, run_trial, score_on_test
+from hsokv.registry import Registry
+from hsokv.search.objective import SearchTask, run_trial, score_on_test
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import Heatmap, Swarm, lineage_steps, planned_steps
 from hsokv.search.tracking import SearchLog
+from hsokv.search.trial import TrialSpec
 
-STRATEGIES: dict = {}
-
-
-def register(name: str):
-    def deco(fn):
-        STRATEGIES[name] = fn
-        return fn
-    return deco
+STRATEGIES = Registry("search strategy")
 
 
 def _run_points(task, space, points, steps, backend, seed, log, heatmap) -> None:
@@ -41,14 +36,14 @@ def _trial_steps(cfg: PipelineConfig) -> int:
     return cfg.swarm.trial_steps or lineage_steps(cfg.swarm)
 
 
-@register("swarm")
+@STRATEGIES.register("swarm")
 def swarm_search(task, space, cfg, backend, seed, log):
-    swarm = Swarm(task, space, cfg.swarm, backend, seed, log)
+    swarm = Swarm(task, space, cfg.swarm, backend, seed, log, run_trial)
     swarm.run()
     return swarm.heatmap
 
 
-@register("random")
+@STRATEGIES.register("random")
 def random_search(task, space, cfg, backend, seed, log):
     rng = np.random.default_rng(seed)
     n = max(1, planned_steps(cfg.swarm) // _trial_steps(cfg))
@@ -57,7 +52,7 @@ def random_search(task, space, cfg, backend, seed, log):
     return heatmap
 
 
-@register("grid")
+@STRATEGIES.register("grid")
 def grid_search(task, space, cfg, backend, seed, log):
     rng = np.random.default_rng(seed)
     n = max(1, planned_steps(cfg.swarm) // _trial_steps(cfg))
@@ -78,7 +73,7 @@ def grid_search(task, space, cfg, backend, seed, log):
     return heatmap
 
 
-@register("default")
+@STRATEGIES.register("default")
 def no_search(task, space, cfg, backend, seed, log):
     values = {n: getattr(getattr(cfg, SEARCHABLE[n][0]), SEARCHABLE[n][1]) for n in space.names}
     heatmap = Heatmap(space, cfg.swarm.heatmap_dims, cfg.swarm.heatmap_bins)
@@ -95,7 +90,7 @@ def run_search(strategy: str, task: SearchTask, cfg: PipelineConfig, backend, se
     space = SearchSpace(cfg.swarm.space)
     log = SearchLog(on_iteration)
     start = time.perf_counter()
-    heatmap = STRATEGIES[strategy](task, space, cfg, backend, seed, log)
+    heatmap = STRATEGIES.get(strategy)(task, space, cfg, backend, seed, log)
     wall = time.perf_counter() - start
     best = log.best
     return {"strategy": strategy, "seed": seed, "budget_steps": planned_steps(cfg.swarm), "steps_used": log.steps,

@@ -31,9 +31,9 @@ from typing import Callable
 import numpy as np
 
 from hsokv.config import SwarmShape
-from hsokv.search.objective import SearchTask, TrialResult, TrialSpec, run_trial
 from hsokv.search.space import SearchSpace, distance, mean_pairwise_distance
 from hsokv.search.tracking import SearchLog
+from hsokv.search.trial import TrialOutcome, TrialSpec
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Agent:
     id: int
     manager: int
     region: Region
-    team: TrialResult | None = None     # the agent's model and the config it trains with
+    team: TrialOutcome | None = None     # the agent's model and the config it trains with
     team_values: dict | None = None     # differs from team.values right after a clone
     best_score: float = -1.0
     stale: int = 0
@@ -140,10 +140,9 @@ def strategy_entropy(space: SearchSpace, values: list[dict]) -> float | None:
 
 
 class Swarm:
-    def __init__(self, task: SearchTask, space: SearchSpace, cfg: SwarmShape, backend, seed: int, log: SearchLog,
-                 run: Callable = run_trial):
-        """`run(task, spec)` trains one trial: H-SOKV's run_trial for the model search, or another
-        objective's (hsokv.rl.run_policy_trial for the CartPole policies)."""
+    def __init__(self, task, space: SearchSpace, cfg: SwarmShape, backend, seed: int, log: SearchLog, run: Callable):
+        """`run(task, spec)` trains one trial: hsokv.search.objective.run_trial for the model
+        search, hsokv.rl.run_policy_trial for the CartPole policies."""
         self.task, self.space, self.cfg, self.backend, self.seed, self.log = task, space, cfg, backend, seed, log
         self.run_fn = run
         self.rng = np.random.default_rng(seed)
@@ -195,7 +194,7 @@ class Swarm:
     def run_iteration(self, iteration: int) -> None:
         cfg = self.cfg
         live = {a.id: self.propose(a) for a in self.agents}
-        finals: dict[int, list[TrialResult]] = {}
+        finals: dict[int, list[TrialOutcome]] = {}
         for rung in range(cfg.rungs):
             flat = [(aid, spec, p) for aid, props in live.items() for spec, p in props]
             results = self.backend.map(self.run_fn, self.task, [spec for _, spec, _ in flat])

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from hsokv.search.objective import TrialResult
+from hsokv.search.trial import TrialOutcome
 
 
 class SearchLog:
@@ -19,11 +19,11 @@ class SearchLog:
         self.iterations: list[dict] = []
         self.curve: list[tuple[int, float]] = []    # (cumulative steps, best validation so far)
         self.steps = 0
-        self.best: TrialResult | None = None
+        self.best: TrialOutcome | None = None
         self.best_steps = 0                          # cumulative steps when the best was found
         self.on_iteration = on_iteration
 
-    def trial(self, result: TrialResult, point: np.ndarray, **where) -> None:
+    def trial(self, result: TrialOutcome, point: np.ndarray, **where) -> None:
         self.steps += result.steps
         if self.best is None or result.score > self.best.score:
             self.best, self.best_steps = result, self.steps

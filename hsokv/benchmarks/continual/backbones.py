@@ -15,7 +15,7 @@ from torch import nn
 
 from hsokv.registry import Registry
 
-BACKBONES = Registry("continual.backbone")
+BACKBONES = Registry("continual backbone")
 
 
 class ImageClassifier(nn.Module):

@@ -25,6 +25,7 @@ from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.backbones import ImageClassifier, make_image_model
 from hsokv.benchmarks.continual.data import Split, Stream, Task
 from hsokv.benchmarks.continual.methods import METHODS, ContinualMethod
+from hsokv.errors import ConfigError
 
 
 def accuracy_matrix_summary(matrix: list[list[float | None]]) -> dict:
@@ -136,6 +137,27 @@ def method_args(method_args: dict[str, dict], run: str, buffer: int | None) -> d
                                  f"(has {sorted(value)})")
             value = value[buffer]
         out[key] = value
+    return out
+
+
+def check_runs(methods: list[str], all_method_args: dict[str, dict]) -> None:
+    """Every run names a registered method (itself, or method_args[run].method) and its lr."""
+    for run in methods:
+        name = all_method_args.get(run, {}).get("method", run)
+        if name not in METHODS:
+            raise ConfigError(f"continual.methods: unknown {run!r}; valid: {', '.join(METHODS.names())} "
+                              "or a key of continual.method_args with a `method:` entry")
+        if "lr" not in all_method_args.get(run, {}):
+            raise ConfigError(f"continual.method_args.{run}.lr is not set (every run needs its learning rate)")
+
+
+def runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: list[int]) -> list[tuple[str, int | None]]:
+    """(run, buffer) pairs: one per buffer size for methods with a memory, one otherwise."""
+    check_runs(methods, all_method_args)
+    out = []
+    for run in methods:
+        cls = METHODS.get(all_method_args.get(run, {}).get("method", run))
+        out += [(run, b) for b in buffer_sizes] if cls.needs_memory else [(run, None)]
     return out
 
 

@@ -7,7 +7,7 @@ import torch
 from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.data import ImageSet, make_stream
 from hsokv.benchmarks.continual.methods import METHODS
-from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, method_args, run_one
+from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, check_runs, method_args, run_one, runs
 from hsokv.config import ConfigError, ContinualConfig
 
 ARGS = ContinualConfig().method_args | {"hsokv_reservoir": {"method": "hsokv", "lr": 0.03, "alpha": 0.2, "beta": 0.5,
@@ -74,10 +74,13 @@ def test_method_args_per_buffer_and_unknown_names():
     assert method_args(as_json, "derpp", 200)["alpha"] == 0.1
     with pytest.raises(ValueError, match="derpp.alpha has no value for buffer 300"):
         method_args(published, "derpp", 300)
-    with pytest.raises(ConfigError, match="continual.methods: unknown 'derp'; valid: .*derpp"):
+    with pytest.raises(ConfigError, match="unknown continual method 'derp'; valid: .*derpp"):
         METHODS.get("derp")
-    with pytest.raises(ValueError, match="continual.methods: unknown 'derp'"):
-        ContinualConfig(methods=["derp"])
+    with pytest.raises(ConfigError, match="continual.methods: unknown 'derp'"):
+        check_runs(["derp"], published)
+    with pytest.raises(ConfigError, match="continual.method_args.er.lr is not set"):
+        check_runs(["er"], {"er": {"alpha": 0.1}})
+    assert runs(["finetune", "er"], published, [200, 500]) == [("finetune", None), ("er", 200), ("er", 500)]
 
 
 def test_scores_from_an_accuracy_matrix():

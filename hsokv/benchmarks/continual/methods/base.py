@@ -20,7 +20,7 @@ from hsokv.benchmarks.continual.data import Split, Stream, Task
 from hsokv.episodic import EpisodicMemory
 from hsokv.registry import Registry
 
-METHODS = Registry("continual.methods")
+METHODS = Registry("continual method")
 
 
 def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:

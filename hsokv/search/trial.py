@@ -1,0 +1,27 @@
+"""What a search needs from an objective, in plain Python (no torch): the unit of work it hands
+out (TrialSpec) and the shape of what comes back (TrialOutcome). H-SOKV's model search
+(hsokv.search.objective) and the CartPole policies (hsokv.rl) both speak it, so the swarm, the
+strategies and the backends run either without loading the other's libraries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass
+class TrialSpec:
+    trial_id: int
+    values: dict
+    steps: int
+    seed: int
+    parent: Any = None   # a previous outcome's state to continue from (warm start); None = a fresh start
+
+
+class TrialOutcome(Protocol):
+    trial_id: int
+    values: dict
+    score: float          # higher is better: validation accuracy, mean return
+    steps: int            # training steps (or ES generations) run in this call
+    state: Any            # what a later TrialSpec's parent continues from
+    seconds: float

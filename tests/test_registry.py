@@ -1,0 +1,48 @@
+"""One Registry class: names, lookup, and config name fields checked against it at load time."""
+import pytest
+
+from hsokv.config import ConfigError, resolve
+from hsokv.registry import Registry
+
+
+def test_register_get_names_contains_iterate():
+    things = Registry("thing")
+
+    @things.register("b")
+    class B:
+        pass
+
+    things.register("a")(len)
+    assert things.get("b") is B and B.name == "b" and things.get("a") is len
+    assert things.names() == ["a", "b"] and list(things) == ["a", "b"] and len(things) == 2
+    assert "a" in things and "c" not in things
+    with pytest.raises(ConfigError, match=r"^unknown thing 'c'; valid: a, b$"):
+        things.get("c")
+    with pytest.raises(ValueError, match="registered twice"):
+        things.register("a")(max)
+
+
+def _params(**sections):
+    return {"preset": "t", "presets": {"t": {"seeds": [0]}}, **sections}
+
+
+def test_config_checks_names_against_loaded_registries():
+    import hsokv.benchmarks.glue  # noqa: F401  (loads GLUE_METHODS and BACKBONES)
+    import hsokv.rl  # noqa: F401
+    import hsokv.search.backends  # noqa: F401
+    import hsokv.search.strategies  # noqa: F401
+    with pytest.raises(ConfigError, match=r"glue\.methods: unknown 'x'; valid: finetune, hsokv, knn, kv_only, majority"):
+        resolve(_params(glue={"methods": ["hsokv", "x"]}))
+    with pytest.raises(ConfigError, match=r"glue\.backbones: unknown 'bert'; valid: minilm, scratch"):
+        resolve(_params(glue={"backbones": ["bert"]}))
+    with pytest.raises(ConfigError, match=r"swarm\.strategies: unknown 'bayes'; valid: default, grid, random, swarm"):
+        resolve(_params(swarm={"strategies": ["bayes"]}))
+    with pytest.raises(ConfigError, match=r"swarm\.backend: unknown 'dask'; valid: multiprocessing, ray, serial, simulate$"):
+        resolve(_params(swarm={"backend": "dask"}))
+    with pytest.raises(ConfigError, match=r"swarm\.timing_backends: unknown 'dask'"):
+        resolve(_params(swarm={"timing_backends": ["serial", "dask"]}))
+    with pytest.raises(ConfigError, match=r"distributed\.policy: unknown 'cnn'; valid: linear, mlp"):
+        resolve(_params(distributed={"policy": "cnn"}))
+    with pytest.raises(ConfigError, match=r"distributed\.backend: unknown 'dask'; valid: auto, multiprocessing, ray, serial, simulate$"):
+        resolve(_params(distributed={"backend": "dask"}))
+    assert resolve(_params(distributed={"backend": "auto", "policy": "mlp"})).distributed.policy == "mlp"
