@@ -160,8 +160,8 @@ class UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    f"found duplicate key {key!r} (first at line {seen[key].line + 1})", key_node.start_mark)
+                    None, None, f"duplicate key {key!r} at line {key_node.start_mark.line + 1} "
+                    f"(first at line {seen[key].line + 1})", None)
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
 

@@ -139,6 +139,6 @@ def test_sigterm_removes_the_temporaries_on_the_way_out(tmp_path):
 
 
 def test_duplicate_yaml_keys_are_refused_with_the_key_and_lines():
-    with pytest.raises(yaml.YAMLError, match=r"duplicate key 'epochs' \(first at line 2\)"):
+    with pytest.raises(yaml.YAMLError, match=r"duplicate key 'epochs' at line 4 \(first at line 2\)"):
         load_yaml("train:\n  epochs: 3\n  batch_size: 8\n  epochs: 5\n")
     assert load_yaml("a: {b: 1}\nc: [{b: 2}, {b: 3}]\n") == {"a": {"b": 1}, "c": [{"b": 2}, {"b": 3}]}
