@@ -69,7 +69,7 @@ def check_words_against_filler(specs: list[WordSpec], source: str) -> None:
                                 "choose another word")
 
 
-def check_words_within_max_length(splits: "SyntheticSplits", max_length: int, seed: int, source: str) -> None:
+def check_words_within_max_length(splits: SyntheticSplits, max_length: int, seed: int, source: str) -> None:
     """Every occurrence of a story's word must lie within the first `max_length` tokens, which is
     all the model reads: a usage cut off there teaches or tests nothing."""
     for name in SyntheticSplits.SPLITS:
