@@ -17,10 +17,12 @@ import json
 from pathlib import Path
 
 import torch
+from pydantic import ValidationError
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
+from hsokv.config import MemoryConfig, ModelConfig
 from hsokv.errors import CheckpointError
 from hsokv.io import atomic_dir
 from hsokv.memory import KeyValueMemory
@@ -66,6 +68,41 @@ def _tensors(path: Path, device) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"{path}: not a readable safetensors file (truncated or corrupt?): {err}") from None
 
 
+SIZES = ("vocab_size", "num_labels", "max_length")
+SECTIONS = {"model": ModelConfig, "memory": MemoryConfig}
+
+
+def _read_config(path: Path) -> tuple[dict, ModelConfig, MemoryConfig]:
+    """config.json, checked key by key (it is the one file a person is likely to edit), and its
+    model and memory sections as validated config objects."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CheckpointError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path}: expected a JSON object, got a {type(config).__name__}")
+    if config.get("format") != FORMAT or config.get("version") != VERSION:
+        raise CheckpointError(f"{path}: format {config.get('format')!r} version "
+                              f"{config.get('version')!r}; expected {FORMAT!r} version {VERSION}")
+    missing = [k for k in (*SIZES, *SECTIONS) if k not in config]
+    if missing:
+        raise CheckpointError(f"{path}: missing key(s) {missing}; save_pretrained writes {[*SIZES, *SECTIONS]}")
+    for key in SIZES:
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise CheckpointError(f"{path}: {key} must be a positive integer (got {value!r})")
+    sections = {}
+    for key, section in SECTIONS.items():
+        if not isinstance(config[key], dict):
+            raise CheckpointError(f"{path}: {key} must be an object (got {config[key]!r})")
+        try:
+            sections[key] = section(**config[key])
+        except ValidationError as err:
+            problems = "; ".join(f"{key}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+            raise CheckpointError(f"{path}: {problems}") from None
+    return config, sections["model"], sections["memory"]
+
+
 def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
                     ) -> tuple[dict, dict[str, torch.Tensor], KeyValueMemory, Tokenizer]:
     """(config, weights, memory, tokenizer) from a directory written by save_checkpoint."""
@@ -77,13 +114,7 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
         raise CheckpointError(f"{directory}: missing {', '.join(missing)}; a checkpoint holds {', '.join(FILES)}")
     for name in FILES:
         _refuse_pickle(directory / name)
-    try:
-        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise CheckpointError(f"{directory / 'config.json'}: not valid JSON ({err})") from None
-    if config.get("format") != FORMAT or config.get("version") != VERSION:
-        raise CheckpointError(f"{directory / 'config.json'}: format {config.get('format')!r} version "
-                              f"{config.get('version')!r}; expected {FORMAT!r} version {VERSION}")
+    config, _, _ = _read_config(directory / "config.json")
     try:
         tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
     except Exception as err:  # the tokenizers library raises a bare Exception on bad files

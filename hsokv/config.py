@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hsokv.io import load_yaml
 
 from hsokv.errors import ConfigError
 from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
@@ -23,7 +25,31 @@ TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Numbers must be finite: a NaN or an infinity passes every range check and would surface
+    # only in a result (NaN in a metrics file, a run that never ends).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_only_where_booleans_belong(cls, value, info):
+        """pydantic takes `true` for the number 1; in a params file it is always a slip."""
+        if cls.model_fields[info.field_name].annotation is not bool:
+            items = value if isinstance(value, list) else [value]
+            if any(isinstance(item, bool) for item in items):
+                raise ValueError("a boolean where a number or a name belongs")
+        return value
+
+
+def distinct_non_negative_seeds(seeds: list[int]) -> list[int]:
+    """Each seed names its own outputs (seed_N): a repeated seed would overwrite itself, and
+    numpy's generators refuse negative seeds (after minutes of work)."""
+    negative = [s for s in seeds if s < 0]
+    if negative:
+        raise ValueError(f"seeds must be >= 0 (got {negative})")
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        raise ValueError(f"each seed may appear once (repeated: {repeated})")
+    return seeds
 
 
 def name_field(registry: str, default: Any, also: tuple[str, ...] = (), **kwargs) -> Any:
@@ -245,6 +271,13 @@ class SwarmConfig(SwarmShape):
                                             min_length=1, description="backends the search_backends stage times")
     timing_workers: list[int] = Field([2], min_length=1, description="worker counts the search_backends stage times")
 
+    @field_validator("timing_workers")
+    @classmethod
+    def _at_least_one_worker(cls, counts):
+        if min(counts) < 1:
+            raise ValueError(f"every worker count must be >= 1 (got {counts})")
+        return counts
+
     @model_validator(mode="after")
     def _known_names(self):
         return self._check_names("swarm", ("space", "heatmap_dims", "grid_dims"))
@@ -269,6 +302,7 @@ class GlueConfig(_Section):
     memory_temperature: float = Field(0.2, gt=0.0, description="memory logits are cosine similarity / this")
     eval_batch_size: int = Field(64, ge=1, le=65_536)
     max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
+    _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
 
 
 class LanguageModelConfig(_Section):
@@ -389,6 +423,7 @@ class DistributedConfig(_Section):
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
+    _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
     device: Literal["auto", "cpu", "cuda"] = "auto"
     data: DataConfig = DataConfig()
     model: ModelConfig = ModelConfig()
@@ -460,6 +495,12 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
         if policy not in MEMORY_POLICIES:
             raise ConfigError(f"{source}: memory.policy: unknown policy {policy!r}; valid: {sorted(MEMORY_POLICIES)}")
         merged["memory"] = {**MEMORY_POLICIES[policy], **memory}
+    for section in ("ablation", "swarm"):  # the presets these sections borrow from must exist
+        values = merged.get(section)
+        borrowed = values.get("preset") if isinstance(values, dict) else None
+        if borrowed is not None and borrowed not in presets:
+            raise ConfigError(f"{source}: {section}.preset: unknown preset {borrowed!r}; valid presets: {sorted(presets)}"
+                              " (or null for the active one)")
     try:
         cfg = PipelineConfig.model_validate(merged)
     except ValidationError as err:
@@ -493,7 +534,7 @@ def read_params(path: str | Path = "params.yaml") -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: params file not found")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from None
 

@@ -54,31 +54,65 @@ def device_report() -> list[str]:
     return lines
 
 
-def data_report() -> list[str]:
-    mirror = os.environ.get("HSOKV_DATA_MIRROR")
-    candidates = [Path(mirror)] if mirror else []
-    candidates.append(REPO.parent / "shared" / "data")
-    lines = [f"  HSOKV_DATA_MIRROR={mirror!r}" if mirror else "  HSOKV_DATA_MIRROR not set"]
-    for root in candidates:
-        if root.is_dir():
-            entries = sorted(p.name for p in root.iterdir() if p.is_dir())
-            lines.append(f"  {root}: {', '.join(entries) or '(empty)'}")
-        else:
-            lines.append(f"  {root}: not found")
+def configured_mirror(params_path: Path = REPO / "params.yaml") -> tuple[str | None, str]:
+    """(data.mirror as the active preset and params.yaml set it, where that came from). PyYAML is
+    probed, not required: without it the mirror is reported as unknown."""
+    try:
+        import yaml
+    except ImportError:
+        return None, "unknown: PyYAML not installed, so params.yaml cannot be read"
+    try:
+        params = yaml.safe_load(params_path.read_text(encoding="utf-8")) or {}
+        preset = (params.get("presets") or {}).get(params.get("preset")) or {}
+        mirror = (params.get("data") or {}).get("mirror") or (preset.get("data") or {}).get("mirror")
+        allow = (params.get("data") or {}).get("allow_download")
+    except (OSError, yaml.YAMLError, AttributeError) as err:
+        return None, f"unknown: {params_path} unreadable ({str(err).splitlines()[0]})"
+    return mirror, f"{params_path.name}, data.allow_download={allow}"
+
+
+def _mirror_line(label: str, root: str | None) -> str:
+    if not root:
+        return f"  {label}: not set"
+    path = Path(root).expanduser()
+    path = (path if path.is_absolute() else REPO / path).resolve()  # dvc runs the stages in the repository root
+    if not path.is_dir():
+        return f"  {label}={root!r}: {path} not found"
+    datasets = sorted(p.name for p in path.iterdir() if p.is_dir())
+    return f"  {label}={root!r}: {path}: {', '.join(datasets) or '(empty)'}"
+
+
+def data_report(params_path: Path = REPO / "params.yaml") -> list[str]:
+    mirror, source = configured_mirror(params_path)
+    lines = [_mirror_line("data.mirror", mirror) + f" ({source})",
+             _mirror_line("$HSOKV_DATA_MIRROR", os.environ.get("HSOKV_DATA_MIRROR"))]
     words = REPO / "data" / "rare_words.yaml"
     lines.append(f"  word specs {words.relative_to(REPO)}: {'present' if words.is_file() else 'MISSING'}")
     return lines
 
 
-def remote_report() -> list[str]:
-    dvc = shutil.which("dvc")
+def find_dvc() -> str | None:
+    """dvc as this Python's environment has it (its bin folder, activated or not), else on PATH."""
+    beside = Path(sys.executable).parent / "dvc"
+    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else shutil.which("dvc")
+
+
+def remote_report(dvc: str | None = None) -> list[str]:
+    dvc = dvc or find_dvc()
     if dvc is None:
-        return ["  dvc not on PATH (pip install -r requirements.txt, then activate the venv)"]
+        return ["  dvc not found beside this Python nor on PATH (pip install -r requirements.txt)"]
     p = subprocess.run([dvc, "remote", "list"], cwd=REPO, capture_output=True, text=True)
     if p.returncode:
-        return [f"  `dvc remote list` failed: {p.stderr.strip()[:200]}"]
-    remotes = p.stdout.strip().splitlines()
-    return [f"  {r}" for r in remotes] or ["  no DVC remote configured (`dvc push` has nowhere to go)"]
+        return [f"  {dvc}: `dvc remote list` failed: {p.stderr.strip()[:200]}"]
+    lines = [f"  dvc: {dvc}"]
+    for entry in p.stdout.strip().splitlines():
+        name, url, *flags = entry.split()
+        state = ""
+        if "://" not in url:  # a folder remote: say whether there is anything to pull yet
+            state = (": folder exists" if Path(url).is_dir() else
+                     ": folder missing (`dvc pull` will fail with \"Missing cache files\" until a `dvc push`)")
+        lines.append(f"  {name} {url}{' (default)' if '(default)' in flags else ''}{state}")
+    return lines if len(lines) > 1 else ["  no DVC remote configured (`dvc push` has nowhere to go)"]
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import torch
 
-from hsokv.benchmarks.memory_scale import run
+from hsokv.benchmarks.memory_scale import faiss_settings, run
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import write_json
@@ -26,7 +26,7 @@ def main(args):
               f"top-1 identical {r['top1_identical']}", flush=True)
     write_memory_scale_plots(rows, Path(args.plots))
     write_json(Path(args.metrics) / "memory_scale.json", {
-        "threads": torch.get_num_threads(),
+        "threads": torch.get_num_threads(), "faiss": faiss_settings(),
         "results": {f"{r['device']}/n={r['entries']}/k={r['k']}": r for r in rows}})
 
 

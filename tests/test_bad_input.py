@@ -1,6 +1,7 @@
 """Bad input, through the stage scripts as `dvc repro` runs them: each case exits 2 with a message
 naming the problem (no traceback), and writes nothing: the output folder holds only the file it held
 before, unchanged."""
+import json
 import os
 import pickle
 import shutil
@@ -265,6 +266,127 @@ def test_distributed_odd_population(case):
     params["distributed"]["population"] = 7
     refused(run("distributed", "--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"), out,
             "distributed.population must be even")
+
+
+# -- values that pass a type check but are never meant (caught at config load) ----------------------
+def _set(params, dotted, value):
+    *sections, key = dotted.split(".")
+    target = params
+    for section in sections:
+        target = target.setdefault(section, {})
+    target[key] = value
+
+
+@pytest.mark.parametrize("stage, dotted, value, needles", [
+    ("prepare_synthetic", "train.epochs", True, ["train.epochs", "a boolean where a number"]),
+    ("prepare_synthetic", "memory.capacity", False, ["memory.capacity", "a boolean"]),
+    ("prepare_synthetic", "data.num_words", True, ["data.num_words", "a boolean"]),
+    ("memory_scale", "memory_scale.sizes", [1000, True], ["memory_scale.sizes", "a boolean"]),
+    ("distributed", "distributed.solved_return", float("nan"), ["distributed.solved_return", "finite number", "nan"]),
+    ("distributed", "distributed.simulate_step_seconds", float("inf"),
+     ["distributed.simulate_step_seconds", "finite number", "inf"]),
+    ("prepare_synthetic", "train.learning_rate", float("-inf"), ["train.learning_rate", "finite number"]),
+    ("prepare_synthetic", "model.dropout", float("nan"), ["model.dropout", "finite number"]),
+    ("prepare_synthetic", "memory.forgetting_weights", [0.4, 0.2, float("nan"), 0.1],
+     ["memory.forgetting_weights.2", "finite number"]),
+    ("prepare_synthetic", "language_model.knn_lambda", float("nan"), ["language_model.knn_lambda", "finite number"]),
+    ("prepare_synthetic", "swarm.space", {"learning_rate": {"low": float("nan"), "high": 0.1}},
+     ["swarm.space.learning_rate.low", "finite number"]),
+    ("prepare_synthetic", "seeds", [0, 0], ["seeds", "each seed may appear once (repeated: [0])"]),
+    ("prepare_synthetic", "seeds", [-1], ["seeds", "seeds must be >= 0 (got [-1])"]),
+    ("prepare_synthetic", "seeds", [0, True], ["seeds", "a boolean"]),
+    ("prepare_synthetic", "glue.seeds", [13, 21, 13], ["glue.seeds", "repeated: [13]"]),
+    ("ablation", "ablation.preset", "quik_test", ["ablation.preset: unknown preset 'quik_test'", "quick_test"]),
+    ("prepare_synthetic", "swarm.preset", "quik_test", ["swarm.preset: unknown preset 'quik_test'"]),
+    ("prepare_synthetic", "swarm.timing_workers", [0], ["swarm.timing_workers", ">= 1"]),
+], ids=lambda x: x if isinstance(x, str) else None)
+def test_value_refused_at_config_load(case, stage, dotted, value, needles):
+    params, run, out = case
+    _set(params, dotted, value)
+    args = {"prepare_synthetic": ["--out", out / "synthetic"],
+            "memory_scale": ["--metrics", out, "--plots", out / "plots"],
+            "distributed": ["--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"],
+            "ablation": ["--variant", "full", "--out", out / "ablation", "--live", out / "live"]}[stage]
+    refused(run(stage, *args), out, *needles)
+
+
+def test_duplicate_key_in_params_yaml(case):
+    params, run, out = case
+    text = yaml.safe_dump(params, sort_keys=False).replace("\ntrain:\n", "\ntrain:\n  epochs: 3\n", 1)
+    assert "\ntrain:\n  epochs: 3\n" in text  # ... and `epochs: null` further down the section
+    refused(run("prepare_synthetic", "--out", out / "synthetic", params_text=text), out,
+            "params.yaml: not valid YAML: duplicate key 'epochs'")
+
+
+# -- word specs that would corrupt the benchmark -------------------------------------------------------
+def _respell(spec: dict, word: str) -> None:
+    spec["usages"] = [u.replace(spec["word"], word) for u in spec["usages"]]
+    spec["word"] = word
+
+
+@pytest.mark.parametrize("edit, needles", [
+    (lambda s: (_respell(s[0], "filo"), _respell(s[5], "ﬁlo")), ["'ﬁlo' (entry 5): duplicate word", "'filo' (entry 0)"]),
+    (lambda s: (_respell(s[0], "filo"), _respell(s[5], "ｆｉｌｏ")), ["'ｆｉｌｏ' (entry 5): duplicate word"]),
+    (lambda s: _respell(s[2], "sea-glass"), ["'sea-glass' (entry 2)", "splits it into 3 tokens"]),
+    (lambda s: _respell(s[2], "station"), ["word 'station' occurs in the filler text"]),
+    (lambda s: _respell(s[2], "the"), ["word 'the' occurs in the filler text"]),
+    (lambda s: s[2].__setitem__("usages", [" ".join(["word"] * 120) + f" {s[2]['word']} {i}." for i in range(5)]),
+     ["past data.max_length=96"]),
+], ids=["ligature", "fullwidth", "hyphenated", "filler-place", "filler-article", "past-max-length"])
+def test_word_spec_that_would_corrupt_the_benchmark(case, tmp_path, edit, needles):
+    params, run, out = case
+    specs = yaml.safe_load((REPO / "data/rare_words.yaml").read_text())
+    edit(specs)
+    (tmp_path / "specs.yaml").write_text(yaml.safe_dump(specs, allow_unicode=True))
+    params["data"]["word_specs"] = str(tmp_path / "specs.yaml")
+    refused(prepare(run, out), out, "specs.yaml", *needles)
+
+
+def test_word_spec_entry_with_a_key_twice(case, tmp_path):
+    params, run, out = case
+    text = (REPO / "data/rare_words.yaml").read_text()
+    first_domain = text.index("\n  domain:")
+    (tmp_path / "specs.yaml").write_text(text[:first_domain] + "\n  domain: law" + text[first_domain:])
+    params["data"]["word_specs"] = str(tmp_path / "specs.yaml")
+    refused(prepare(run, out), out, "specs.yaml", "duplicate key 'domain'")
+
+
+# -- hand-edited checkpoints and damaged results --------------------------------------------------------
+@pytest.mark.parametrize("edit, needles", [
+    (lambda c: c["memory"].__setitem__("capasity", 8), ["memory.capasity", "Extra inputs are not permitted"]),
+    (lambda c: c["model"].__setitem__("d_model", True), ["model.d_model", "a boolean"]),
+    (lambda c: c.pop("vocab_size"), ["missing key(s) ['vocab_size']"]),
+    (lambda c: c.__setitem__("num_labels", "3"), ["num_labels must be a positive integer (got '3')"]),
+    (lambda c: [c], ["expected a JSON object, got a list"]),
+    (lambda c: c.__setitem__("memory", [c["memory"]]), ["memory must be an object"]),
+], ids=["extra-key", "bool-size", "missing-key", "string-size", "list", "section-list"])
+def test_hand_edited_checkpoint_config(case, checkpoint, edit, needles):
+    folder, evaluate = checkpoint
+    config = json.loads((folder / "config.json").read_text())
+    edited = edit(config)
+    (folder / "config.json").write_text(json.dumps(edited if isinstance(edited, list) else config))
+    refused(evaluate(), case[2], "config.json", *needles)
+
+
+def test_truncated_checkpoint_config(case, checkpoint):
+    folder, evaluate = checkpoint
+    (folder / "config.json").write_text((folder / "config.json").read_text()[:40])
+    refused(evaluate(), case[2], "config.json: not valid JSON")
+
+
+def test_truncated_training_results_read_by_evaluate(case, checkpoint, tmp_path):
+    _, evaluate = checkpoint
+    (tmp_path / "training.json").write_text('{"seeds": [{"seed": 0, "test": {"accu')
+    refused(evaluate(), case[2], "training.json: not valid JSON (truncated or corrupt?)")
+
+
+def test_truncated_results_read_by_a_report(case, tmp_path):
+    _, run, out = case
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "hsokv.json").write_text('{"preset": "quick_test", "seeds": [')
+    refused(run("report_synthetic", "--methods", "hsokv", "--results", results, "--metrics", out, "--plots",
+                out / "plots"), out, "hsokv.json: not valid JSON (truncated or corrupt?)")
 
 
 def test_continual_unknown_method_and_missing_learning_rate(case):

@@ -1,10 +1,14 @@
 import hashlib
+import socket
+import socketserver
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from hsokv.data import fetch
-from hsokv.data.fetch import DataSourceError, fetch_files, mirror_roots
+from hsokv.data.fetch import DataSourceError, check_sources, fetch_files, mirror_roots
 
 
 @pytest.fixture
@@ -116,3 +120,45 @@ def test_download_stage_without_a_source_exits_2_and_writes_nothing(tmp_path, pa
     assert p.returncode == 2, p.stderr
     assert "could not get verified copies" in p.stderr and "data.allow_download: true" in p.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]   # closed again on return: connections are refused
+
+
+REQUIRED = {"SST-2": [["glue/SST-2/dev.tsv", "lm-bff-k-shot/SST-2/16-13/train.tsv"]],
+            "CIFAR-10": [["cifar10/cifar-10-python.tar.gz"], ["cifar10/cifar-10-batches-py"]]}
+
+
+def test_check_sources_says_where_each_dataset_comes_from_in_well_under_a_second(tmp_path):
+    mirror = tmp_path / "mirror"
+    for path in ("glue/SST-2/dev.tsv", "lm-bff-k-shot/SST-2/16-13/train.tsv"):
+        (mirror / path).parent.mkdir(parents=True, exist_ok=True)
+        (mirror / path).write_text("x")
+    (mirror / "cifar10/cifar-10-batches-py").mkdir(parents=True)   # the extracted layout
+    with socketserver.TCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler) as server:
+        threading.Thread(target=server.handle_request, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/cifar.tar.gz"
+        start = time.perf_counter()
+        assert check_sources(REQUIRED, [tmp_path / "absent", mirror], None) == {
+            "SST-2": f"mirror {mirror}", "CIFAR-10": f"mirror {mirror}"}
+        (mirror / "cifar10/cifar-10-batches-py").rmdir()
+        assert check_sources({"CIFAR-10": REQUIRED["CIFAR-10"]}, [mirror], {"CIFAR-10": url}) == {
+            "CIFAR-10": f"download {url}"}
+        assert time.perf_counter() - start < 1.0
+
+
+def test_check_sources_names_every_missing_dataset_and_the_three_ways(tmp_path):
+    url = f"http://127.0.0.1:{_closed_port()}/cifar.tar.gz"
+    start = time.perf_counter()
+    with pytest.raises(DataSourceError) as err:
+        check_sources(REQUIRED, [tmp_path], {"CIFAR-10": url})
+    assert time.perf_counter() - start < 1.0
+    message = str(err.value)
+    assert f"no source for SST-2, CIFAR-10 (mirrors: {tmp_path})" in message
+    assert "SST-2: in no mirror, no official download" in message and f"CIFAR-10: in no mirror, {url} unreachable" in message
+    assert "data.mirror" in message and "$HSOKV_DATA_MIRROR" in message and "data.allow_download: true" in message
+    with pytest.raises(DataSourceError, match=r"SST-2: in no mirror, downloads off \(data.allow_download: false\)"):
+        check_sources({"SST-2": REQUIRED["SST-2"]}, [], None)

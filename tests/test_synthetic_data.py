@@ -4,7 +4,7 @@ import pytest
 from conftest import REPO, write_specs
 from hsokv.config import ConfigError, DataConfig
 from hsokv.data.synthetic import SyntheticSplits, build_splits, filler_pool
-from hsokv.data.words import load_word_specs
+from hsokv.data.words import WordSpec, WordSpecError, load_word_specs
 
 SPECS = load_word_specs(REPO / "data/rare_words.yaml")
 
@@ -79,3 +79,21 @@ def test_any_valid_ten_word_file_works(tmp_path, ten_words):
 def test_asking_for_more_words_than_the_file_has():
     with pytest.raises(ConfigError, match="data.num_words=999"):
         build_splits(SPECS, DataConfig(num_words=999), 0)
+
+
+@pytest.mark.parametrize("word", ["station", "the", "Means"])
+def test_a_word_the_generator_writes_as_filler_is_refused(ten_words, word):
+    specs = [WordSpec(s["word"], s["definition"], s["domain"], tuple(s["usages"])) for s in ten_words]
+    specs[3] = WordSpec(word, "a thing", "general", tuple(f"Usage {j} of {word} here." for j in range(5)))
+    with pytest.raises(WordSpecError, match=rf"w\.yaml: word {word!r} occurs in the filler text"):
+        build_splits(specs, DataConfig(word_specs="w.yaml"), 0)
+
+
+def test_a_usage_cut_off_by_max_length_is_refused(ten_words):
+    specs = [WordSpec(s["word"], s["definition"], s["domain"], tuple(s["usages"])) for s in ten_words]
+    long = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+    specs[5] = WordSpec("blorp5", "a thing", "general", tuple(f"{long} {j} blorp5." for j in range(5)))
+    with pytest.raises(WordSpecError, match=r"w\.yaml: word 'blorp5' lies at token \d+ of story [\w-]+ \(seed 0\), "
+                                            r"past data.max_length=16"):
+        build_splits(specs, DataConfig(word_specs="w.yaml", max_length=16, filler_sentences=0), 0)
+    build_splits(specs, DataConfig(word_specs="w.yaml", max_length=64, filler_sentences=0), 0)

@@ -1,4 +1,5 @@
 import pytest
+import yaml
 
 from conftest import REPO, write_specs
 from hsokv.data.words import WordSpecError, load_word_specs
@@ -49,3 +50,34 @@ def test_missing_and_non_utf8_files(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(WordSpecError, match="UTF-8"):
         load_word_specs(binary)
+
+
+@pytest.mark.parametrize("spelling", ["ﬁlo", "ｆｉｌｏ", "FILO", "Filo"], ids=["ligature", "fullwidth", "upper", "title"])
+def test_words_equal_once_normalised_are_duplicates(tmp_path, ten_words, spelling):
+    for spec, word in ((ten_words[2], "filo"), (ten_words[7], spelling)):
+        spec["usages"] = [u.replace(spec["word"], word) for u in spec["usages"]]
+        spec["word"] = word
+    with pytest.raises(WordSpecError, match=rf"word '{spelling}' \(entry 7\): duplicate word: the same as 'filo' "
+                                            r"\(entry 2\) once normalised"):
+        load_word_specs(write_specs(tmp_path / "w.yaml", ten_words))
+
+
+@pytest.mark.parametrize("word, tokens", [("blue-green", "3 tokens"), ("o'clock", "3 tokens")])
+def test_a_word_must_be_one_token(tmp_path, ten_words, word, tokens):
+    ten_words[4]["usages"] = [u.replace("blorp4", word) for u in ten_words[4]["usages"]]
+    ten_words[4]["word"] = word
+    with pytest.raises(WordSpecError, match=rf"word {word!r} \(entry 4\): the tokenizer splits it into {tokens}"):
+        load_word_specs(write_specs(tmp_path / "w.yaml", ten_words))
+
+
+def test_a_key_twice_in_an_entry_is_refused(tmp_path, ten_words):
+    text = yaml.safe_dump(ten_words, sort_keys=False).replace("  domain: general\n", "  domain: general\n  domain: law\n", 1)
+    (tmp_path / "w.yaml").write_text(text)
+    with pytest.raises(WordSpecError, match=r"w\.yaml: not a valid UTF-8 YAML file: duplicate key 'domain' at line 4 \(first at line 3\)"):
+        load_word_specs(tmp_path / "w.yaml")
+
+
+def test_usages_equal_once_normalised_are_duplicates(tmp_path, ten_words):
+    ten_words[1]["usages"][2] = ten_words[1]["usages"][0].upper().replace("BLORP1", "blorp1")
+    with pytest.raises(WordSpecError, match="duplicated"):
+        load_word_specs(write_specs(tmp_path / "w.yaml", ten_words))

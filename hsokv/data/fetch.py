@@ -14,6 +14,9 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -97,3 +100,51 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 f"Provide them with data.mirror (params.yaml) or ${MIRROR_ENV} pointing at a folder in the official "
                 f"layout{', ' + how_to_provide if how_to_provide else ''}.")
     return origin
+
+
+def _answers(url: str, timeout: float) -> bool:
+    """Whether the URL's host accepts a connection: enough to tell "no network" from "go ahead";
+    the download itself verifies the rest."""
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:  # refused, unreachable, no DNS, timed out
+        return False
+
+
+def check_sources(required: dict[str, list[list[str]]], mirrors: list[Path], urls: dict[str, str] | None,
+                  timeout: float = 0.5) -> dict[str, str]:
+    """Before any stage works: where each dataset would come from, without copying or hashing.
+
+    `required` maps a dataset to its acceptable mirror layouts (each a list of paths under a
+    mirror root, e.g. CIFAR-10's archive or its extracted folder); `urls` maps a dataset to the
+    URL it downloads from, or is None when downloads are off. Returns {dataset: source}; raises
+    DataSourceError naming every dataset that no source can provide, and the three ways to
+    provide it. Hosts are probed at once, so the answer takes at most about `timeout` seconds.
+    """
+    found: dict[str, str] = {}
+    for dataset, layouts in required.items():
+        for root in mirrors:
+            layout = next((paths for paths in layouts if all((root / p).exists() for p in paths)), None)
+            if layout is not None:
+                found[dataset] = f"mirror {root}"
+                break
+    to_probe = {d: url for d, url in (urls or {}).items() if d in required and d not in found}
+    with ThreadPoolExecutor(max(1, len(to_probe))) as pool:
+        reachable = dict(zip(to_probe, pool.map(lambda url: _answers(url, timeout), to_probe.values())))
+    found.update({d: f"download {to_probe[d]}" for d, ok in reachable.items() if ok})
+    missing = [d for d in required if d not in found]
+    if missing:
+        def why(dataset: str) -> str:
+            if urls is None:
+                return "downloads off (data.allow_download: false)"
+            return f"{to_probe[dataset]} unreachable" if dataset in to_probe else "no official download"
+        roots = ", ".join(str(r) for r in mirrors) or "none configured"
+        reasons = "; ".join(f"{d}: in no mirror, {why(d)}" for d in missing)
+        raise DataSourceError(
+            f"no source for {', '.join(missing)} (mirrors: {roots}). {reasons}. Provide the data in one of three "
+            f"ways: data.mirror in params.yaml, or ${MIRROR_ENV}, pointing at a folder in the official layout "
+            f"(e.g. holding {required[missing[0]][0][0]}); or data.allow_download: true where the web is reachable")
+    return found

@@ -23,8 +23,8 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 from hsokv.config import ConfigError, DataConfig
-from hsokv.data.tokenizer import fit_tokenizer
-from hsokv.data.words import WordSpec
+from hsokv.data.tokenizer import fit_tokenizer, split_words
+from hsokv.data.words import WordSpec, WordSpecError
 from hsokv.io import read_json, write_json
 
 _NAMES = ["Ada", "Bruno", "Chiara", "Dmitri", "Esme", "Farid", "Greta", "Hugo", "Ines", "Jonas",
@@ -42,9 +42,46 @@ _FILLER_TEMPLATES = [
 ]
 
 
+_DEFINITION = "{word} means {definition}."
+
+
 def filler_pool() -> list[str]:
     return sorted({t.format(n=n, p=p, t=tm) for t, n, p, tm in
                    itertools.product(_FILLER_TEMPLATES, _NAMES, _PLACES, _TIMES)})
+
+
+def _generated_text() -> dict[str, str]:
+    """Every token the generator itself writes into stories -> a sentence that shows it."""
+    parts = [t.format(n="", p="", t="") for t in _FILLER_TEMPLATES] + _NAMES + _PLACES + _TIMES
+    parts.append(_DEFINITION.format(word="", definition=""))
+    return {token: part for part in parts for token in split_words(part)}
+
+
+def check_words_against_filler(specs: list[WordSpec], source: str) -> None:
+    """A word the generator writes into every kind of story (`station`, `the`, `means`) would be
+    evidence for every label at once: refuse it."""
+    generated = _generated_text()
+    for spec in specs:
+        token = split_words(spec.word)[0]
+        if token in generated:
+            raise WordSpecError(f"{source}: word {spec.word!r} occurs in the filler text the generator adds to "
+                                f"stories (e.g. {generated[token].strip()!r}), so it cannot identify its label; "
+                                "choose another word")
+
+
+def check_words_within_max_length(splits: SyntheticSplits, max_length: int, seed: int, source: str) -> None:
+    """Every occurrence of a story's word must lie within the first `max_length` tokens, which is
+    all the model reads: a usage cut off there teaches or tests nothing."""
+    for name in SyntheticSplits.SPLITS:
+        for item in getattr(splits, name):
+            word = split_words(splits.words[item.label])[0]
+            for text in (item.text, item.probe):
+                positions = [i for i, token in enumerate(split_words(text or "")) if token == word]
+                if positions and positions[-1] >= max_length:
+                    raise WordSpecError(
+                        f"{source}: word {splits.words[item.label]!r} lies at token {positions[-1] + 1} of story "
+                        f"{item.id} (seed {seed}), past data.max_length={max_length}: its usage would be cut off. "
+                        "Shorten the word's usages or definition, or raise data.max_length")
 
 
 @dataclass
@@ -105,6 +142,7 @@ SPLIT_PARAMS = ("data.word_specs", "data.num_words", "data.phase2_fraction", "da
 
 
 def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> SyntheticSplits:
+    check_words_against_filler(specs, cfg.word_specs)
     rng = random.Random(seed)
     specs = list(specs)
     if cfg.num_words is not None:
@@ -133,7 +171,7 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
             retention_usage, rest = usages[0], usages[1:]
             n_train_usages = min(k, len(rest) - 1)
             train_usages, test_usages = rest[:n_train_usages], rest[n_train_usages:]
-            definition = f"{spec.word} means {spec.definition}."
+            definition = _DEFINITION.format(word=spec.word, definition=spec.definition)
             phase1 = label in splits.phase1_labels
             target = splits.train_phase1 if phase1 else splits.train_phase2
             for j in range(k):
@@ -156,6 +194,7 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
     splits.validation = [it for lab, it in last_test.items() if per_word[lab] >= 2]
     moved = {it.id for it in splits.validation}
     splits.test = [it for it in splits.test if it.id not in moved]
+    check_words_within_max_length(splits, cfg.max_length, seed, cfg.word_specs)
     return splits
 
 
