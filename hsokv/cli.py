@@ -10,7 +10,7 @@ from hsokv.config import ConfigError
 from hsokv.checkpoint import CheckpointError
 from hsokv.data.fetch import DataSourceError
 from hsokv.data.glue import GlueDataError
-from hsokv.data.lm_corpus import CorpusError
+from hsokv.benchmarks.lm.data import CorpusError
 from hsokv.data.words import WordSpecError
 
 # Errors whose message already says what is wrong and what would be valid.

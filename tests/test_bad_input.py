@@ -25,7 +25,6 @@ def case(tmp_path, params):
     """(params dict to edit, run(module, *args, params=...) -> CompletedProcess, out folder)."""
     params["preset"] = "quick_test"
     params["data"]["word_specs"] = str(REPO / "data/rare_words.yaml")
-    params["data"]["lm_corpus"] = str(REPO / "data/lm_corpus.txt")
     out = tmp_path / "out"
     out.mkdir()
     (out / "previous.json").write_text(SENTINEL)
