@@ -94,8 +94,9 @@ class KneserNey:
         for n in range(1, order + 1):
             level = self.raw[n] if n == order else self.cont[n]
             if n > 1:
-                # token before the current (n-1)-gram; position 0 of the split has no history
-                before = np.concatenate([np.zeros(n - 1, dtype=np.int64), ids[:len(ids) - n + 1]])[1:]
+                # the token before the current (n-1)-gram: ids[j + 2 - n], where the split has it
+                before = np.zeros(len(targets), dtype=np.int64)
+                before[n - 2:] = ids[:max(0, len(targets) - n + 2)]
                 grams = before * V ** (n - 1) + grams
             has_history = np.arange(len(targets)) >= n - 2
             ctx_idx, ctx_found = _lookup(level.ctx_codes, grams // V)
