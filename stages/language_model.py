@@ -27,7 +27,9 @@ def main(args):
     print(f"n-gram: order {ngram['order']} (on val), val loss {ngram['val']['loss']:.4f}", flush=True)
     per_seed = []
     for seed in lm.seeds or cfg.seeds:
-        r = run_seed(corpus, lm, seed, device)
+        r = run_seed(corpus, lm, seed, device, log=lambda h: print(
+            f"  seed {seed} step {h['step']}: train {h['train_loss']:.3f}, val {h['val_loss']:.3f} (estimates), "
+            f"{h['seconds']:.0f} s", flush=True))
         print(f"seed {seed}: val loss {r['transformer']['val']['loss']:.4f} without memory, "
               f"{r['knn_lm']['val']['loss']:.4f} with kNN-LM {r['knn_lm']['chosen']}; "
               f"training {r['timing']['train_seconds']:.0f} s on {device}", flush=True)

@@ -36,7 +36,8 @@ def test_interpolation_is_the_mixture_and_survives_an_empty_vote():
 def test_choice_minimises_the_loss_it_is_given():
     g = torch.Generator().manual_seed(1)
     targets = torch.randint(0, 4, (200,), generator=g)
-    values = torch.where(torch.rand(200, 8, generator=g) < 0.6, targets[:, None], torch.randint(0, 4, (200, 8), generator=g))
+    noise = torch.randint(0, 4, (200, 8), generator=g)
+    values = torch.where(torch.rand(200, 8, generator=g) < 0.6, targets[:, None], noise)
     dists = torch.rand(200, 8, generator=g).sort(1).values
     log_model = torch.full((200,), math.log(0.25))
     best, grid = choose(log_model, dists, values, targets, [1, 8], [0.1, 1.0], [0.1, 0.5, 0.9])

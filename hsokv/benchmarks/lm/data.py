@@ -37,8 +37,8 @@ def fetch_tiny_shakespeare(dest: str | Path, mirror: str | None, allow_download:
         target.parent.mkdir(parents=True)
         with urllib.request.urlopen(TINY_SHAKESPEARE_URL, timeout=60) as r:
             target.write_bytes(r.read())
-    return fetch_files({"input.txt": TINY_SHAKESPEARE}, dest, mirror_roots(mirror), download if allow_download else None,
-                       "or set data.lm_corpus to your own UTF-8 text file")
+    return fetch_files({"input.txt": TINY_SHAKESPEARE}, dest, mirror_roots(mirror),
+                       download if allow_download else None, "or set data.lm_corpus to your own UTF-8 text file")
 
 
 def read_text(path: str | Path) -> str:

@@ -54,11 +54,11 @@ def run_ngram(corpus: Corpus, cfg: LanguageModelConfig) -> dict:
             "timing": {"seconds": time.perf_counter() - start}}
 
 
-def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.device) -> dict:
+def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.device, log=None) -> dict:
     seed_everything(seed)
     model = Transformer(corpus.vocab_size, cfg, device)
     start, cpu_start = time.perf_counter(), time.process_time()
-    history = model.fit(corpus.splits, seed)
+    history = model.fit(corpus.splits, seed, log)
     # CPU time as well as wall time: on a shared machine the wall clock also counts other people's work
     train_seconds, train_cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     targets = {name: corpus.splits[name][1:] for name in SPLITS}

@@ -41,8 +41,9 @@ def markdown_table(metrics: dict) -> str:
     lines += ["", f"kNN-LM: datastore of {knn['datastore']:,} training positions; chosen on val per seed "
               f"(k, T, lambda): {[(c['k'], c['temperature'], c['lambda']) for c in knn['chosen_on_val']]}. "
               f"Loss reduction over the same transformer: val {_cell(gain['val'])}, test {_cell(gain['test'])} nats.",
-              f"Time: training {t['train_seconds']['mean']:.0f} s per seed (CPU time {t['train_cpu_seconds']['mean']:.0f} s) "
-              f"({t['train_tokens_per_second']['mean']:,.0f} tokens/s), kNN-LM {t['knn_seconds']['mean']:.0f} s per seed, "
+              f"Time: training {t['train_seconds']['mean']:.0f} s per seed (CPU time "
+              f"{t['train_cpu_seconds']['mean']:.0f} s; {t['train_tokens_per_second']['mean']:,.0f} tokens/s), "
+              f"kNN-LM {t['knn_seconds']['mean']:.0f} s per seed, "
               f"n-gram {t['ngram_seconds']:.0f} s; stage {t['stage_seconds']:.0f} s."]
     return "\n".join(lines) + "\n"
 

@@ -65,8 +65,8 @@ class Transformer:
         self.model.train()
         return out
 
-    def fit(self, splits: dict[str, torch.Tensor], seed: int) -> list[dict]:
-        """Train; returns the loss curve [{step, train_loss, val_loss, seconds}]."""
+    def fit(self, splits: dict[str, torch.Tensor], seed: int, log=None) -> list[dict]:
+        """Train; returns the loss curve [{step, train_loss, val_loss, seconds}], each point also passed to `log`."""
         cfg = self.cfg
         batches = torch.Generator().manual_seed(seed)
         # a separate generator, so logging more or less often never changes the training batches
@@ -77,6 +77,8 @@ class Transformer:
         for step in range(cfg.max_iters + 1):
             if step % cfg.eval_interval == 0 or step == cfg.max_iters:
                 history.append({"step": step, **self._estimate(splits, probes), "seconds": seconds})
+                if log:
+                    log(history[-1])
             if step == cfg.max_iters:
                 break
             start = time.perf_counter()
