@@ -29,8 +29,11 @@ def build_datastore(hidden_fn, train_ids: torch.Tensor, size: int, block_size: i
 
 
 @torch.no_grad()
-def search(keys: torch.Tensor, queries: torch.Tensor, k: int, chunk: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+def search(keys: torch.Tensor, queries: torch.Tensor, k: int,
+           chunk: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(squared distances [n, k] ascending, indices [n, k]) of each query's k nearest keys."""
+    # queries per chunk: at most 2048, and a [chunk, n_keys] score matrix of at most 2^26 floats (256 MB)
+    chunk = chunk or min(2048, max(1, (1 << 26) // len(keys)))
     key_norms = (keys * keys).sum(1)
     dists, idx = [], []
     for q in queries.split(chunk):
