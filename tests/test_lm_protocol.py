@@ -39,3 +39,12 @@ def test_tiny_run_end_to_end(tmp_path):
     assert "| kNN-LM (same transformer) |" in markdown_table(metrics)
     write_plots(metrics, runs, tmp_path / "plots")
     assert {p.name for p in (tmp_path / "plots").iterdir()} == {"loss_curve.csv", "loss.csv", "language_model.png"}
+
+
+def test_val_shorter_than_a_block(tmp_path):
+    path = tmp_path / "short_val.txt"
+    path.write_text("to be or not to be, that is the question. " * 8)  # 344 characters: val 17, test 18
+    corpus = load_corpus(path, "char", 0.9, 16)
+    cfg = CFG.model_copy(update={"block_size": 32, "max_iters": 2, "knn_datastore": 64})
+    r = run_seed(corpus, cfg, 0, torch.device("cpu"))
+    assert r["transformer"]["test"]["tokens"] == len(corpus.splits["test"]) - 1 < cfg.block_size

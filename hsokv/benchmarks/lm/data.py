@@ -77,9 +77,6 @@ class Corpus:
     def vocab_size(self) -> int:
         return len(self.vocab)
 
-    def decode(self, ids) -> str:
-        return ("" if self.level == "char" else " ").join(self.vocab[i] for i in ids)
-
 
 def split_tokens(tokens: list[str], train_fraction: float) -> dict[str, list[str]]:
     """nanoGPT's cut (first train_fraction of the tokens) and its remainder halved into val / test."""

@@ -32,6 +32,7 @@ def learning_rate(step: int, cfg: LanguageModelConfig) -> float:
 
 def random_batch(ids: torch.Tensor, batch_size: int, block_size: int, generator: torch.Generator,
                  device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    block_size = min(block_size, len(ids) - 1)  # a user corpus's val split may be shorter than a block
     starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)
     offsets = starts[:, None] + torch.arange(block_size + 1)
     window = ids[offsets]
