@@ -302,11 +302,14 @@ class LanguageModelConfig(_Section):
     def _check(self):
         if self.n_embd % self.n_head:
             raise ValueError(f"language_model.n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
-        bad = [x for x in (*self.knn_lambda, *self.knn_temperature) if x <= 0] + [o for o in self.ngram_orders if o < 1] \
-            + [k for k in self.knn_k if k < 1] + [x for x in self.knn_lambda if x >= 1]
-        if bad:
-            raise ValueError(f"language_model: knn_lambda must lie in (0, 1), knn_temperature > 0, knn_k and "
-                             f"ngram_orders >= 1 (got {bad})")
+        checks = {"knn_lambda": (self.knn_lambda, lambda x: 0 < x < 1, "in (0, 1)"),
+                  "knn_temperature": (self.knn_temperature, lambda x: x > 0, "> 0"),
+                  "knn_k": (self.knn_k, lambda x: x >= 1, ">= 1"),
+                  "ngram_orders": (self.ngram_orders, lambda x: x >= 1, ">= 1")}
+        for key, (values, ok, rule) in checks.items():
+            bad = [v for v in values if not ok(v)]
+            if bad:
+                raise ValueError(f"language_model.{key}: every value must be {rule} (got {bad})")
         return self
 
 
