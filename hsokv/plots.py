@@ -215,28 +215,6 @@ def write_glue_plots(metrics: dict, out_dir: Path) -> None:
     plt.close(fig)
 
 
-def write_language_model_plots(metrics: dict, per_seed: list[dict], out_dir: Path) -> None:
-    """perplexity.csv (split x with/without memory, mean and std over seeds), train_loss.csv (mean
-    training loss per epoch over seeds), and both as one PNG."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = [{"run": f"{split} {which.replace('_', ' ')}", "split": split, "memory": which == "with_memory",
-             "perplexity": metrics[split][f"perplexity_{which}"]["mean"],
-             "std": metrics[split][f"perplexity_{which}"]["std"]}
-            for split in ("valid", "test") for which in ("without_memory", "with_memory")]
-    df = pd.DataFrame(rows)
-    df.to_csv(out_dir / "perplexity.csv", index=False)
-    curve = pd.DataFrame([h for r in per_seed for h in r["history"]]).groupby("epoch", as_index=False).mean()
-    curve.to_csv(out_dir / "train_loss.csv", index=False)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.2))
-    left.barh(df["run"], df["perplexity"], xerr=df["std"], color=["C1" if m else "C7" for m in df["memory"]])
-    left.invert_yaxis()
-    left.set_xlabel("perplexity (mean ± std over seeds)")
-    right.plot(curve["epoch"], curve["train_loss"], marker="o")
-    right.set_xlabel("epoch")
-    right.set_ylabel("training loss (nats/token)")
-    fig.tight_layout()
-    fig.savefig(out_dir / "language_model.png", dpi=120)
-    plt.close(fig)
 
 
 def write_distributed_plots(metrics: dict, reward_rows: list[dict], out_dir: Path) -> None:

@@ -1,38 +1,55 @@
-"""Stage language_model: next-token prediction on data.lm_corpus, with and without the KV memory
-(kNN-LM) -> metrics/language_model.json (mean, std over seeds), plots/language_model/."""
+"""Stage language_model: data.lm_corpus (default Tiny Shakespeare, character level) -> a Kneser-Ney
+n-gram, the causal transformer and kNN-LM over it, val and test loss over seeds ->
+metrics/language_model.{json,md}, plots/language_model/, results/language_model.json."""
 import argparse
+import time
 from pathlib import Path
 
-from hsokv.benchmarks.language_model import run_seed, summary
+from hsokv.benchmarks.lm.data import load_corpus
+from hsokv.benchmarks.lm.protocol import make_deterministic, run_ngram, run_seed, summary
+from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.data.lm_corpus import read_corpus, split_lines
-from hsokv.io import atomic_dir, write_json
-from hsokv.plots import write_language_model_plots
+from hsokv.io import atomic_dir, atomic_write_text, write_json
+from hsokv.training import pick_device
+
+
+READS = ("seeds", "device", "data.lm_corpus", "language_model")
 
 
 def main(args):
-    cfg = load_params(args.params)
+    start = time.perf_counter()
+    cfg = load_params(args.params, READS)
     lm = cfg.language_model
-    train, valid, test = split_lines(read_corpus(cfg.data.lm_corpus), lm.valid_fraction, lm.test_fraction,
-                                     cfg.data.lm_corpus)
+    make_deterministic(lm.threads)
+    device = pick_device(cfg.device)
+    corpus = load_corpus(cfg.data.lm_corpus, lm.level, lm.train_fraction, lm.block_size)
+    print(f"{corpus.source}: {', '.join(f'{k} {len(v):,}' for k, v in corpus.splits.items())} {lm.level} tokens, "
+          f"vocabulary {corpus.vocab_size}", flush=True)
+    ngram = run_ngram(corpus, lm)
+    print(f"n-gram: order {ngram['order']} (on val), val loss {ngram['val']['loss']:.4f}", flush=True)
     per_seed = []
-    for seed in cfg.seeds:
-        result = run_seed(train, valid, test, cfg, seed)
-        print(f"seed {seed}: test perplexity {result['test']['without_memory']['perplexity']:.3f} without memory, "
-              f"{result['test']['with_memory']['perplexity']:.3f} with ({result['datastore_entries']} entries, "
-              f"{result['device']})", flush=True)
-        per_seed.append(result)
-    metrics = summary(per_seed, cfg, cfg.data.lm_corpus)
+    for seed in lm.seeds or cfg.seeds:
+        r = run_seed(corpus, lm, seed, device, log=lambda h: print(
+            f"  seed {seed} step {h['step']}: train {h['train_loss']:.3f}, val {h['val_loss']:.3f} (estimates), "
+            f"{h['seconds']:.0f} s", flush=True))
+        print(f"seed {seed}: val loss {r['transformer']['val']['loss']:.4f} without memory, "
+              f"{r['knn_lm']['val']['loss']:.4f} with kNN-LM {r['knn_lm']['chosen']}; "
+              f"training {r['timing']['train_seconds']:.0f} s on {device}", flush=True)
+        per_seed.append(r)
+    metrics = summary(corpus, ngram, per_seed, lm, cfg.preset)
+    metrics["timing"]["stage_seconds"] = time.perf_counter() - start
     with atomic_dir(args.plots) as plots:
-        write_language_model_plots(metrics, per_seed, plots)
-    write_json(Path(args.results), {"config": cfg.language_model.model_dump(), "seeds": per_seed})
+        write_plots(metrics, per_seed, plots)
+    write_json(Path(args.results), {"config": lm.model_dump(), "ngram": ngram, "seeds": per_seed})
+    atomic_write_text(args.table, markdown_table(metrics))
     write_json(Path(args.metrics), metrics)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--metrics", default="metrics/language_model.json")
+    parser.add_argument("--table", default="metrics/language_model.md")
     parser.add_argument("--results", default="results/language_model.json")
     parser.add_argument("--plots", default="plots/language_model")
     run_stage(main, parser)

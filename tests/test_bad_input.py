@@ -26,7 +26,6 @@ def case(tmp_path, params):
     """(params dict to edit, run(module, *args, params=...) -> CompletedProcess, out folder)."""
     params["preset"] = "quick_test"
     params["data"]["word_specs"] = str(REPO / "data/rare_words.yaml")
-    params["data"]["lm_corpus"] = str(REPO / "data/lm_corpus.txt")
     out = tmp_path / "out"
     out.mkdir()
     (out / "previous.json").write_text(SENTINEL)
@@ -157,8 +156,8 @@ def test_word_spec_file_that_is_not_yaml(case, tmp_path):
 
 # -- language-model corpus -------------------------------------------------------------------------
 def _lm(run, out):
-    return run("language_model", "--metrics", out / "lm.json", "--results", out / "lm_results.json",
-               "--plots", out / "plots")
+    return run("language_model", "--metrics", out / "lm.json", "--table", out / "lm.md",
+               "--results", out / "lm_results.json", "--plots", out / "plots")
 
 
 @pytest.mark.parametrize("content, needle", [(b"", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "looks binary"),
@@ -181,7 +180,7 @@ def test_lm_corpus_too_short_to_split(case, tmp_path):
     params, run, out = case
     (tmp_path / "corpus.txt").write_text("one line\ntwo lines\n")
     params["data"]["lm_corpus"] = str(tmp_path / "corpus.txt")
-    refused(_lm(run, out), out, "corpus.txt: 2 line(s) cannot be split")
+    refused(_lm(run, out), out, "corpus.txt: 19 char tokens split into")
 
 
 # -- datasets --------------------------------------------------------------------------------------

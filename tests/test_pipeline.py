@@ -93,7 +93,7 @@ def test_repro_quick_test(repo_copy):
     assert evaluate["figures_checked"] == 2 * 2 * 6 and evaluate["retention"]["accuracy"]["n_seeds"] == 2
     assert sorted(p.name for p in (repo_copy / "models/hsokv").iterdir()) == ["seed_0", "seed_1"]
     lm = json.loads((repo_copy / "metrics/language_model.json").read_text())
-    assert lm["seeds"] == [0, 1] and lm["test"]["perplexity_with_memory"]["n_seeds"] == 2
+    assert lm["seeds"] == [0, 1] and lm["methods"]["knn_lm"]["test"]["loss"]["n_seeds"] == 2
     assert (repo_copy / "plots/language_model/language_model.png").stat().st_size > 0
     continual = json.loads((repo_copy / "metrics/continual.json").read_text())
     assert continual["dataset"] == "cifar10" and continual["tasks"] == 5 and continual["seeds"] == [0, 1]
@@ -162,7 +162,7 @@ def test_experiment_workflow(repo_copy, tmp_path):
     html = tmp_path / "plots"
     _run(dvc + ["plots", "diff", "--out", str(html)], repo_copy)  # offline: only writes files
     page = (html / "index.html").read_text()
-    assert "one_shot_accuracy_by_method" in page and "language_model_perplexity" in page
+    assert "one_shot_accuracy_by_method" in page and "language_model_loss" in page
 
 
 def test_evaluate_refuses_figures_its_checkpoints_do_not_reproduce(repo_copy, tmp_path):

@@ -1,0 +1,44 @@
+"""kNN-LM: a seed's trained transformer, its predictions mixed with a datastore of training contexts.
+
+The datastore is built from the same model's states after training (hsokv/benchmarks/lm/knn.py);
+k, the temperature and lambda are chosen on the validation split, then the test split is scored
+once with that choice.
+"""
+from __future__ import annotations
+
+import torch
+
+from hsokv.benchmarks.lm.knn import build_datastore, choose, interpolate, knn_log_prob, search
+from hsokv.benchmarks.lm.methods.transformer import Transformer
+from hsokv.config import LanguageModelConfig
+
+
+class KnnLM:
+    def __init__(self, base: Transformer, train_ids: torch.Tensor, cfg: LanguageModelConfig, seed: int):
+        self.cfg, self.device = cfg, base.device
+        # its own generator: the datastore's windows depend on the seed only, not on how training went
+        generator = torch.Generator().manual_seed(seed + 2_000_003)
+        with torch.no_grad():
+            self.keys, values = build_datastore(lambda x: base.model.hidden(x.to(self.device)), train_ids,
+                                                cfg.knn_datastore, cfg.block_size, cfg.eval_batch_size, generator)
+        self.values = values.to(self.device)
+        self.chosen: dict | None = None
+
+    def neighbours(self, states: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(distances, values) of each state's max(knn_k) nearest datastore entries."""
+        dists, idx = search(self.keys, states, max(self.cfg.knn_k))
+        return dists, self.values[idx]
+
+    def select(self, log_p_model: torch.Tensor, neighbours: tuple[torch.Tensor, torch.Tensor],
+               targets: torch.Tensor) -> list[dict]:
+        """Choose (k, temperature, lambda) on validation targets; returns the whole grid's losses."""
+        self.chosen, grid = choose(log_p_model, *neighbours, targets.to(self.device), self.cfg.knn_k,
+                                   self.cfg.knn_temperature, self.cfg.knn_lambda)
+        return grid
+
+    def log_probs(self, log_p_model: torch.Tensor, neighbours: tuple[torch.Tensor, torch.Tensor],
+                  targets: torch.Tensor) -> torch.Tensor:
+        assert self.chosen is not None, "select() on validation first"
+        c = self.chosen
+        log_knn = knn_log_prob(*neighbours, targets.to(self.device), c["k"], c["temperature"]).cpu()
+        return interpolate(log_p_model, log_knn, c["lambda"])

@@ -1,0 +1,29 @@
+"""LanguageModelConfig (hsokv/config.py) and the presets in params.yaml: what each preset trains."""
+import pytest
+
+from hsokv.benchmarks.lm.model import GPT, GPTConfig
+from hsokv.config import ConfigError, resolve
+
+
+def _lm(params, preset):
+    params["preset"] = preset
+    return resolve(params).language_model
+
+
+def test_research_preset_is_nanogpts_gpu_config(params):
+    lm = _lm(params, "research")
+    assert (lm.n_layer, lm.n_head, lm.n_embd, lm.block_size, lm.dropout) == (6, 6, 384, 256, 0.2)
+    assert (lm.batch_size, lm.max_iters, lm.learning_rate, lm.min_learning_rate, lm.beta2) == (64, 5000, 1e-3, 1e-4, 0.99)
+    model = GPT(GPTConfig(65, lm.block_size, lm.n_layer, lm.n_head, lm.n_embd, lm.dropout))
+    assert round(model.num_params() / 1e6, 2) == 10.65  # nanoGPT prints "number of parameters: 10.65M"
+
+
+def test_demo_preset_is_nanogpts_cpu_size(params):
+    lm = _lm(params, "demo")
+    assert (lm.n_layer, lm.n_head, lm.n_embd, lm.block_size, lm.batch_size, lm.dropout) == (4, 4, 128, 64, 12, 0.0)
+
+
+def test_grid_values_out_of_range_are_refused_by_key(params):
+    params["language_model"]["knn_lambda"] = [0.2, 1.0]
+    with pytest.raises(ConfigError, match=r"language_model.knn_lambda: every value must be in \(0, 1\)"):
+        _lm(params, "demo")
