@@ -288,7 +288,7 @@ def _set(params, dotted, value):
     ("prepare_synthetic", "model.dropout", float("nan"), ["model.dropout", "finite number"]),
     ("prepare_synthetic", "memory.forgetting_weights", [0.4, 0.2, float("nan"), 0.1],
      ["memory.forgetting_weights.2", "finite number"]),
-    ("prepare_synthetic", "language_model.knn_lambda", float("nan"), ["language_model.knn_lambda", "finite number"]),
+    ("prepare_synthetic", "language_model.knn_lambda", [0.1, float("nan")], ["language_model.knn_lambda.1", "finite number"]),
     ("prepare_synthetic", "swarm.space", {"learning_rate": {"low": float("nan"), "high": 0.1}},
      ["swarm.space.learning_rate.low", "finite number"]),
     ("prepare_synthetic", "seeds", [0, 0], ["seeds", "each seed may appear once (repeated: [0])"]),

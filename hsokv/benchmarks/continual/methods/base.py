@@ -83,6 +83,16 @@ class ContinualMethod:
         self.trained_examples += len(x)
         return self.model(x)
 
+    def stream_loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy on the stream batch; the batch and its logits are kept for after_step."""
+        out = self.forward(self.prepare(x))
+        self._batch = (x, y, out.detach().float())
+        return F.cross_entropy(out, y)
+
+    def replay(self, idx: torch.Tensor) -> torch.Tensor:
+        """Logits of memory entries `idx`, augmented like the stream."""
+        return self.forward(self.prepare(self.memory.value("image")[idx]))
+
     def replay_indices(self) -> torch.Tensor | None:
         """A uniform draw (with replacement, as Mammoth's buffer) of filled memory slots."""
         if self.memory is None:

@@ -16,17 +16,13 @@ class DarkExperienceReplayPP(ContinualMethod):
         super().__init__(model, stream, *args, **kwargs)
 
     def loss(self, x, y):
-        out = self.forward(self.prepare(x))
-        self._batch = (x, y, out.detach().float())
-        loss = F.cross_entropy(out, y)
+        loss = self.stream_loss(x, y)
         idx = self.replay_indices()
         if idx is not None:
             mem = self.memory
-            replay = self.forward(self.prepare(mem.value("image")[idx]))
-            loss = loss + float(self.args["alpha"]) * F.mse_loss(replay.float(), mem.value("logits")[idx])
+            loss = loss + float(self.args["alpha"]) * F.mse_loss(self.replay(idx).float(), mem.value("logits")[idx])
             idx = self.replay_indices()
-            replay = self.forward(self.prepare(mem.value("image")[idx]))
-            loss = loss + float(self.args["beta"]) * F.cross_entropy(replay, mem.value("label")[idx])
+            loss = loss + float(self.args["beta"]) * F.cross_entropy(self.replay(idx), mem.value("label")[idx])
         return loss
 
     def after_step(self):

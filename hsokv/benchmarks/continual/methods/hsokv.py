@@ -30,13 +30,11 @@ class HsokvMemory(ContinualMethod):
             raise ValueError(f"hsokv selection {self.selection!r}; valid: {list(SELECTIONS)}")
 
     def loss(self, x, y):
-        out = self.forward(self.prepare(x))
-        self._batch = (x, y, out.detach().float())
-        loss = F.cross_entropy(out, y)
+        loss = self.stream_loss(x, y)
         idx = self.replay_indices()
         if idx is not None:
             mem = self.memory
-            replay = self.forward(self.prepare(mem.value("image")[idx]))
+            replay = self.replay(idx)
             loss = loss + float(self.args["beta"]) * F.cross_entropy(replay, mem.value("label")[idx])
             alpha = float(self.args["alpha"])
             if alpha:
