@@ -13,7 +13,7 @@ from hsokv.io import write_json
 from hsokv.live import open_live, step_logger
 
 # H-SOKV on splits it builds itself, at ablation.preset's size (every preset's data/model/train parts).
-READS = ("seeds", "device", *SPLIT_PARAMS, "data.max_length", "model", "memory", "train", "eval", "ablation.preset")
+READS = ("seeds", "device", *SPLIT_PARAMS, "model", "memory", "train", "eval", "ablation.preset")
 
 
 def main(args):

@@ -138,7 +138,8 @@ def _story(rng: random.Random, core: list[str], noise: list[str]) -> str:
 # The params build_splits reads (plus data.word_specs, the file its specs come from): a stage that
 # builds splits lists these in its READS.
 SPLIT_PARAMS = ("data.word_specs", "data.num_words", "data.phase2_fraction", "data.one_shot_fraction",
-                "data.max_exposures", "data.filler_sentences", "data.distractor_sentences")
+                "data.max_exposures", "data.filler_sentences", "data.distractor_sentences",
+                "data.max_length")   # every usage's word must fall inside it (check_words_within_max_length)
 
 
 def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> SyntheticSplits:
