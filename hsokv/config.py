@@ -359,7 +359,7 @@ class LanguageModelConfig(_Section):
 def _default_method_args() -> dict[str, dict[str, Any]]:
     # Each peer at its published best for seq-cifar10 (Mammoth's utils/best_args.py, the DER
     # paper's grid): SGD lr; DER++ alpha/beta per buffer size; iCaRL's weight decay. ER-ACE and
-    # hsokv were not in that grid: their values are the ones chosen on the validation split.
+    # hsokv were not in that grid, and their values have not been tuned on the validation split yet.
     return {"finetune": {"lr": 0.1}, "joint": {"lr": 0.1}, "er": {"lr": 0.1},
             "derpp": {"lr": 0.03, "alpha": {200: 0.1, 500: 0.2}, "beta": 0.5},
             "icarl": {"lr": 0.1, "weight_decay": 1.0e-5}, "er_ace": {"lr": 0.03},
