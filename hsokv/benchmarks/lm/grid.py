@@ -6,7 +6,8 @@ device, torch version and commit), and the Kneser-Ney n-gram (no seed) writes `<
 a file that exists is skipped, so a run can be resumed in a later session and the files committed
 as they come. Settings come from a spec JSON (the resolved `language_model` section, written here
 with `--write-spec`), so the GPU host needs neither params.yaml nor DVC; the stage
-`language_model_research` aggregates the committed files.
+`language_model_research` aggregates the committed files. On a GPU, training runs in bf16 and
+attention's backward kernel is not deterministic: reruns there agree closely, not bit for bit.
 
     python -m hsokv.benchmarks.lm.grid --write-spec spec.json --preset research
     python -m hsokv.benchmarks.lm.grid --spec spec.json --corpus input.txt --out DIR --seeds 0 1 2 3 4 --commit <sha>
@@ -27,11 +28,11 @@ def run_worker(spec: dict, corpus_path: Path, out: Path, job: str, commit: str) 
     import torch
 
     from hsokv.benchmarks.lm.data import load_corpus
-    from hsokv.benchmarks.lm.protocol import make_deterministic, run_ngram, run_seed
+    from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed
     from hsokv.config import LanguageModelConfig
     from hsokv.io import write_json
 
-    cfg = LanguageModelConfig(**spec)
+    cfg = LanguageModelConfig(**spec["language_model"])
     make_deterministic(cfg.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     corpus = load_corpus(corpus_path, cfg.level, cfg.train_fraction, cfg.block_size)
@@ -41,7 +42,7 @@ def run_worker(spec: dict, corpus_path: Path, out: Path, job: str, commit: str) 
     else:
         result = run_seed(corpus, cfg, int(job), device, log=lambda h: print(
             f"step {h['step']}: train {h['train_loss']:.4f} val {h['val_loss']:.4f} {h['seconds']:.0f} s", flush=True))
-    result.update({"spec": spec, "commit": commit, "device": str(device), "torch": torch.__version__,
+    result.update({"spec": spec, "corpus": corpus_info(corpus), "commit": commit, "device": str(device), "torch": torch.__version__,
                    "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor(),
                    "wall_seconds": time.perf_counter() - start})
     write_json(out / ("ngram.json" if job == "ngram" else f"seed_{job}.json"), result)
@@ -55,9 +56,9 @@ def write_spec(path: Path, params: Path, preset: str) -> None:
     raw = yaml.safe_load(params.read_text(encoding="utf-8"))
     raw["preset"] = preset
     cfg = resolve(raw)
-    spec = cfg.language_model.model_dump()
-    spec["seeds"] = list(spec["seeds"] or cfg.seeds)
-    path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+    section = cfg.language_model.model_dump()
+    section["seeds"] = list(section["seeds"] or cfg.seeds)
+    path.write_text(json.dumps({"preset": preset, "language_model": section}, indent=1) + "\n", encoding="utf-8")
 
 
 def main() -> None:
@@ -83,7 +84,7 @@ def main() -> None:
     if args.worker:
         run_worker(spec, Path(args.corpus), out, args.worker, args.commit)
         return
-    jobs = ["ngram", *(args.seeds or [str(s) for s in spec["seeds"]])]
+    jobs = ["ngram", *(args.seeds or [str(s) for s in spec["language_model"]["seeds"]])]
     todo = [j for j in jobs if not (out / ("ngram.json" if j == "ngram" else f"seed_{j}.json")).exists()]
     (out / "logs").mkdir(exist_ok=True)
     running = []
