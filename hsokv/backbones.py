@@ -21,10 +21,10 @@ import torch.nn.functional as F
 
 from hsokv.config import PipelineConfig
 from hsokv.data.glue import Example
-from hsokv.data.tokenizer import fit_tokenizer
 from hsokv.errors import BackboneError
 from hsokv.model import Encoder, MeanPooled
 from hsokv.registry import Registry
+from hsokv.tokenizer import fit_tokenizer
 
 BACKBONES = Registry("backbone")
 

@@ -15,7 +15,7 @@ import yaml
 
 from conftest import REPO
 from hsokv.config import MemoryConfig, ModelConfig
-from hsokv.data.tokenizer import fit_tokenizer
+from hsokv.tokenizer import fit_tokenizer
 from hsokv.model import TransformerWithKV
 
 SENTINEL = '{"kept": true}\n'

@@ -15,10 +15,11 @@ import torch
 from tokenizers import Tokenizer
 from torch.utils.flop_counter import FlopCounterMode
 
+from hsokv.benchmarks.words.data import SyntheticSplits
+from hsokv.benchmarks.words.methods import METHODS
+from hsokv.benchmarks.words.methods.base import predict_with_memory
+from hsokv.benchmarks.words.tensors import eval_tensors, label_domains, training_tensors
 from hsokv.config import PipelineConfig
-from hsokv.data.synthetic import SyntheticSplits
-from hsokv.data.synthetic_tensors import eval_tensors, label_domains, training_tensors
-from hsokv.methods import METHODS, predict_with_memory
 from hsokv.model import TransformerWithKV
 from hsokv.training import StepLogger, pick_device, seed_everything
 

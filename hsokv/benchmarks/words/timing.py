@@ -1,15 +1,15 @@
 """Wall time of one swarm run on each execution backend, and a check that all give the same result.
 
-Every trial runs on one thread whatever the backend (hsokv.search.objective), so the serial run
+Every trial runs on one thread whatever the backend (hsokv.benchmarks.words.objective), so the serial run
 is the one-worker baseline and a speedup is the backend's parallelism over agents alone.
 """
 from __future__ import annotations
 
 import time
 
+from hsokv.benchmarks.words.objective import SearchTask, WordsObjective
 from hsokv.config import PipelineConfig
 from hsokv.search.backends import make_backend
-from hsokv.search.objective import SearchTask
 from hsokv.search.strategies import run_search
 
 
@@ -21,7 +21,7 @@ def time_backends(task: SearchTask, cfg: PipelineConfig, seed: int) -> dict:
         swarm_cfg = cfg.swarm.model_copy(update={"backend": backend_name, "workers": workers})
         start = time.perf_counter()  # includes starting the pool / Ray: a user pays for it too
         with make_backend(swarm_cfg) as backend:
-            result, _ = run_search("swarm", task, cfg.model_copy(update={"swarm": swarm_cfg}), backend, seed)
+            result, _ = run_search("swarm", WordsObjective(task), swarm_cfg, backend, seed)
         wall = time.perf_counter() - start
         scores = [t["score"] for t in result["trials"]]
         reference = reference or scores

@@ -1,6 +1,6 @@
 import pytest
 
-from hsokv.ablations import VARIANTS, ablation_config
+from hsokv.benchmarks.words.ablations import VARIANTS, ablation_config
 from hsokv.config import ConfigError
 
 

@@ -22,10 +22,10 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from hsokv.benchmarks.words.specs import WordSpec, WordSpecError
 from hsokv.config import ConfigError, DataConfig
-from hsokv.data.tokenizer import fit_tokenizer, split_words
-from hsokv.data.words import WordSpec, WordSpecError
 from hsokv.io import read_json, write_json
+from hsokv.tokenizer import fit_tokenizer, split_words
 
 _NAMES = ["Ada", "Bruno", "Chiara", "Dmitri", "Esme", "Farid", "Greta", "Hugo", "Ines", "Jonas",
           "Kenji", "Lucia", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sami", "Tove"]

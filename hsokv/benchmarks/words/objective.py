@@ -15,13 +15,14 @@ from dataclasses import dataclass
 import torch
 from tokenizers import Tokenizer
 
-from hsokv.config import PipelineConfig
-from hsokv.data.synthetic import SyntheticSplits
-from hsokv.data.synthetic_tensors import eval_tensors, label_domains, training_tensors
+from hsokv.benchmarks.words.data import SyntheticSplits
+from hsokv.benchmarks.words.tensors import eval_tensors, label_domains, training_tensors
+from hsokv.benchmarks.words.training import TrainingLoop
+from hsokv.config import SEARCHABLE, PipelineConfig
 from hsokv.model import TransformerWithKV
 from hsokv.search.space import apply
 from hsokv.search.trial import TrialSpec
-from hsokv.training import TrainingLoop, make_optimizer, pick_device
+from hsokv.training import make_optimizer, pick_device
 
 
 @dataclass
@@ -156,3 +157,16 @@ def score_on_test(task: SearchTask, state: TrialState) -> dict:
     ids, labels, exposures = task.test
     return {"accuracy": accuracy(model, ids, labels, device),
             "one_shot_accuracy": accuracy(model, ids, labels, device, exposures == 1)}
+
+
+@dataclass
+class WordsObjective:
+    """The search objective (hsokv.search.trial.Objective) on one seed's word data."""
+    task: SearchTask
+    trial = staticmethod(run_trial)
+
+    def defaults(self, names: list[str]) -> dict:
+        return {n: getattr(getattr(self.task.cfg, SEARCHABLE[n][0]), SEARCHABLE[n][1]) for n in names}
+
+    def test(self, state: TrialState) -> dict:
+        return score_on_test(self.task, state)

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hsokv.benchmarks.words.data import build_splits
+from hsokv.benchmarks.words.objective import WordsObjective, accuracy, build_model, make_task, score_on_test
+from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.config import PipelineConfig, read_params, resolve
-from hsokv.data.synthetic import build_splits
-from hsokv.data.tokenizer import fit_tokenizer
-from hsokv.data.words import load_word_specs
 from hsokv.search.backends import make_backend
-from hsokv.search.objective import accuracy, build_model, make_task, score_on_test
 from hsokv.search.strategies import run_search
+from hsokv.tokenizer import fit_tokenizer
 from hsokv.training import pick_device
 
 
@@ -52,7 +52,7 @@ class HFSwarmTrainer:
 
     def train(self) -> dict:
         with make_backend(self.cfg.swarm) as backend:
-            result, log = run_search("swarm", self.task, self.cfg, backend, self.config.seed)
+            result, log = run_search("swarm", WordsObjective(self.task), self.cfg.swarm, backend, self.config.seed)
         self.best = log.best
         self.model = build_model(self.task, self.best.values, self.best.state, pick_device(self.cfg.device)).eval()
         return {"best_config": result["best"]["values"], "validation_accuracy": result["best"]["validation_accuracy"],

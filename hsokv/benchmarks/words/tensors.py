@@ -1,13 +1,13 @@
 """The synthetic benchmark's splits as padded token-id tensors: what its protocol
-(hsokv.benchmarks.synthetic) and H-SOKV's search objective (hsokv.search.objective) both feed
+(hsokv.benchmarks.words.protocol) and H-SOKV's search objective (hsokv.benchmarks.words.objective) both feed
 to a model. Id 0 is [PAD]."""
 from __future__ import annotations
 
 import torch
 from tokenizers import Tokenizer
 
-from hsokv.data.synthetic import Item, SyntheticSplits
-from hsokv.data.tokenizer import encode_batch
+from hsokv.benchmarks.words.data import Item, SyntheticSplits
+from hsokv.tokenizer import encode_batch
 
 
 def pad(sequences: list[list[int]], max_length: int) -> torch.Tensor:

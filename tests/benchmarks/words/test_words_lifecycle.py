@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from hsokv.config import MEMORY_POLICIES, MemoryConfig, ModelConfig
-from hsokv.lifecycle import (ContextBoost, consolidate, forget, initial_confidence, protected, update_confidence,
+from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget, initial_confidence, protected, update_confidence,
                              write_decision)
 from hsokv.memory import KeyValueMemory
 from hsokv.model import TransformerWithKV

@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from conftest import REPO, write_specs
-from hsokv.data.words import WordSpecError, load_word_specs
+from hsokv.benchmarks.words.specs import WordSpecError, load_word_specs
 
 
 @pytest.mark.parametrize("name,minimum", [("rare_words.yaml", 200), ("heldout_words.yaml", 100)])

@@ -1,10 +1,10 @@
-"""Split invariants of hsokv/data/synthetic.py: no leakage, counts, one-shot share."""
+"""Split invariants of hsokv/benchmarks/words/data.py: no leakage, counts, one-shot share."""
 import pytest
 
 from conftest import REPO, write_specs
+from hsokv.benchmarks.words.data import SyntheticSplits, build_splits, filler_pool
+from hsokv.benchmarks.words.specs import WordSpec, WordSpecError, load_word_specs
 from hsokv.config import ConfigError, DataConfig
-from hsokv.data.synthetic import SyntheticSplits, build_splits, filler_pool
-from hsokv.data.words import WordSpec, WordSpecError, load_word_specs
 
 SPECS = load_word_specs(REPO / "data/rare_words.yaml")
 

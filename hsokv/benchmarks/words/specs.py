@@ -4,7 +4,7 @@ Every usage sentence must contain its word (as a whole token, case-insensitive),
 at least MIN_USAGES usages, and words and usage sentences must be unique across the file, compared
 as the tokenizer sees them (NFKC, case-folded: `filo`, `ﬁlo` and `ｆｉｌｏ` are one word). A word must
 be a single token (`blue-green` is three), and no key may appear twice in an entry. The benchmark
-adds its own checks against the stories it builds (hsokv.data.synthetic).
+adds its own checks against the stories it builds (hsokv.benchmarks.words.data).
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from hsokv.data.tokenizer import split_words
 from hsokv.errors import WordSpecError
 from hsokv.io import load_yaml
+from hsokv.tokenizer import split_words
 
 MIN_USAGES = 4
 MIN_WORDS = 10

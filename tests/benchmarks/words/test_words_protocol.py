@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from hsokv.benchmarks.synthetic import run_seed
-from hsokv.data.synthetic import build_splits
-from hsokv.data.tokenizer import fit_tokenizer
-from hsokv.data.words import load_word_specs
-from hsokv.methods import METHODS
+from hsokv.benchmarks.words.data import build_splits
+from hsokv.benchmarks.words.methods import METHODS
+from hsokv.benchmarks.words.protocol import run_seed
+from hsokv.benchmarks.words.specs import load_word_specs
+from hsokv.tokenizer import fit_tokenizer
 
 
 @pytest.fixture(scope="module")

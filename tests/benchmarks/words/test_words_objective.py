@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from hsokv.data.synthetic import build_splits
-from hsokv.data.words import load_word_specs
-from hsokv.search.objective import run_trial, score_on_test
+from hsokv.benchmarks.words.data import build_splits
+from hsokv.benchmarks.words.objective import run_trial, score_on_test
+from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.search.trial import TrialSpec
 
 VALUES = {"optimizer": "adamw", "learning_rate": 3e-3, "weight_decay": 0.01, "dropout": 0.1}
