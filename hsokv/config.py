@@ -291,28 +291,6 @@ class SwarmConfig(SwarmShape):
         return self._check_names("swarm", ("space", "heatmap_dims", "grid_dims"))
 
 
-class GlueConfig(Section):
-    """Few-shot GLUE as LM-BFF (Gao et al. 2021): k examples per class to train, k more as a dev set
-    for model selection, one sample per seed; evaluation on the full original GLUE dev sets."""
-    tasks: list[Literal["SST-2", "MNLI"]] = Field(["SST-2"], min_length=1)
-    backbones: list[str] = name_field("hsokv.backbones:BACKBONES", ["scratch", "minilm"], min_length=1)
-    methods: list[str] = name_field("hsokv.benchmarks.glue:GLUE_METHODS", ["hsokv", "finetune", "kv_only", "knn", "majority"],
-                                    min_length=1)
-    k: int = Field(16, ge=1, le=10_000, description="examples per class, for training and again for the dev set")
-    seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's sampling seeds")
-    k_shot_source: Literal["lm_bff", "sample"] = Field(
-        "lm_bff", description="lm_bff = LM-BFF's published samples (k=16); sample = draw from GLUE train")
-    max_length: int = Field(128, ge=8, le=512, description="tokens per example (pairs: both sentences)")
-    epochs: int = Field(15, ge=1, le=10_000)
-    batch_size: int = Field(8, ge=1, le=4096)
-    pretrained_learning_rate: float = Field(3e-5, gt=0.0, le=1.0, description="a pretrained backbone's fine-tuning rate")
-    label_init: bool = Field(True, description="a pretrained backbone's classifier starts at its vectors of label sentences")
-    memory_temperature: float = Field(0.2, gt=0.0, description="memory logits are cosine similarity / this")
-    eval_batch_size: int = Field(64, ge=1, le=65_536)
-    max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
-    _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
-
-
 class LanguageModelConfig(Section):
     """A causal transformer LM (hsokv/benchmarks/lm, nanoGPT's GPT) on data.lm_corpus, beside a
     Kneser-Ney n-gram and kNN-LM (Khandelwal et al. 2020) over the same model:
@@ -476,7 +454,6 @@ class PipelineConfig(Section):
     baselines: BaselinesConfig = BaselinesConfig()
     swarm: SwarmConfig = SwarmConfig()
     memory_scale: MemoryScaleConfig = MemoryScaleConfig()
-    glue: GlueConfig = GlueConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
     continual: ContinualConfig = Field(default_factory=ContinualConfig)
     distributed: DistributedConfig = DistributedConfig()

@@ -33,30 +33,6 @@ def write_memory_scale_plots(rows: list[dict], out_dir: Path) -> None:
     plt.close(fig)
 
 
-def write_glue_plots(metrics: dict, out_dir: Path) -> None:
-    """accuracy.csv (one row per task/backbone/method: mean and std on the first dev split) and a bar PNG."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for task, by_backbone in metrics.items():
-        split = next(iter(by_backbone["eval_examples"]))
-        for backbone, methods in by_backbone.items():
-            if backbone == "eval_examples":
-                continue
-            for method, stats in methods.items():
-                rows.append({"run": f"{task} {backbone}/{method}", "task": task, "backbone": backbone,
-                             "method": method, "accuracy": stats[split]["mean"], "std": stats[split]["std"]})
-    df = pd.DataFrame(rows)
-    df.to_csv(out_dir / "accuracy.csv", index=False)
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(df) + 1))
-    ax.barh(df["run"], df["accuracy"], xerr=df["std"], color=["C0" if b != "scratch" else "C7" for b in df["backbone"]])
-    ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("accuracy on GLUE dev (mean ± std over seeds)")
-    fig.tight_layout()
-    fig.savefig(out_dir / "accuracy.png", dpi=120)
-    plt.close(fig)
-
-
 def write_distributed_plots(metrics: dict, reward_rows: list[dict], out_dir: Path) -> None:
     """speedup.csv and throughput.csv (by worker count, mean over seeds), reward.csv (best return
     after each meta-iteration, mean over seeds)."""

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from hsokv.backbones import make_backbone
+from hsokv.benchmarks.glue.backbones import make_backbone
 from hsokv.config import ConfigError, resolve
-from hsokv.data.glue import Example
+from hsokv.benchmarks.glue.data import Example
 
 
 @pytest.fixture(scope="module")

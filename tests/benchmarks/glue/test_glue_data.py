@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from hsokv.data.glue import (LM_BFF_SEEDS, TASKS, GlueDataError, load_few_shot, read_tsv, required_files,
+from hsokv.benchmarks.glue.data import (LM_BFF_SEEDS, TASKS, GlueDataError, load_few_shot, read_tsv, required_files,
                              sample_k_shot)
 
-FIX = Path(__file__).parent / "fixtures" / "glue"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "glue"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
 
 
 def test_read_sst2_official_format():
