@@ -173,20 +173,6 @@ class BaselinesConfig(Section):
     knn_embedding_dim: int = Field(64, ge=1, le=4096, description="B3's random embedding width")
 
 
-class MemoryScaleConfig(Section):
-    sizes: list[int] = Field([1_000, 10_000, 100_000, 1_000_000], min_length=1, description="entries to time")
-    dim: int = Field(256, ge=1, le=8192)
-    batch_size: int = Field(256, ge=1, le=65536, description="queries per retrieval call")
-    top_k: list[int] = Field([1, 10], min_length=1)
-    repeats: int = Field(5, ge=1, le=1000, description="timed calls per point; the median is reported")
-
-    @model_validator(mode="after")
-    def _positive(self):
-        if min(self.sizes) < 1 or min(self.top_k) < 1 or max(self.top_k) > min(self.sizes):
-            raise ValueError("memory_scale.sizes and memory_scale.top_k must be >= 1, and top_k <= every size")
-        return self
-
-
 class DimensionSpec(Section):
     """One searched hyperparameter: `choices`, or a numeric range [low, high] (log-scaled if `log`)."""
     choices: list[str | int | float] | None = Field(None, min_length=1)
@@ -453,7 +439,6 @@ class PipelineConfig(Section):
     train: TrainConfig = TrainConfig()
     baselines: BaselinesConfig = BaselinesConfig()
     swarm: SwarmConfig = SwarmConfig()
-    memory_scale: MemoryScaleConfig = MemoryScaleConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
     continual: ContinualConfig = Field(default_factory=ContinualConfig)
     distributed: DistributedConfig = DistributedConfig()

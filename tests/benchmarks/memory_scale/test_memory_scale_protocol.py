@@ -7,8 +7,8 @@ import torch
 import yaml
 
 from conftest import REPO
-from hsokv.benchmarks.memory_scale import FAISS_BLAS_THRESHOLD, run
-from hsokv.config import MemoryScaleConfig
+from hsokv.benchmarks.memory_scale.config import MemoryScaleConfig
+from hsokv.benchmarks.memory_scale.protocol import FAISS_BLAS_THRESHOLD, run
 
 
 def test_small_scale_run_matches_faiss_top1():

@@ -19,7 +19,7 @@ import faiss
 import numpy as np
 import torch
 
-from hsokv.config import MemoryScaleConfig
+from hsokv.benchmarks.memory_scale.config import MemoryScaleConfig
 from hsokv.memory import KeyValueMemory
 
 # faiss's earlier default. Measured at 1e5 x 256, batch 256, top-10 on 2 lightly loaded cores
