@@ -402,58 +402,6 @@ class ContinualConfig(_Section):
         return self
 
 
-ES_SEARCHABLE = ("learning_rate", "sigma", "population")
-
-
-def _es_space() -> dict[str, DimensionSpec]:
-    return {"learning_rate": DimensionSpec(low=0.01, high=0.5, log=True),
-            "sigma": DimensionSpec(low=0.02, high=0.5, log=True)}
-
-
-class PolicySwarmConfig(SwarmShape):
-    """The swarm searching evolution-strategy settings for CartPole policies: an agent's "training
-    step" is one ES generation, its score the mean return of its policy."""
-    searchable: ClassVar[tuple[str, ...]] = ES_SEARCHABLE
-    space: dict[str, DimensionSpec] = Field(default_factory=_es_space, min_length=1)
-    num_managers: int = Field(2, ge=1, le=64)
-    agents_per_manager: int = Field(2, ge=1, le=64)
-    meta_iterations: int = Field(3, ge=1, le=1000)
-    agent_steps: int = Field(3, ge=1, le=100_000, description="ES generations of successive halving's first rung")
-    plateau_tolerance: float = Field(5.0, ge=0.0, description="return gain that counts as progress")
-    heatmap_dims: list[str] = Field(["learning_rate", "sigma"], min_length=2, max_length=2)
-
-    @model_validator(mode="after")
-    def _known_names(self):
-        return self._check_names("distributed.swarm", ("space", "heatmap_dims"))
-
-
-class DistributedConfig(_Section):
-    """The swarm on gymnasium's CartPole-v1, its agents' ES runs spread over `node_counts` workers."""
-    env_id: Literal["CartPole-v1"] = "CartPole-v1"
-    policy: str = name_field("hsokv.rl:POLICIES", "linear")
-    hidden_size: int = Field(16, ge=1, le=4096, description="mlp policy: units of its hidden layer")
-    population: int = Field(16, ge=2, le=100_000, description="episodes per ES generation (antithetic pairs)")
-    eval_episodes: int = Field(100, ge=1, le=100_000, description="episodes of the final evaluation")
-    solved_return: float = Field(475.0, description="mean evaluation return that counts as solved (gymnasium's)")
-    swarm: PolicySwarmConfig = PolicySwarmConfig()
-    backend: str = name_field("hsokv.search.backends:BACKENDS", "auto", also=("auto",),
-                              description="auto = ray when importable, else multiprocessing")
-    node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")
-    ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
-    max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
-    simulate_step_seconds: float = Field(2e-5, gt=0.0, description="simulate: cost of one environment step")
-    simulate_latency_seconds: float = Field(0.005, ge=0.0, description="simulate: per-task dispatch latency of a node")
-
-    @model_validator(mode="after")
-    def _counts(self):
-        bad = [n for n in self.node_counts if n < 1]
-        if bad:
-            raise ValueError(f"distributed.node_counts must be >= 1 (got {bad})")
-        if self.population % 2:
-            raise ValueError(f"distributed.population must be even: ES evaluates antithetic pairs (got {self.population})")
-        return self
-
-
 class PipelineConfig(_Section):
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
@@ -471,7 +419,31 @@ class PipelineConfig(_Section):
     glue: GlueConfig = GlueConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
     continual: ContinualConfig = Field(default_factory=ContinualConfig)
-    distributed: DistributedConfig = DistributedConfig()
+    # Sections whose model lives in a benchmark package (PACKAGE_SECTIONS): a mapping here, replaced
+    # by the validated model in resolve() once the package is imported.
+    distributed: Any = Field(default_factory=dict)
+
+
+PACKAGE_SECTIONS: dict[str, type[_Section]] = {}
+
+
+def register_section(name: str):
+    """Class decorator for a benchmark package's section model (hsokv/benchmarks/<name>/config.py).
+    config.py never imports a benchmark: a stage imports the package it runs before it loads params,
+    and resolve() then validates that section; a section no imported package claims stays a mapping
+    that the stage does not read."""
+    def deco(cls):
+        if name not in SECTIONS:
+            raise ValueError(f"section {name!r} is not in hsokv.config.SECTIONS")
+        PACKAGE_SECTIONS[name] = cls
+        return cls
+    return deco
+
+
+def section_fields(section: str) -> dict:
+    """The fields of a section's model (a package's, when registered)."""
+    model = PACKAGE_SECTIONS.get(section) or PipelineConfig.model_fields[section].annotation
+    return model.model_fields
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -485,17 +457,29 @@ def _drop_nulls(values: dict) -> dict:
     return {k: (_drop_nulls(v) if isinstance(v, dict) else v) for k, v in values.items() if v is not None}
 
 
-def _format_error(err: ValidationError, source: str) -> str:
+def _fields_at(loc: tuple) -> dict:
+    """The fields of the model at `loc` (a section, or a model nested in one), for 'valid keys here'."""
+    fields = PipelineConfig.model_fields
+    for depth, part in enumerate(loc):
+        if depth == 0 and part in SECTIONS:
+            fields = section_fields(part)
+            continue
+        model = fields[part].annotation if part in fields else None
+        if not hasattr(model, "model_fields"):
+            break
+        fields = model.model_fields
+    return fields
+
+
+def _format_error(err: ValidationError, source: str, within: tuple[str, ...] = ()) -> str:
     lines = [f"{source}: invalid parameters"]
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = (*within, *e["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
         given = e.get("input")
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            section = e["loc"][0] if len(e["loc"]) > 1 else None
-            fields = (PipelineConfig.model_fields[section].annotation.model_fields
-                      if section in PipelineConfig.model_fields and section in SECTIONS
-                      else PipelineConfig.model_fields)
+            fields = _fields_at(loc[:-1])
             msg = f"unknown key; valid keys here: {', '.join(sorted(fields))}"
         elif isinstance(given, (int, float, str, bool)) or given is None:
             msg = f"{msg} (got {given!r})"
@@ -539,6 +523,16 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
         cfg = PipelineConfig.model_validate(merged)
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
+    sections = {}
+    for name, model in PACKAGE_SECTIONS.items():
+        value = getattr(cfg, name)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {name}: expected a mapping, got {type(value).__name__}")
+        try:
+            sections[name] = model.model_validate(value)
+        except ValidationError as err:
+            raise ConfigError(_format_error(err, source, within=(name,))) from None
+    cfg = cfg.model_copy(update=sections)
     _check_names(cfg, source)
     return cfg
 
@@ -547,7 +541,7 @@ def _check_names(cfg: PipelineConfig, source: str) -> None:
     """Every name_field against its registry, where the registry's module is loaded."""
     for section in SECTIONS:
         part = getattr(cfg, section)
-        for key, field in type(part).model_fields.items():
+        for key, field in getattr(type(part), "model_fields", {}).items():
             extra = field.json_schema_extra or {}
             if "registry" not in extra:
                 continue
