@@ -33,3 +33,23 @@ def test_grid_writes_one_file_per_run_and_resumes(tmp_path):
     before = (out / "ars-s0.json").stat().st_mtime_ns
     subprocess.run(run, cwd=REPO, check=True, timeout=120)   # everything exists: nothing reruns
     assert (out / "ars-s0.json").stat().st_mtime_ns == before
+
+
+def test_rl_research_aggregates_complete_seeds(tmp_path):
+    spec = {"preset": "p", "env_id": "CartPole-v1", "policy": "linear", "swarm_tunes": "ars", "eval_episodes": 3,
+            "solved_return": None, "es": {}, "ars": {}}
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for seed, methods in ((0, ("swarm", "es", "ars")), (1, ("swarm", "es", "ars")), (2, ("swarm",))):
+        for i, m in enumerate(methods):
+            r = {"method": m, "seed": seed, "spec": spec, "env_steps": 100, "wall_seconds": 1.0, "job_seconds": 1.0,
+                 "evaluation": {"mean_return": 10.0 * (seed + 1) + i}, "cpu_count": 2, "versions": {}, "commit": "c",
+                 "curve": [{"env_steps": 100, "wall_seconds": 1.0, "return": 1.0}]}
+            (runs / f"{m}-s{seed}.json").write_text(json.dumps(r))
+    out = tmp_path / "m.json"
+    subprocess.run([sys.executable, "-m", "stages.rl_research", "--runs", runs, "--metrics", out, "--plots",
+                    tmp_path / "plots"], cwd=REPO, check=True, timeout=120)
+    m = json.loads(out.read_text())["p CartPole-v1"]
+    assert m["seeds"] == [0, 1] and m["methods"]["swarm"]["per_seed"] == [10.0, 20.0]
+    assert m["swarm_minus_ars"]["mean"] == -2.0 and m["swarm_minus_ars"]["swarm_not_lower_seeds"] == 0
+    assert (tmp_path / "plots" / "returns.csv").is_file() and "| ES" in out.with_suffix(".md").read_text()
