@@ -21,8 +21,9 @@ def test_params_yaml_lists_every_key(params):
     sections = [n for n in (*PipelineConfig.model_fields, *SECTIONS.names()) if section_class(n) is not None]
     for section in sections:
         assert set(params[section]) == set(section_class(section).model_fields), section
-    assert set(params["distributed"]["swarm"]) == set(PipelineConfig.model_fields["distributed"].annotation
-                                                      .model_fields["swarm"].annotation.model_fields) - {"searchable"}
+    distributed = section_class("distributed")
+    for key in ("swarm", "es", "ars"):
+        assert set(params["distributed"][key]) == set(distributed.model_fields[key].annotation.model_fields), key
     assert set(params) == {*PipelineConfig.model_fields, *SECTIONS.names(), "presets"}
 
 
