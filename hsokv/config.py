@@ -304,6 +304,8 @@ class LanguageModelConfig(Section):
     grad_clip: float = Field(1.0, ge=0.0, description="0 = no clipping")
     eval_interval: int = Field(250, ge=1, description="steps between loss-curve points")
     eval_iters: int = Field(20, ge=1, description="random batches per loss-curve point (train and val)")
+    keep_best_val: bool = Field(True, description="end with the weights of the loss-curve point with the lowest val "
+                                                  "estimate, as nanoGPT keeps its best checkpoint")
     eval_batch_size: int = Field(64, ge=1, le=65_536, description="windows per batch when scoring a whole split")
     # baselines and memory
     ngram_orders: list[int] = Field([2, 3, 4, 5, 6, 7, 8], min_length=1, description="Kneser-Ney orders tried on val")

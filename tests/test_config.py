@@ -6,11 +6,14 @@ from hsokv.config import ConfigError, load_params, resolve
 def _register_every_section():
     """Import every benchmark package, so each registers its params sections."""
     import importlib
+    import importlib.util
     import pkgutil
 
     import hsokv.benchmarks
     for module in pkgutil.iter_modules(hsokv.benchmarks.__path__):
-        importlib.import_module(f"hsokv.benchmarks.{module.name}")
+        package = importlib.import_module(f"hsokv.benchmarks.{module.name}")
+        if importlib.util.find_spec(f"{package.__name__}.config"):
+            importlib.import_module(f"{package.__name__}.config")
 
 
 def test_params_yaml_lists_every_key(params):
