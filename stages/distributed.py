@@ -21,7 +21,7 @@ def main(args):
         print(f"seed {r['seed']} {backend} x{r['workers']}: {r['wall_seconds']:.1f}s"
               f"{' (modelled)' if r['simulated'] else ''}, {r['env_steps_per_second']:.0f} env steps/s, "
               f"evaluation {r['evaluation']['mean_return']:.1f} over {r['evaluation']['episodes']} episodes, "
-              f"{len(r['retries'])} retried task(s)", flush=True)
+              f"{len(r['retries'])} retried task(s), {len(r['nodes_lost'])} node(s) lost", flush=True)
 
     per_seed = [run_seed(cfg, seed, backend, on_run=report) for seed in cfg.seeds]
     metrics = summary(per_seed, cfg, backend)

@@ -40,7 +40,7 @@ def make_policy_backend(cfg: PipelineConfig, name: str, workers: int):
     d = cfg.distributed
     kwargs = ({"step_seconds": d.simulate_step_seconds, "latency_seconds": d.simulate_latency_seconds}
               if name == "simulate" else {})
-    return BACKENDS.get(name)(workers, d.max_retries, d.ray_address, **kwargs)
+    return BACKENDS.get(name)(workers, d.max_retries, d.ray_address, key="distributed", **kwargs)
 
 
 def _worker_ready(_shared, index: int) -> int:
@@ -65,13 +65,13 @@ def run_swarm(cfg: PipelineConfig, seed: int, backend_name: str, workers: int, r
         start = time.perf_counter()
         Swarm(task, SearchSpace(d.swarm.space), d.swarm, backend, seed, log, run=run).run()
         wall = backend.clock if backend_name == "simulate" else time.perf_counter() - start
-        failures = list(backend.failures)
+        failures, nodes_lost = list(backend.failures), list(backend.nodes_lost)
     env_steps = sum(t["env_steps"] for t in log.trials)
     best = log.best
     return {"seed": seed, "backend": backend_name, "workers": workers, "wall_seconds": wall,
             "startup_seconds": startup,
             "simulated": backend_name == "simulate", "env_steps": env_steps,
-            "env_steps_per_second": env_steps / wall, "retries": failures,
+            "env_steps_per_second": env_steps / wall, "retries": failures, "nodes_lost": nodes_lost,
             "best_values": best.values, "best_score": best.score, "best_lineage_generations": best.state.steps,
             "theta": [float(x) for x in best.state.theta],
             "reward_curve": [{"iteration": r["iteration"], "best_score": r["best_score"], "generations": r["steps"]}
@@ -101,6 +101,7 @@ def summary(per_seed: list[list[dict]], cfg: PipelineConfig, backend_name: str) 
            "mean_return": summarize(evals),
            "solved_seeds": sum(e >= d.solved_return for e in evals),
            "retries": sum(len(r["retries"]) for runs in per_seed for r in runs),
+           "nodes_lost": sum(len(r["nodes_lost"]) for runs in per_seed for r in runs),
            "timing": {"simulated": backend_name == "simulate", "cpu_count": _cpu_count(), "by_workers": {}}}
     for i, n in enumerate(d.node_counts):
         rows = [runs[i] for runs in per_seed]
