@@ -6,21 +6,43 @@ separately as startup_seconds) to the swarm's last trial. Scaling is strong scal
 (and every number the swarm produces) is identical and only the wall time may differ; the stage
 checks that. speedup(n) = wall(1 worker) / wall(n workers); throughput = environment steps / wall.
 The simulate backend reports its modelled time instead of the measured one.
+
+Run as a script, the same sweep runs on a host without DVC, params.yaml or pydantic (numpy,
+gymnasium and ray suffice), from a spec written here first, and writes one JSON (`scaling`):
+
+    python -m hsokv.benchmarks.distributed --write-spec spec.json --preset research
+    python -m hsokv.benchmarks.distributed --spec spec.json --workers 1 2 4 8 16 --out scaling.json \\
+        --commit $(git rev-parse HEAD)
+
+It records the 1-minute load average before each run: on a shared machine other people's work
+slows the larger worker counts most, so read its speedups with the load.
 """
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
+import os
+import platform
 import time
+from importlib import metadata
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hsokv.config import ConfigError, PipelineConfig
+from hsokv.errors import ConfigError
+from hsokv.io import write_json
 from hsokv.report import summarize
 from hsokv.rl import PolicyTask, evaluate_policy, run_policy_trial
 from hsokv.search.backends import BACKENDS
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import Swarm
 from hsokv.search.tracking import SearchLog
+
+if TYPE_CHECKING:   # no pydantic at run time: the scaling sweep below runs with ray, gymnasium, numpy only
+    from hsokv.config import PipelineConfig
 
 
 class ResultsDiffer(RuntimeError):
@@ -62,6 +84,7 @@ def run_swarm(cfg: PipelineConfig, seed: int, backend_name: str, workers: int, r
         # Bring every worker up before the clock starts: a cluster is started once, not per job.
         backend.map(_worker_ready, None, list(range(workers)))
         startup = time.perf_counter() - startup
+        load = os.getloadavg()[0]   # others' work on a shared machine slows a run; report it beside the time
         start = time.perf_counter()
         Swarm(task, SearchSpace(d.swarm.space), d.swarm, backend, seed, log, run=run).run()
         wall = backend.clock if backend_name == "simulate" else time.perf_counter() - start
@@ -69,7 +92,7 @@ def run_swarm(cfg: PipelineConfig, seed: int, backend_name: str, workers: int, r
     env_steps = sum(t["env_steps"] for t in log.trials)
     best = log.best
     return {"seed": seed, "backend": backend_name, "workers": workers, "wall_seconds": wall,
-            "startup_seconds": startup,
+            "startup_seconds": startup, "load_average_before": load,
             "simulated": backend_name == "simulate", "env_steps": env_steps,
             "env_steps_per_second": env_steps / wall, "retries": failures, "nodes_lost": nodes_lost,
             "best_values": best.values, "best_score": best.score, "best_lineage_generations": best.state.steps,
@@ -113,7 +136,6 @@ def summary(per_seed: list[list[dict]], cfg: PipelineConfig, backend_name: str) 
 
 
 def _cpu_count() -> int:
-    import os
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
@@ -123,3 +145,80 @@ def reward_curve_rows(per_seed: list[list[dict]]) -> list[dict]:
     gens = [p["generations"] for p in per_seed[0][0]["reward_curve"]]
     return [{"iteration": i, "generations": g, "best_return": float(m), "std": float(s)}
             for i, (g, m, s) in enumerate(zip(gens, curves.mean(0), curves.std(0)))]
+
+
+# -- the scaling sweep on a bare host -----------------------------------------------------------
+def write_spec(path: Path, params: Path, preset: str) -> None:
+    """The `distributed` section (and seeds) as `preset` resolves them, as JSON. Needs pydantic."""
+    from hsokv.config import read_params, resolve
+    raw = read_params(params)
+    raw["preset"] = preset
+    cfg = resolve(raw)
+    write_json(path, {"preset": cfg.preset, "seeds": cfg.seeds, "distributed": cfg.distributed.model_dump()})
+
+
+def config_from_spec(spec: dict, workers: list[int], seeds: list[int] | None) -> SimpleNamespace:
+    """An object with the attributes run_seed and summary read from a PipelineConfig."""
+    d = dict(spec["distributed"], node_counts=workers)
+    swarm = dict(d["swarm"], space={name: SimpleNamespace(**dim) for name, dim in d["swarm"]["space"].items()})
+    d["swarm"] = SimpleNamespace(**swarm)
+    return SimpleNamespace(preset=spec["preset"], seeds=seeds or spec["seeds"], distributed=SimpleNamespace(**d))
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": _cpu_count()}
+    for package in ("ray", "gymnasium", "numpy"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def scaling(spec: dict, workers: list[int], seeds: list[int] | None, backend: str = "ray", log=print) -> dict:
+    """The stage's sweep (run_seed) from a spec: every seed on each worker count, and its summary."""
+    cfg = config_from_spec(spec, workers, seeds)
+
+    def report(r):
+        log(f"seed {r['seed']} {backend} x{r['workers']}: {r['wall_seconds']:.2f}s "
+            f"(1-min load before {r['load_average_before']:.2f}), {r['env_steps_per_second']:.0f} env steps/s")
+    per_seed = [run_seed(cfg, seed, backend, on_run=report) for seed in cfg.seeds]
+    return {"summary": summary(per_seed, cfg, backend), "runs": per_seed, "spec": spec, "host": versions()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     prog="python -m hsokv.benchmarks.distributed")
+    parser.add_argument("--write-spec", type=Path, help="write the spec for --preset from --params, then stop")
+    parser.add_argument("--params", type=Path, default=Path("params.yaml"))
+    parser.add_argument("--preset", default="research")
+    parser.add_argument("--spec", type=Path, help="the spec to run (from --write-spec)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8, 16])
+    parser.add_argument("--seeds", type=int, nargs="+", help="default: the spec's seeds")
+    parser.add_argument("--backend", default="ray", help="ray (what is measured) or any other backend, e.g. for a test")
+    parser.add_argument("--out", type=Path, default=Path("scaling.json"))
+    parser.add_argument("--commit", default=None, help="the git commit measured, recorded in the output")
+    args = parser.parse_args(argv)
+    if args.write_spec:
+        write_spec(args.write_spec, args.params, args.preset)
+        return
+    if args.spec is None:
+        parser.error("give --spec (written by --write-spec) or --write-spec")
+    if args.workers[0] != 1:
+        parser.error("--workers must start with 1: speedups are relative to one worker")
+    result = scaling(json.loads(args.spec.read_text(encoding="utf-8")), args.workers, args.seeds, args.backend,
+                     log=lambda line: print(line, flush=True))
+    result["commit"] = args.commit
+    write_json(args.out, result)
+    by = result["summary"]["timing"]["by_workers"]
+    print(f"{args.out}: workers, mean wall seconds, speedup (mean ± 95% CI over {len(result['summary']['seeds'])} seed(s))")
+    for n in args.workers:
+        wall, speedup = by[str(n)]["wall_seconds"], by[str(n)]["speedup"]
+        ci = "" if speedup["ci95"] is None else f" ± {speedup['ci95']:.2f}"
+        print(f"{n:4d}  {wall['mean']:8.2f}  {speedup['mean']:.2f}{ci}")
+
+
+if __name__ == "__main__":
+    # Through the imported module, not this __main__ copy, so Ray workers unpickle its functions by name.
+    from hsokv.benchmarks.distributed import main as _main
+    _main()

@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from hsokv.config import SwarmShape
 from hsokv.search.space import SearchSpace, distance, mean_pairwise_distance
 from hsokv.search.tracking import SearchLog
 from hsokv.search.trial import TrialOutcome, TrialSpec
+
+if TYPE_CHECKING:   # the swarm reads its settings by attribute: the research runners pass plain namespaces
+    from hsokv.config import SwarmShape
 
 
 @dataclass
