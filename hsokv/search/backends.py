@@ -14,6 +14,7 @@ import multiprocessing
 import re
 import socket
 import time
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, Callable
@@ -126,7 +127,9 @@ class ProcessBackend(_Backend):
 @BACKENDS.register("ray")
 class RayBackend(_Backend):
     """Ray tasks, one CPU each: on a private local Ray with `workers` CPUs, or on the running
-    cluster at `ray_address` (any number of machines; `workers` is then unused).
+    cluster at `ray_address` (any number of machines; `workers` is then unused). A cluster's
+    workers get this process's copy of the hsokv package (Ray's py_modules), so every node runs
+    the same code without a checkout of its own; each node needs only the Python packages.
 
     Ray's own retry is off, so every lost task is seen here: a task whose worker crashed, whose
     node died or whose result was lost with its node is resubmitted to the nodes still alive (up
@@ -165,7 +168,8 @@ class RayBackend(_Backend):
         if self.ray_address != "auto":
             _check_reachable(self.ray_address, key)
         try:
-            ray.init(address=self.ray_address, log_to_driver=False)
+            ray.init(address=self.ray_address, log_to_driver=False,
+                     runtime_env={"py_modules": [str(Path(__file__).resolve().parents[1])]})
         except (ConnectionError, RuntimeError, ValueError) as err:
             raise ConfigError(f"{key}={self.ray_address!r}: could not join a Ray cluster there "
                               f"({type(err).__name__}: {err}); start one with `ray start --head`, "
