@@ -186,3 +186,19 @@ def test_unreachable_address_names_the_distributed_key():
         pytest.skip("a Ray session is already running in this process")
     with pytest.raises(ConfigError, match="distributed.ray_address='127.0.0.1:1': no Ray cluster answers"):
         dist.make_policy_backend(config("127.0.0.1:1"), "ray", 1)
+
+
+def test_an_address_that_is_not_a_ray_head_is_refused_at_once():
+    """Something answers, but not Ray's GCS (a web server, as the dashboard's port would be):
+    without the check ray.init retries for many minutes."""
+    import http.server
+    import threading
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        address = f"127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(ConfigError, match=f"distributed.ray_address='{address}': something answers there, but not"):
+            dist.make_policy_backend(config(address), "ray", 1)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,6 +11,7 @@ resubmitted (up to `max_retries` times); `backend.failures` lists every such eve
 from __future__ import annotations
 
 import multiprocessing
+import os
 import re
 import socket
 import time
@@ -246,15 +247,30 @@ def _named_node(err: Exception) -> str | None:
     return found.group(1) if found else None
 
 
+# A gRPC client's first bytes (HTTP/2's connection preface, then an empty SETTINGS frame); a gRPC
+# server such as Ray's GCS answers with a SETTINGS frame (type 0x4) of its own.
+_HTTP2_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+
+
 def _check_reachable(address: str, key: str, timeout: float = 5.0) -> None:
-    """Fail fast: ray.init on an address where nothing answers retries for minutes."""
+    """Fail fast: ray.init on an address where nothing answers, or where something other than a
+    Ray head's GCS answers (the dashboard's port 8265, say), retries for many minutes."""
     host, _, port = address.rpartition(":")
+    tls = os.environ.get("RAY_USE_TLS", "0").lower() not in ("0", "false", "")   # then TLS must speak first
+    reply = b"\0\0\0\4"   # what a gRPC server answers, assumed under TLS
     try:
-        socket.create_connection((host, int(port)), timeout=timeout).close()
+        with socket.create_connection((host, int(port)), timeout=timeout) as conn:
+            if not tls:
+                conn.sendall(_HTTP2_HELLO)
+                reply = conn.recv(9)
     except (OSError, ValueError) as err:
         raise ConfigError(f"{key}={address!r}: no Ray cluster answers there ({err}); start one with "
                           f"`ray start --head` and give its host:port, or set {key}: null "
                           "to start a local Ray") from None
+    if len(reply) < 4 or reply[3] != 4:
+        raise ConfigError(f"{key}={address!r}: something answers there, but not a Ray cluster's GCS (no gRPC "
+                          f"reply); give the head's host:port as `ray start --head --port=6379` prints it (not the "
+                          f"dashboard's), or set {key}: null to start a local Ray")
 
 
 def make_backend(cfg: SwarmConfig) -> _Backend:
