@@ -172,9 +172,13 @@ class RayBackend(_Backend):
             ray.init(address=self.ray_address, log_to_driver=False,
                      runtime_env={"py_modules": [str(Path(__file__).resolve().parents[1])]})
         except (ConnectionError, RuntimeError, ValueError) as err:
-            raise ConfigError(f"{key}={self.ray_address!r}: could not join a Ray cluster there "
-                              f"({type(err).__name__}: {err}); start one with `ray start --head`, "
-                              f"or set {key}: null to start a local Ray") from None
+            # Ray 2.60 (the pinned version) starts a head with token authentication when
+            # ~/.ray/auth_token exists there; it refuses a driver without the token, and
+            # ray.init then reports only a failed connection.
+            raise ConfigError(f"{key}={self.ray_address!r}: could not join the Ray cluster there "
+                              f"({type(err).__name__}: {err}); if its head uses token authentication, "
+                              "run with RAY_AUTH_MODE=token and the head's token (~/.ray/auth_token or "
+                              f"RAY_AUTH_TOKEN); or set {key}: null to start a local Ray") from None
 
     def _where(self) -> str:
         return (f"the Ray cluster at {self.key}.ray_address={self.ray_address!r}" if self.ray_address
