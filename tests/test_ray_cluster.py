@@ -128,23 +128,38 @@ def cluster():
             assert not servers, f"raylet / gcs_server processes outlived the test cluster: {servers}"
 
 
-def config(address: str | None):
+# -- the benchmark's entry points: the only lines to change if the CartPole benchmark moves -------
+def config(address: str | None, node_counts=(2,)):
     params = read_params()
     params["preset"] = "quick_test"
-    params["distributed"] = {"population": 4, "eval_episodes": 3, "backend": "ray", "ray_address": address, "node_counts": [2],
+    params["distributed"] = {"population": 4, "eval_episodes": 3, "backend": "ray", "ray_address": address,
+                             "node_counts": list(node_counts),
                              "swarm": {"num_managers": 1, "agents_per_manager": 2, "configs_per_region": 2,
                                        "meta_iterations": 2, "agent_steps": 1, "rungs": 1}}
     return resolve(params)
 
 
+def run_on(address: str | None, backend: str, workers: int, run=run_policy_trial) -> dict:
+    """One swarm run of the stage `distributed`, its backend built from the params as the stage does."""
+    return dist.run_swarm(config(address), 0, backend, workers, run=run)
+
+
+def report(runs: list[dict], address: str) -> dict:
+    return dist.summary([runs], config(address, [r["workers"] for r in runs]), "ray")
+
+
+def join(address: str):
+    return dist.make_policy_backend(config(address), "ray", 1)
+
+
+# -- the tests ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def serial():
-    return dist.run_swarm(config(None), 0, "serial", 1)
+    return run_on(None, "serial", 1)
 
 
 def same_search(a: dict, b: dict) -> bool:
-    keys = ("theta", "evaluation", "best_values", "best_score", "reward_curve", "env_steps")
-    return all(a[k] == b[k] for k in keys)
+    return all(a[k] == b[k] for k in ("theta", "evaluation", "best_values", "best_score", "env_steps"))
 
 
 def test_cluster_has_a_raylet_process_per_node(cluster):
@@ -154,21 +169,21 @@ def test_cluster_has_a_raylet_process_per_node(cluster):
 
 
 def test_swarm_on_the_cluster_gives_the_serial_numbers(cluster, serial, tmp_path):
-    out = dist.run_swarm(config(cluster.address), 0, "ray", 2, run=record_node(str(tmp_path)))
+    out = run_on(cluster.address, "ray", 2, run=record_node(str(tmp_path)))
     assert same_search(out, serial)
     assert len({f.name.split("-")[1] for f in tmp_path.iterdir()}) == 2   # both worker nodes ran trials
     assert out["retries"] == [] and out["nodes_lost"] == []
 
 
 def test_killed_worker_node_its_task_rerun_and_reported(cluster, serial, tmp_path):
-    out = dist.run_swarm(config(cluster.address), 0, "ray", 2, run=kill_node_at(2, str(tmp_path)))
+    out = run_on(cluster.address, "ray", 2, run=kill_node_at(2, str(tmp_path)))
     assert (tmp_path / "killed-2").exists()
     assert same_search(out, serial)            # the rerun trial gave the same numbers: nothing lost
     assert len(out["nodes_lost"]) == 1
     assert out["nodes_lost"][0]["address"] == cluster.head_node.node_ip_address   # one machine: one address
     assert [r["task"] for r in out["retries"]] and all(r["error"] in ("NodeDiedError", "WorkerCrashedError")
                                                        for r in out["retries"])
-    summary = dist.summary([[out]], config(cluster.address), "ray")
+    summary = report([out], cluster.address)
     assert summary["nodes_lost"] == 1 and summary["retries"] == len(out["retries"])
 
 
@@ -178,14 +193,14 @@ def test_every_worker_node_gone_is_a_clear_error(cluster, monkeypatch):
         cluster.remove_node(node, allow_graceful=False)
     monkeypatch.setattr(RayBackend, "no_cpu_grace_seconds", 2.0)
     with pytest.raises(ClusterError, match=f"distributed.ray_address='{cluster.address}'.*no alive node with a CPU"):
-        dist.run_swarm(config(cluster.address), 0, "ray", 2)
+        run_on(cluster.address, "ray", 2)
 
 
 def test_unreachable_address_names_the_distributed_key():
     if ray.is_initialized():
         pytest.skip("a Ray session is already running in this process")
     with pytest.raises(ConfigError, match="distributed.ray_address='127.0.0.1:1': no Ray cluster answers"):
-        dist.make_policy_backend(config("127.0.0.1:1"), "ray", 1)
+        join("127.0.0.1:1")
 
 
 def test_an_address_that_is_not_a_ray_head_is_refused_at_once():
@@ -198,7 +213,7 @@ def test_an_address_that_is_not_a_ray_head_is_refused_at_once():
     try:
         address = f"127.0.0.1:{server.server_address[1]}"
         with pytest.raises(ConfigError, match=f"distributed.ray_address='{address}': something answers there, but not"):
-            dist.make_policy_backend(config(address), "ray", 1)
+            join(address)
     finally:
         server.shutdown()
         server.server_close()
