@@ -6,7 +6,8 @@
 Results come back in the order of `items`, whatever order the workers finish in, and each item
 carries its own seed, so every backend returns the same numbers. A task whose worker dies is
 resubmitted (up to `max_retries` times); `backend.failures` lists every such event and
-`backend.nodes_lost` every cluster node that died, and the run reports both. A task that raises an ordinary exception is a bug in the task: it is not retried.
+`backend.nodes_lost` every cluster node that died, and the run reports both. A task that raises
+an ordinary exception is a bug in the task: it is not retried.
 """
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ import os
 import re
 import socket
 import time
-from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from hsokv.errors import ClusterError, ConfigError
 from hsokv.registry import Registry
 
-if TYPE_CHECKING:   # no pydantic at run time: the scaling script runs where only ray, gymnasium and numpy are
+if TYPE_CHECKING:   # no pydantic at run time: `python -m hsokv.benchmarks.distributed` runs on hosts without it
     from hsokv.config import SwarmConfig
 
 BACKENDS = Registry("search backend")
