@@ -187,6 +187,20 @@ def test_killed_worker_node_its_task_rerun_and_reported(cluster, serial, tmp_pat
     assert summary["nodes_lost"] == 1 and summary["retries"] == len(out["retries"])
 
 
+def nap(_shared, item):
+    import time
+    start = time.time()
+    time.sleep(0.3)
+    return start, time.time()
+
+
+def test_on_a_cluster_at_most_workers_tasks_run_at_once(cluster):
+    """The cluster has two CPUs; one worker asked for means one task at a time."""
+    with join(cluster.address) as backend:
+        spans = sorted(backend.map(nap, None, list(range(4))))
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:]))
+
+
 def test_every_worker_node_gone_is_a_clear_error(cluster, monkeypatch):
     """Runs last in this file: it takes the cluster's remaining worker nodes down."""
     for node in list(cluster.worker_nodes):

@@ -129,7 +129,7 @@ class ProcessBackend(_Backend):
 @BACKENDS.register("ray")
 class RayBackend(_Backend):
     """Ray tasks, one CPU each: on a private local Ray with `workers` CPUs, or on the running
-    cluster at `ray_address` (any number of machines; `workers` is then unused). A cluster's
+    cluster at `ray_address` (any number of machines), `workers` tasks at a time. A cluster's
     workers get this process's copy of the hsokv package (Ray's py_modules), so every node runs
     the same code without a checkout of its own; each node needs only the Python packages.
 
@@ -218,14 +218,21 @@ class RayBackend(_Backend):
         ray = self.ray
         remote = self._remote.setdefault(fn, ray.remote(num_cpus=1, max_retries=0)(fn))
         shared_ref = ray.put(shared)
-        pending = {remote.remote(shared_ref, item): i for i, item in enumerate(items)}
+        # A local Ray has `workers` CPUs; on a cluster, at most `workers` tasks run at once, so a
+        # sweep over worker counts measures the same thing on both.
+        waiting = list(range(len(items)))
+        limit = self.workers if self.ray_address else len(items)
+        pending: dict = {}
         attempts = [0] * len(items)
         results: dict[int, Any] = {}
         starved_since = None
-        while pending:
+        while waiting or pending:
+            while waiting and len(pending) < limit:
+                i = waiting.pop(0)
+                pending[remote.remote(shared_ref, items[i])] = i
             ready, _ = ray.wait(list(pending), num_returns=1, timeout=self.poll_seconds)
             if not ready:
-                starved_since = self._check_capacity(starved_since, len(pending))
+                starved_since = self._check_capacity(starved_since, len(pending) + len(waiting))
                 continue
             starved_since = None
             i = pending.pop(ready[0])
@@ -237,7 +244,7 @@ class RayBackend(_Backend):
                 self._note_lost_nodes(_named_node(err))
                 if attempts[i] > self.max_retries:
                     self._give_up(i, attempts[i], f"{type(err).__name__} on {self._where()}")
-                pending[remote.remote(shared_ref, items[i])] = i
+                waiting.insert(0, i)
         self._note_lost_nodes()   # a node may die with none of this map's tasks on it
         return [results[i] for i in range(len(items))]
 
