@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from hsokv.benchmarks.lm.data import load_corpus
-from hsokv.benchmarks.lm.protocol import make_deterministic, run_ngram, run_seed, summary
+from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
@@ -37,7 +37,7 @@ def main(args):
               f"{r['knn_lm']['val']['loss']:.4f} with kNN-LM {r['knn_lm']['chosen']}; "
               f"training {r['timing']['train_seconds']:.0f} s on {device}", flush=True)
         per_seed.append(r)
-    metrics = summary(corpus, ngram, per_seed, lm, cfg.preset)
+    metrics = summary(corpus_info(corpus), ngram, per_seed, lm, cfg.preset)
     metrics["timing"]["stage_seconds"] = time.perf_counter() - start
     with atomic_dir(args.plots) as plots:
         write_plots(metrics, per_seed, plots)

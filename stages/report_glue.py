@@ -2,22 +2,21 @@
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.glue.report import markdown_table, summary, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, read_json, write_json
-from hsokv.plots import write_glue_plots
-from hsokv.report import glue_summary, glue_table
 
 READS = ("glue.tasks",)
 
 
 def main(args):
     cfg = load_params(args.params, READS)
-    metrics = glue_summary({t: read_json(Path(args.results) / f"{t}.json") for t in cfg.glue.tasks})
-    write_glue_plots(metrics, Path(args.plots))
+    metrics = summary({t: read_json(Path(args.results) / f"{t}.json") for t in cfg.glue.tasks})
+    write_plots(metrics, Path(args.plots))
     write_json(Path(args.metrics) / "glue.json", metrics)
-    atomic_write_text(Path(args.metrics) / "glue.md", glue_table(metrics))
-    print(glue_table(metrics))
+    atomic_write_text(Path(args.metrics) / "glue.md", markdown_table(metrics))
+    print(markdown_table(metrics))
 
 
 if __name__ == "__main__":
