@@ -73,7 +73,10 @@ class DataConfig(_Section):
     # Real datasets (hsokv.data.fetch): copied from a local mirror, or downloaded when allowed;
     # checksum-verified either way. HSOKV_DATA_MIRROR, when set, is tried after `mirror`.
     mirror: str | None = Field(None, description="folder holding dataset copies in their official layout")
-    allow_download: bool = Field(False, description="fetch from the official URLs when no mirror has the files")
+    allow_download: bool = Field(True, description="fetch from the official URLs when no mirror has the files")
+    download_origin: str | None = Field(
+        None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="http(s)://host[:port][/prefix] serving the official URLs' paths in their place; null = the official hosts")
     lm_corpus: str = Field("data/raw/tinyshakespeare/input.txt",
                            description="UTF-8 text for the language model; the default is download_lm_corpus's copy")
 
