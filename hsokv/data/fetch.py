@@ -50,10 +50,12 @@ def official_url(url: str, origin: str | None) -> str:
 
 
 def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
-                download: Callable[[Path], None] | None = None, how_to_provide: str = "") -> dict[str, str]:
+                download: Callable[[Path], None] | None = None, how_to_provide: str = "",
+                url: str = "") -> dict[str, str]:
     """Place verified copies of `files` ({path under dest: path under a mirror root}) in `dest`.
 
-    `download(folder)`, when given, must fill `folder` with files in the mirror layout. Returns
+    `download(folder)`, when given, must fill `folder` with files in the mirror layout (from `url`,
+    which the errors name). Returns
     {path under dest: where it came from}. Raises DataSourceError naming every source tried.
     """
     unknown = sorted(m for m in files.values() if m not in CHECKSUMS)
@@ -72,7 +74,7 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 got, want = sha256(src), CHECKSUMS[files[dest_rel]]["sha256"]
                 if got != want:
                     # a download's staging folder is gone by the time anyone reads this: name the file
-                    shown = files[dest_rel] if label == "download" else src
+                    shown = files[dest_rel] if label.startswith("download") else src
                     tried.append(f"{label}: {shown} fails its checksum (sha256 {got}, expected {want})")
                     continue
                 target = tmp / dest_rel
@@ -81,7 +83,8 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 origin[dest_rel] = str(src)
             lacking = [files[d] for d in files if d not in origin and not (root / files[d]).is_file()]
             if lacking:
-                tried.append(f"{label}: {root} lacks {len(lacking)} file(s), e.g. {lacking[0]}")
+                where = "the archive" if label.startswith("download") else root
+                tried.append(f"{label}: {where} lacks {len(lacking)} file(s), e.g. {lacking[0]}")
 
         for root in mirrors:
             if not root.is_dir():
@@ -98,9 +101,9 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 staging.mkdir()
                 try:
                     download(staging)
-                    take_from(staging, "download")
+                    take_from(staging, f"download {url}".strip())
                 except OSError as err:  # urllib's URLError, socket errors, and a damaged archive (the download's)
-                    tried.append(f"download: failed ({err})")
+                    tried.append(f"download {url}".strip() + f": failed ({err})")
                 shutil.rmtree(staging, ignore_errors=True)
         if len(origin) < len(files):
             missing = [files[d] for d in files if d not in origin]

@@ -146,7 +146,8 @@ def prepare(task_name: str, dest: str | Path, seeds: list[int], k: int, k_shot_s
     hint = ("or set glue.k_shot_source: sample to draw the k-shot sets from GLUE's train.tsv"
             if k_shot_source == "lm_bff" else "")
     return fetch_files(required_files(task, seeds, k_shot_source), dest, mirror_roots(mirror),
-                       _download_glue(task, origin) if allow_download else None, hint)
+                       _download_glue(task, origin) if allow_download else None, hint,
+                       official_url(GLUE_URL.format(task=task.name), origin))
 
 
 def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:

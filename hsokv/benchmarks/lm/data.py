@@ -36,7 +36,8 @@ def fetch_tiny_shakespeare(dest: str | Path, mirror: str | None, allow_download:
         with urllib.request.urlopen(official_url(TINY_SHAKESPEARE_URL, origin), timeout=60) as r:
             target.write_bytes(r.read())
     return fetch_files({"input.txt": TINY_SHAKESPEARE}, dest, mirror_roots(mirror),
-                       download if allow_download else None, "or set data.lm_corpus to your own UTF-8 text file")
+                       download if allow_download else None, "or set data.lm_corpus to your own UTF-8 text file",
+                       official_url(TINY_SHAKESPEARE_URL, origin))
 
 
 def read_text(path: str | Path) -> str:
