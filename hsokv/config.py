@@ -7,6 +7,7 @@ a wrong type or an out-of-range value raises ConfigError naming the key and what
 """
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -100,7 +101,9 @@ class MemoryConfig(_Section):
     # `policy` names a bundle of defaults for the keys below (MEMORY_POLICIES); any key set
     # explicitly, in a preset or in params.yaml, wins over the bundle.
     policy: Literal["fixed", "seed_prototype"] = "fixed"
-    capacity: int = Field(4096, ge=1)
+    # Every entry is preallocated (keys, token ids, counters): beyond 10 million entries the tensors
+    # outgrow any one machine's memory, and the failure would come only after data loading.
+    capacity: int = Field(4096, ge=1, le=10_000_000)
     eviction: Literal["lru", "fifo", "error"] = "lru"
     # retrieval
     similarity: Literal["dot", "cosine"] = Field("dot", description="cosine = the seed's L2 normalisation")
@@ -402,7 +405,37 @@ class ContinualConfig(_Section):
         missing = {"k", "tau", "w"} - set(self.readout_grid)
         if missing:
             raise ValueError(f"continual.readout_grid lacks {sorted(missing)}")
+        empty = sorted(k for k, values in self.readout_grid.items() if not values)
+        if empty:
+            raise ValueError(f"continual.readout_grid.{empty[0]}: an empty list leaves no setting to try")
+        for run, args in self.method_args.items():
+            if not isinstance(args, dict):
+                raise ValueError(f"continual.method_args.{run}: a mapping of hyperparameters, got {args!r}")
+            for key, value in args.items():
+                _check_method_arg(f"continual.method_args.{run}.{key}", key, value)
         return self
+
+
+METHOD_ARG_NAMES = ("method", "selection")   # method_args entries holding a name; every other one is a number
+
+
+def _check_method_arg(where: str, key: str, value: Any) -> None:
+    """A run's hyperparameter as the protocol reads it, checked before any training: a name, or a
+    finite number >= 0 (lr > 0), or a {buffer size: number} mapping of those. The names themselves
+    are checked against the registry by the protocol (check_runs, SELECTIONS)."""
+    if key in METHOD_ARG_NAMES:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: a name, got {value!r}")
+        return
+    per_buffer = value if isinstance(value, dict) else {None: value}
+    for buffer, number in per_buffer.items():
+        at = where if buffer is None else f"{where}.{buffer}"
+        if buffer is not None and not (isinstance(buffer, int) or str(buffer).isdigit()):
+            raise ValueError(f"{at}: per-buffer values are keyed by buffer size (an integer)")
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            raise ValueError(f"{at}: a finite number, got {number!r}")
+        if number < 0 or (key == "lr" and number == 0):
+            raise ValueError(f"{at}: must be {'> 0' if key == 'lr' else '>= 0'} (got {number!r})")
 
 
 ES_SEARCHABLE = ("learning_rate", "sigma", "population")
@@ -444,8 +477,9 @@ class DistributedConfig(_Section):
     node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")
     ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
     max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
-    simulate_step_seconds: float = Field(2e-5, gt=0.0, description="simulate: cost of one environment step")
-    simulate_latency_seconds: float = Field(0.005, ge=0.0, description="simulate: per-task dispatch latency of a node")
+    # Bounded so the modelled clock stays finite (a huge step cost summed over a run overflows to inf).
+    simulate_step_seconds: float = Field(2e-5, gt=0.0, le=1.0, description="simulate: cost of one environment step")
+    simulate_latency_seconds: float = Field(0.005, ge=0.0, le=60.0, description="simulate: per-task dispatch latency of a node")
 
     @model_validator(mode="after")
     def _counts(self):
@@ -517,7 +551,7 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     if not isinstance(presets, dict):
         raise ConfigError(f"{source}: 'presets' must be a mapping of preset name -> values")
     name = params.get("preset")
-    if name not in presets:
+    if not isinstance(name, str) or name not in presets:  # a list or mapping here is no preset name (and unhashable)
         raise ConfigError(f"{source}: preset: unknown preset {name!r}; valid presets: {sorted(presets)}")
     preset_values = presets[name] or {}
     if not isinstance(preset_values, dict):
@@ -529,13 +563,13 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     memory = merged.get("memory") or {}
     if isinstance(memory, dict):
         policy = memory.get("policy", "fixed")
-        if policy not in MEMORY_POLICIES:
+        if not isinstance(policy, str) or policy not in MEMORY_POLICIES:
             raise ConfigError(f"{source}: memory.policy: unknown policy {policy!r}; valid: {sorted(MEMORY_POLICIES)}")
         merged["memory"] = {**MEMORY_POLICIES[policy], **memory}
     for section in ("ablation", "swarm"):  # the presets these sections borrow from must exist
         values = merged.get(section)
         borrowed = values.get("preset") if isinstance(values, dict) else None
-        if borrowed is not None and borrowed not in presets:
+        if borrowed is not None and (not isinstance(borrowed, str) or borrowed not in presets):
             raise ConfigError(f"{source}: {section}.preset: unknown preset {borrowed!r}; valid presets: {sorted(presets)}"
                               " (or null for the active one)")
     try:
