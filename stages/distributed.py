@@ -2,12 +2,11 @@
 distributed.node_counts workers of distributed.backend -> metrics/distributed.json,
 results/distributed.json, plots/distributed/ (speedup, throughput, reward)."""
 import argparse
-from pathlib import Path
 
 from hsokv.benchmarks.distributed import resolve_backend, reward_curve_rows, run_seed, summary
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import atomic_dir, write_json
+from hsokv.io import outputs, write_json
 from hsokv.plots import write_distributed_plots
 
 READS = ("seeds", "distributed")
@@ -25,10 +24,10 @@ def main(args):
 
     per_seed = [run_seed(cfg, seed, backend, on_run=report) for seed in cfg.seeds]
     metrics = summary(per_seed, cfg, backend)
-    with atomic_dir(args.plots) as plots:
-        write_distributed_plots(metrics, reward_curve_rows(per_seed), plots)
-    write_json(Path(args.results), {"config": cfg.distributed.model_dump(), "backend": backend, "seeds": per_seed})
-    write_json(Path(args.metrics), metrics)
+    with outputs(files=[args.results, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_distributed_plots(metrics, reward_curve_rows(per_seed), new[args.plots])
+        write_json(new[args.results], {"config": cfg.distributed.model_dump(), "backend": backend, "seeds": per_seed})
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ with nothing left behind.
 import argparse
 import dataclasses
 import functools
-import gzip
 import hashlib
 import http.server
 import io
@@ -146,7 +145,7 @@ def test_stages_download_verify_and_unpack_from_the_official_layouts(archives, p
 
 @pytest.mark.parametrize("damaged, stage, named", [
     (SHAKESPEARE_PATH, "lm", "tinyshakespeare/input.txt fails its checksum"),
-    (CIFAR_PATH, "cifar", f"cifar-10-binary.tar.gz fails its checksum"),
+    (CIFAR_PATH, "cifar", "cifar-10-binary.tar.gz fails its checksum"),
     (GLUE_PATH, "glue", "SST-2.zip: not a zip archive"),
 ])
 def test_a_damaged_download_is_refused_named_and_leaves_nothing(archives, params, tmp_path, damaged, stage, named):
