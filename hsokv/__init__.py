@@ -9,6 +9,6 @@ __all__ = ["HFSwarmConfig", "HFSwarmTrainer"]
 
 def __getattr__(name: str):
     if name in __all__:
-        from hsokv import trainer
+        from hsokv.benchmarks.words import trainer
         return getattr(trainer, name)
     raise AttributeError(f"module 'hsokv' has no attribute {name!r}")

@@ -2,11 +2,19 @@
 
 params.yaml holds `preset` (which preset to start from), `presets` (each preset's values) and
 one section per concern. A key written in a section overrides the preset's value; a key left out
-(or null) takes the preset's value, and one set nowhere takes the default below. Every value is validated before any work starts: an unknown key,
-a wrong type or an out-of-range value raises ConfigError naming the key and what is allowed.
+(or null) takes the preset's value, and one set nowhere takes the default below. Every value is
+validated before any work starts: an unknown key, a wrong type or an out-of-range value raises
+ConfigError naming the key and what is allowed.
+
+The shared sections (data, model, memory, train, baselines) live here. A benchmark's own section
+lives in its package and registers itself (`@section("glue")`), so this module never imports a
+benchmark: a stage imports the benchmarks it runs, and their sections are validated with the
+rest. A section no imported module registered is kept as given and cannot be read
+(hsokv.reads); a top-level key that looks like a misspelt known name is refused.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import sys
 from pathlib import Path
@@ -15,17 +23,21 @@ from typing import Any, ClassVar, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hsokv.io import load_yaml
-
 from hsokv.errors import ConfigError
+from hsokv.io import load_yaml
 from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
+from hsokv.registry import Registry
 
-SECTIONS = ("data", "model", "memory", "train", "baselines", "eval", "memory_scale", "ablation", "swarm", "glue",
-            "language_model", "continual", "distributed")
-TOP_LEVEL = ("preset", "presets", "seeds", "device", *SECTIONS)
+# Benchmark sections: name -> Section class, filled by @section as their packages are imported.
+SECTIONS = Registry("params section")
 
 
-class _Section(BaseModel):
+def section(name: str):
+    """Class decorator: `name` is a params.yaml section validated by this class."""
+    return SECTIONS.register(name)
+
+
+class Section(BaseModel):
     # Numbers must be finite: a NaN or an infinity passes every range check and would surface
     # only in a result (NaN in a metrics file, a run that never ends).
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -62,7 +74,7 @@ def name_field(registry: str, default: Any, also: tuple[str, ...] = (), **kwargs
     return Field(default, json_schema_extra={"registry": registry, "also": list(also)}, **kwargs)
 
 
-class DataConfig(_Section):
+class DataConfig(Section):
     word_specs: str = "data/rare_words.yaml"
     num_words: int | None = Field(None, ge=10, description="words drawn from the spec file; null = all")
     phase2_fraction: float = Field(0.5, gt=0.0, lt=1.0, description="share of words learned in phase 2")
@@ -82,7 +94,7 @@ class DataConfig(_Section):
                            description="UTF-8 text for the language model; the default is download_lm_corpus's copy")
 
 
-class ModelConfig(_Section):
+class ModelConfig(Section):
     num_layers: int = Field(4, ge=1, le=24)
     d_model: int = Field(256, ge=8, le=4096)
     num_heads: int = Field(8, ge=1, le=64)
@@ -97,7 +109,7 @@ class ModelConfig(_Section):
         return self
 
 
-class MemoryConfig(_Section):
+class MemoryConfig(Section):
     # `policy` names a bundle of defaults for the keys below (MEMORY_POLICIES); any key set
     # explicitly, in a preset or in params.yaml, wins over the bundle.
     policy: Literal["fixed", "seed_prototype"] = "fixed"
@@ -154,7 +166,7 @@ MEMORY_POLICIES: dict[str, dict] = {
 }
 
 
-class TrainConfig(_Section):
+class TrainConfig(Section):
     optimizer: Literal["adamw", "adam", "sgd", "rmsprop"] = "adamw"
     epochs: int = Field(30, ge=1, le=10_000)
     batch_size: int = Field(32, ge=1, le=4096)
@@ -163,34 +175,11 @@ class TrainConfig(_Section):
     grad_clip: float = Field(1.0, gt=0.0)
 
 
-class BaselinesConfig(_Section):
+class BaselinesConfig(Section):
     knn_embedding_dim: int = Field(64, ge=1, le=4096, description="B3's random embedding width")
 
 
-class EvalConfig(_Section):
-    batch_size: int = Field(256, ge=1, le=65536)
-
-
-class MemoryScaleConfig(_Section):
-    sizes: list[int] = Field([1_000, 10_000, 100_000, 1_000_000], min_length=1, description="entries to time")
-    dim: int = Field(256, ge=1, le=8192)
-    batch_size: int = Field(256, ge=1, le=65536, description="queries per retrieval call")
-    top_k: list[int] = Field([1, 10], min_length=1)
-    repeats: int = Field(5, ge=1, le=1000, description="timed calls per point; the median is reported")
-
-    @model_validator(mode="after")
-    def _positive(self):
-        if min(self.sizes) < 1 or min(self.top_k) < 1 or max(self.top_k) > min(self.sizes):
-            raise ValueError("memory_scale.sizes and memory_scale.top_k must be >= 1, and top_k <= every size")
-        return self
-
-
-class AblationConfig(_Section):
-    variants: list[str] = Field(min_length=1, default_factory=lambda: ["full", "seed_prototype"])
-    preset: str | None = Field(None, description="preset whose data/model/train the ablation uses; null = the active one")
-
-
-class DimensionSpec(_Section):
+class DimensionSpec(Section):
     """One searched hyperparameter: `choices`, or a numeric range [low, high] (log-scaled if `log`)."""
     choices: list[str | int | float] | None = Field(None, min_length=1)
     low: float | None = None
@@ -229,11 +218,11 @@ def _default_space() -> dict[str, DimensionSpec]:
             "dropout": DimensionSpec(low=0.0, high=0.3)}
 
 
-class SwarmShape(_Section):
+class SwarmShape(Section):
     """What the hierarchical swarm (hsokv.search.swarm) reads: its space, its size and its rules.
     SwarmConfig (the model search) and PolicySwarmConfig (the CartPole policies) add their own keys."""
-    searchable: ClassVar[tuple[str, ...]] = tuple(SEARCHABLE)
-    space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)
+    searchable: ClassVar[tuple[str, ...]] = ()  # the names a subclass's space may hold
+    space: dict[str, DimensionSpec] = Field(min_length=1)
     num_managers: int = Field(2, ge=1, le=64)
     agents_per_manager: int = Field(2, ge=1, le=64)
     meta_iterations: int = Field(4, ge=1, le=1000)
@@ -265,6 +254,10 @@ class SwarmShape(_Section):
 
 
 class SwarmConfig(SwarmShape):
+    """The search of H-SOKV's model/train/memory settings (hsokv.search.strategies): the swarm's
+    shape, the baselines' budget, where trials run."""
+    searchable: ClassVar[tuple[str, ...]] = tuple(SEARCHABLE)
+    space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)
     strategies: list[str] = name_field("hsokv.search.strategies:STRATEGIES", ["swarm", "random", "grid", "default"],
                                        min_length=1)
     preset: str | None = Field(None, description="preset whose model/train the search starts from; null = the active one")
@@ -290,29 +283,7 @@ class SwarmConfig(SwarmShape):
         return self._check_names("swarm", ("space", "heatmap_dims", "grid_dims"))
 
 
-class GlueConfig(_Section):
-    """Few-shot GLUE as LM-BFF (Gao et al. 2021): k examples per class to train, k more as a dev set
-    for model selection, one sample per seed; evaluation on the full original GLUE dev sets."""
-    tasks: list[Literal["SST-2", "MNLI"]] = Field(["SST-2"], min_length=1)
-    backbones: list[str] = name_field("hsokv.backbones:BACKBONES", ["scratch", "minilm"], min_length=1)
-    methods: list[str] = name_field("hsokv.benchmarks.glue:GLUE_METHODS", ["hsokv", "finetune", "kv_only", "knn", "majority"],
-                                    min_length=1)
-    k: int = Field(16, ge=1, le=10_000, description="examples per class, for training and again for the dev set")
-    seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's sampling seeds")
-    k_shot_source: Literal["lm_bff", "sample"] = Field(
-        "lm_bff", description="lm_bff = LM-BFF's published samples (k=16); sample = draw from GLUE train")
-    max_length: int = Field(128, ge=8, le=512, description="tokens per example (pairs: both sentences)")
-    epochs: int = Field(15, ge=1, le=10_000)
-    batch_size: int = Field(8, ge=1, le=4096)
-    pretrained_learning_rate: float = Field(3e-5, gt=0.0, le=1.0, description="a pretrained backbone's fine-tuning rate")
-    label_init: bool = Field(True, description="a pretrained backbone's classifier starts at its vectors of label sentences")
-    memory_temperature: float = Field(0.2, gt=0.0, description="memory logits are cosine similarity / this")
-    eval_batch_size: int = Field(64, ge=1, le=65_536)
-    max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
-    _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
-
-
-class LanguageModelConfig(_Section):
+class LanguageModelConfig(Section):
     """A causal transformer LM (hsokv/benchmarks/lm, nanoGPT's GPT) on data.lm_corpus, beside a
     Kneser-Ney n-gram and kNN-LM (Khandelwal et al. 2020) over the same model:
     p = lambda * p_knn + (1 - lambda) * p_model, where p_knn spreads softmax(-distance / T) of the
@@ -372,7 +343,7 @@ def _default_method_args() -> dict[str, dict[str, Any]]:
             "hsokv": {"lr": 0.03, "alpha": 0.2, "beta": 0.5, "selection": "herding"}}
 
 
-class ContinualConfig(_Section):
+class ContinualConfig(Section):
     """Class-incremental learning as Mammoth's seq-cifar10 (Buzzega et al. 2020): the dataset's
     classes in fixed order, `classes_per_task` per task; every method on the same backbone, stream,
     epochs and seeds, each with its own hyperparameters (`method_args`)."""
@@ -463,7 +434,7 @@ class PolicySwarmConfig(SwarmShape):
         return self._check_names("distributed.swarm", ("space", "heatmap_dims"))
 
 
-class DistributedConfig(_Section):
+class DistributedConfig(Section):
     """The swarm on gymnasium's CartPole-v1, its agents' ES runs spread over `node_counts` workers."""
     env_id: Literal["CartPole-v1"] = "CartPole-v1"
     policy: str = name_field("hsokv.rl:POLICIES", "linear")
@@ -479,7 +450,7 @@ class DistributedConfig(_Section):
     max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
     # Bounded so the modelled clock stays finite (a huge step cost summed over a run overflows to inf).
     simulate_step_seconds: float = Field(2e-5, gt=0.0, le=1.0, description="simulate: cost of one environment step")
-    simulate_latency_seconds: float = Field(0.005, ge=0.0, le=60.0, description="simulate: per-task dispatch latency of a node")
+    simulate_latency_seconds: float = Field(0.005, ge=0.0, description="simulate: per-task dispatch latency of a node")
 
     @model_validator(mode="after")
     def _counts(self):
@@ -491,7 +462,10 @@ class DistributedConfig(_Section):
         return self
 
 
-class PipelineConfig(_Section):
+class PipelineConfig(Section):
+    """The shared sections; a registered benchmark section is an extra attribute (cfg.glue),
+    validated by its own class in resolve()."""
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
     preset: str
     seeds: list[int] = Field(min_length=1, description="every headline metric is a mean over these")
     _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
@@ -501,14 +475,22 @@ class PipelineConfig(_Section):
     memory: MemoryConfig = MemoryConfig()
     train: TrainConfig = TrainConfig()
     baselines: BaselinesConfig = BaselinesConfig()
-    eval: EvalConfig = EvalConfig()
-    memory_scale: MemoryScaleConfig = MemoryScaleConfig()
-    ablation: AblationConfig = AblationConfig()
     swarm: SwarmConfig = SwarmConfig()
-    glue: GlueConfig = GlueConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
     continual: ContinualConfig = Field(default_factory=ContinualConfig)
     distributed: DistributedConfig = DistributedConfig()
+
+    def section_names(self) -> list[str]:
+        """Every section and top-level value this config holds, registered or not."""
+        return [*type(self).model_fields, *(self.__pydantic_extra__ or {})]
+
+
+def section_class(name: str) -> type[BaseModel] | None:
+    """The class validating section `name`: a shared one, a registered one, or None."""
+    field = PipelineConfig.model_fields.get(name)
+    if field is not None:
+        return field.annotation if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel) else None
+    return SECTIONS.get(name) if name in SECTIONS else None
 
 
 def _merge(base: dict, override: dict) -> dict:
@@ -522,17 +504,16 @@ def _drop_nulls(values: dict) -> dict:
     return {k: (_drop_nulls(v) if isinstance(v, dict) else v) for k, v in values.items() if v is not None}
 
 
-def _format_error(err: ValidationError, source: str) -> str:
+def _format_error(err: ValidationError, source: str, prefix: tuple = ()) -> str:
     lines = [f"{source}: invalid parameters"]
     for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        loc = (*prefix, *e["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
         given = e.get("input")
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            section = e["loc"][0] if len(e["loc"]) > 1 else None
-            fields = (PipelineConfig.model_fields[section].annotation.model_fields
-                      if section in PipelineConfig.model_fields and section in SECTIONS
-                      else PipelineConfig.model_fields)
+            cls = section_class(loc[0]) if len(loc) > 1 else PipelineConfig
+            fields = cls.model_fields if cls is not None else {}
             msg = f"unknown key; valid keys here: {', '.join(sorted(fields))}"
         elif isinstance(given, (int, float, str, bool)) or given is None:
             msg = f"{msg} (got {given!r})"
@@ -540,13 +521,20 @@ def _format_error(err: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
+def _check_top_level(params: dict, source: str) -> None:
+    """A key no loaded module knows is a section of a benchmark not imported here, unless it is
+    a near miss of a known name (`trian`), which is refused."""
+    known = {*PipelineConfig.model_fields, "presets", *SECTIONS.names()}
+    typos = sorted(k for k in set(params) - known if difflib.get_close_matches(str(k), known, n=1, cutoff=0.75))
+    if typos:
+        raise ConfigError(f"{source}: unknown top-level key(s) {typos}; valid keys: {sorted(known)}")
+
+
 def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     """Turn the raw params dict into a validated PipelineConfig (preset first, explicit keys over it)."""
     if not isinstance(params, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level, got {type(params).__name__}")
-    unknown = sorted(set(params) - set(TOP_LEVEL))
-    if unknown:
-        raise ConfigError(f"{source}: unknown top-level key(s) {unknown}; valid keys: {sorted(TOP_LEVEL)}")
+    _check_top_level(params, source)
     presets = params.get("presets") or {}
     if not isinstance(presets, dict):
         raise ConfigError(f"{source}: 'presets' must be a mapping of preset name -> values")
@@ -566,12 +554,16 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
         if not isinstance(policy, str) or policy not in MEMORY_POLICIES:
             raise ConfigError(f"{source}: memory.policy: unknown policy {policy!r}; valid: {sorted(MEMORY_POLICIES)}")
         merged["memory"] = {**MEMORY_POLICIES[policy], **memory}
-    for section in ("ablation", "swarm"):  # the presets these sections borrow from must exist
-        values = merged.get(section)
+    for key, values in merged.items():  # a section's `preset` borrows another preset's values: it must exist
         borrowed = values.get("preset") if isinstance(values, dict) else None
         if borrowed is not None and (not isinstance(borrowed, str) or borrowed not in presets):
-            raise ConfigError(f"{source}: {section}.preset: unknown preset {borrowed!r}; valid presets: {sorted(presets)}"
+            raise ConfigError(f"{source}: {key}.preset: unknown preset {borrowed!r}; valid presets: {sorted(presets)}"
                               " (or null for the active one)")
+    for key in SECTIONS.names():  # registered sections first, each by its own class
+        try:
+            merged[key] = SECTIONS.get(key).model_validate(merged.get(key, {}))
+        except ValidationError as err:
+            raise ConfigError(_format_error(err, source, (key,))) from None
     try:
         cfg = PipelineConfig.model_validate(merged)
     except ValidationError as err:
@@ -582,8 +574,10 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
 
 def _check_names(cfg: PipelineConfig, source: str) -> None:
     """Every name_field against its registry, where the registry's module is loaded."""
-    for section in SECTIONS:
-        part = getattr(cfg, section)
+    for name in cfg.section_names():
+        part = getattr(cfg, name)
+        if not isinstance(part, BaseModel):
+            continue
         for key, field in type(part).model_fields.items():
             extra = field.json_schema_extra or {}
             if "registry" not in extra:
@@ -594,9 +588,9 @@ def _check_names(cfg: PipelineConfig, source: str) -> None:
                 continue
             given = getattr(part, key)
             valid = [*extra["also"], *registry.names()]
-            unknown = [name for name in (given if isinstance(given, list) else [given]) if name not in valid]
+            unknown = [n for n in (given if isinstance(given, list) else [given]) if n not in valid]
             if unknown:
-                raise ConfigError(f"{source}: {section}.{key}: unknown {', '.join(map(repr, unknown))}; "
+                raise ConfigError(f"{source}: {name}.{key}: unknown {', '.join(map(repr, unknown))}; "
                                   f"valid: {', '.join(valid)}")
 
 
@@ -614,3 +608,13 @@ def load_params(path: str | Path = "params.yaml", reads: tuple[str, ...] | None 
     """The validated config; with `reads` (a stage's READS), only those params are readable (hsokv.reads)."""
     cfg = resolve(read_params(path), source=str(path))
     return cfg if reads is None else restrict(cfg, reads)
+
+
+def search_config(raw_params: dict, source: str = "params.yaml") -> PipelineConfig:
+    """The active config, with swarm.preset's model and train sections if set (data, seeds,
+    device and the swarm section stay the active ones)."""
+    active = resolve(raw_params, source)
+    if active.swarm.preset is None:
+        return active
+    base = resolve({**raw_params, "preset": active.swarm.preset}, source)
+    return active.model_copy(update={"model": base.model, "train": base.train})

@@ -4,7 +4,7 @@ Each entry holds a key (the encoder's vector for a training story), its label, t
 ids (so keys can be re-encoded when the encoder changes: `refresh_keys`), the id of the source
 example (so training can leave an example's own entry out) and lifecycle metadata: confidence,
 retrieval count, successes, created and last-used step, whether it was its label's first entry,
-and its domain. What is written, kept and deleted is decided in hsokv.lifecycle.
+and its domain. What is written, kept and deleted is decided in hsokv.benchmarks.words.lifecycle.
 
 `label_logits` turns retrieval into evidence per label:
 - top_k == 1 (default): each label's score is its nearest entry's similarity / temperature, so
@@ -43,7 +43,7 @@ class KeyValueMemory:
             raise ValueError(f"memory.aggregation must be 'weighted' or 'mean', got {aggregation!r}")
         self.similarity, self.top_k, self.temperature, self.eviction = similarity, top_k, temperature, eviction
         self.aggregation = aggregation
-        # Optional re-scoring of similarities (hsokv.lifecycle.ContextBoost); None = plain similarity.
+        # Optional re-scoring of similarities (hsokv.benchmarks.words.lifecycle.ContextBoost); None = plain similarity.
         self.context_boost = None
         self.device = torch.device(device)
         z = lambda *shape, dtype=torch.long: torch.zeros(*shape, dtype=dtype, device=self.device)  # noqa: E731

@@ -77,15 +77,21 @@ class Partial:
 def restrict(cfg: BaseModel, reads: tuple[str, ...]) -> BaseModel:
     """`cfg` with only `reads` (and `preset`, which every stage reads to resolve) readable."""
     reads = tuple(reads)
+    names = cfg.section_names()
     keys: dict[str, list[str]] = {}
     for entry in reads:
         top, _, key = entry.partition(".")
-        section = type(cfg).model_fields.get(top)
-        if section is None or (key and key not in getattr(section.annotation, "model_fields", {})):
+        if top not in names:
+            raise ValueError(f"READS names {entry!r}, which is not a params key")
+        value = getattr(cfg, top)
+        if isinstance(value, dict):
+            raise ValueError(f"READS names {entry!r}, but no imported module registered the section {top!r} "
+                             "(hsokv.config.section): import the benchmark that reads it")
+        if key and key not in getattr(type(value), "model_fields", {}):
             raise ValueError(f"READS names {entry!r}, which is not a params key")
         keys.setdefault(top, []).append(key)
     update = {}
-    for name in type(cfg).model_fields:
+    for name in names:
         if name == "preset" or (name in keys and "" in keys[name]):
             continue
         update[name] = (Partial(name, getattr(cfg, name), tuple(keys[name]), reads) if name in keys
@@ -96,7 +102,8 @@ def restrict(cfg: BaseModel, reads: tuple[str, ...]) -> BaseModel:
 def as_dict(cfg: BaseModel) -> dict:
     """The config as JSON-ready values; of a restricted config, only what the stage reads."""
     out = {}
-    for name, value in cfg.__dict__.items():
+    for name in cfg.section_names():
+        value = getattr(cfg, name)
         if isinstance(value, Unread):
             continue
         if isinstance(value, Partial):

@@ -1,4 +1,4 @@
-"""Shared training pieces: device choice, seeding, encoding stories, and the classifier loop."""
+"""Shared training pieces: device choice, seeding, the optimiser, and the step-logger type."""
 from __future__ import annotations
 
 import random
@@ -6,12 +6,8 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from tqdm import tqdm
 
 from hsokv.config import TrainConfig
-from hsokv.lifecycle import ContextBoost, consolidate, forget, initial_confidence, update_confidence, write_decision
-from hsokv.model import BaselineTransformer, TransformerWithKV
 
 StepLogger = Callable[[dict], None]
 
@@ -31,11 +27,6 @@ def seed_everything(seed: int) -> None:
     torch.cuda.manual_seed_all(seed)
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator):
-    order = torch.randperm(n, generator=generator)
-    return order.split(batch_size)
-
-
 def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     params, lr, wd = model.parameters(), cfg.learning_rate, cfg.weight_decay
     if cfg.optimizer == "adamw":
@@ -45,122 +36,3 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Opti
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=wd)
     return torch.optim.RMSprop(params, lr=lr, weight_decay=wd)
-
-
-def train_classifier(model: BaselineTransformer, ids: torch.Tensor, probes: torch.Tensor, labels: torch.Tensor,
-                     sources: torch.Tensor, cfg: TrainConfig, device: torch.device, generator: torch.Generator,
-                     step: int = 0, phase: int = 1, log: StepLogger | None = None, desc: str = "train",
-                     label_domains: torch.Tensor | None = None) -> tuple[int, list[dict]]:
-    """Train on one phase's stories; returns (next global step, per-step history).
-
-    Each step classifies a batch of stories and their probes (the same usage sentence among
-    other filler, no definition). For TransformerWithKV both are offered to memory the first time
-    they are seen (hsokv.lifecycle decides whether to write: by default, always). Both entries of
-    an item are hidden from that item's own queries (leave-one-out), so memory can only help by
-    recalling the word from another of its stories: the skill the test asks for. Memory evidence
-    is added only where the label has an entry left to find: otherwise it could only push toward
-    wrong labels, teaching the encoder to flatten memory scores. Keys are re-encoded at the end of
-    every epoch, so retrieval never compares against a stale encoder; consolidation and
-    forgetting, when switched on, run there too.
-    """
-    loop = TrainingLoop(model, cfg, device, label_domains, steps_per_epoch=-(-len(ids) // cfg.batch_size))
-    model.encoder.pool.observe(ids, labels)
-    history: list[dict] = []
-    epochs = tqdm(range(cfg.epochs), desc=desc, leave=False, disable=None)
-    for epoch in epochs:
-        model.train()
-        for idx in _batches(len(ids), cfg.batch_size, generator):
-            record = loop.step(ids[idx], probes[idx], labels[idx], sources[idx], step)
-            record.update(phase=phase, epoch=epoch)
-            history.append(record)
-            if log is not None:
-                log(record)
-            step += 1
-        end = loop.end_of_epoch(step)
-        if end:
-            history[-1].update(end)
-        epochs.set_postfix(loss=f"{history[-1]['loss']:.3f}")
-    model.eval()
-    return step, history
-
-
-class TrainingLoop:
-    """One optimiser step at a time, so a caller can train for epochs (train_classifier) or for a
-    step budget that resumes later (hsokv.search.objective)."""
-
-    def __init__(self, model: BaselineTransformer, cfg: TrainConfig, device: torch.device,
-                 label_domains: torch.Tensor | None, steps_per_epoch: int,
-                 optimizer: torch.optim.Optimizer | None = None):
-        self.model, self.cfg, self.device, self.label_domains = model, cfg, device, label_domains
-        self.opt = optimizer or make_optimizer(model, cfg)
-        self.steps_per_epoch = steps_per_epoch
-        self.with_memory = isinstance(model, TransformerWithKV)
-        self.counters = {"consolidated": 0, "forgotten": 0}
-        if self.with_memory and model.memory_cfg.context_boosts:
-            num_domains = int(label_domains.max()) + 1 if label_domains is not None else 1
-            model.memory.context_boost = ContextBoost(model.memory_cfg, num_domains, steps_per_epoch)
-
-    def step(self, x, p, y, src, step: int) -> dict:
-        model, device = self.model, self.device
-        model.train()
-        x, p, y, src = x.to(device), p.to(device), y.to(device), src.to(device)
-        width = max(x.shape[1], p.shape[1])
-        queries = torch.cat([F.pad(x, (0, width - x.shape[1])), F.pad(p, (0, width - p.shape[1]))])
-        targets, exclude = torch.cat([y, y]), torch.cat([src, src])
-        h = model.encoder(queries)
-        if self.with_memory:
-            logits = model.head(h, exclude, memory_rows=model.memory.has_label(targets, exclude))
-        else:
-            logits = model.classifier(h)
-        row_loss = F.cross_entropy(logits, targets, reduction="none")
-        loss = row_loss.mean()
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.grad_clip)
-        self.opt.step()
-        record = {"step": step, "loss": loss.item(),
-                  "batch_accuracy": float((logits.argmax(-1) == targets).float().mean())}
-        if self.with_memory:  # after the update: the step's graph still reads the old memory
-            memory = model.memory
-            record.update(_memory_step(model, h.detach(), queries, targets, exclude, row_loss.detach(),
-                                       len(y), step, self.label_domains))
-            record.update(memory_size=len(memory), memory_writes=memory.writes,
-                          memory_evictions=memory.evictions, memory_consolidated=self.counters["consolidated"],
-                          memory_forgotten=self.counters["forgotten"])
-        return record
-
-    def end_of_epoch(self, step: int) -> dict:
-        """Re-encode memory keys with the current encoder; consolidate and forget if switched on."""
-        model = self.model
-        model.eval()
-        if not self.with_memory:
-            return {}
-        mcfg, memory = model.memory_cfg, model.memory
-        memory.refresh_keys(model.encoder)
-        if mcfg.consolidation:
-            self.counters["consolidated"] += consolidate(mcfg, model, self.opt)["consolidation_deleted"]
-        if mcfg.forgetting:
-            self.counters["forgotten"] += forget(mcfg, memory, step, self.steps_per_epoch)
-        return {"memory_size": len(memory), "memory_consolidated": self.counters["consolidated"],
-                "memory_forgotten": self.counters["forgotten"]}
-
-
-@torch.no_grad()
-def _memory_step(model: TransformerWithKV, h, queries, targets, exclude, row_loss, n_stories: int, step: int,
-                 label_domains: torch.Tensor | None) -> dict:
-    """Record which entries the batch retrieved, update confidence, and offer new items to memory."""
-    memory, mcfg = model.memory, model.memory_cfg
-    if memory.context_boost is not None:
-        memory.context_boost.now = step
-    _, hit = memory.record_use(h, targets, step, exclude)
-    update_confidence(mcfg, memory)
-    y, src = targets[:n_stories], exclude[:n_stories]
-    new = ~memory.contains_sources(src)
-    if new.any():
-        write, first = write_decision(mcfg, memory, h[:n_stories], y, row_loss[:n_stories])
-        both, first = torch.cat([new & write, new & write]), torch.cat([first, first])
-        if both.any():
-            domains = None if label_domains is None else label_domains.to(targets.device)[targets[both]]
-            memory.write(h[both], targets[both], queries[both], exclude[both], step,
-                         initial_confidence(mcfg, first[both]), first[both], domains)
-    return {"memory_hit_rate": float(hit.float().mean()) if len(hit) else 0.0}

@@ -2,15 +2,15 @@
 import argparse
 from pathlib import Path
 
-from hsokv.ablations import ablation_config
-from hsokv.benchmarks.synthetic import run_seed
+from hsokv.benchmarks.words.ablations import ablation_config
+from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits
+from hsokv.benchmarks.words.protocol import run_seed
+from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, read_params, restrict
-from hsokv.data.synthetic import SPLIT_PARAMS, build_splits
-from hsokv.data.tokenizer import fit_tokenizer
-from hsokv.data.words import load_word_specs
 from hsokv.io import outputs, write_json
 from hsokv.live import open_live, step_logger
+from hsokv.tokenizer import fit_tokenizer
 
 # H-SOKV on splits it builds itself, at ablation.preset's size (every preset's data/model/train parts).
 READS = ("seeds", "device", *SPLIT_PARAMS, "model", "memory", "train", "eval", "ablation.preset")

@@ -9,7 +9,7 @@ from hsokv.benchmarks.lm.data import TINY_SHAKESPEARE, TINY_SHAKESPEARE_URL
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.data.fetch import check_sources, mirror_roots, official_url
-from hsokv.data.glue import GLUE_URL, get_task, required_files
+from hsokv.benchmarks.glue.data import GLUE_URL, get_task, required_files
 from hsokv.io import atomic_write_text
 
 READS = ("data.mirror", "data.allow_download", "data.download_origin", "glue.tasks", "glue.seeds",

@@ -5,10 +5,10 @@ extracted folder, MD5-checked), else the official URL when data.allow_download i
 digits: scikit-learn's 8x8 digits (offline stand-in), SHA-256-checked."""
 import argparse
 
+from hsokv.benchmarks.continual.data import fetch_images
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.data.fetch import mirror_roots
-from hsokv.benchmarks.continual.data import fetch_images
 
 
 READS = ("continual.dataset", "data.mirror", "data.allow_download", "data.download_origin")

@@ -2,9 +2,9 @@
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.glue.data import prepare
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.data.glue import prepare
 
 READS = ("glue.seeds", "glue.k", "glue.k_shot_source", "data.mirror", "data.allow_download", "data.download_origin")
 

@@ -5,10 +5,10 @@ the stage and writes nothing."""
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.synthetic import FINAL_SPLITS, evaluate_final
+from hsokv.benchmarks.words.data import load_prepared
+from hsokv.benchmarks.words.protocol import FINAL_SPLITS, evaluate_final
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.data.synthetic import load_prepared
 from hsokv.errors import CheckpointError
 from hsokv.io import read_json, write_json
 from hsokv.model import load_pretrained

@@ -2,10 +2,10 @@
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.glue import run_seed
+from hsokv.benchmarks.glue.data import load_few_shot
+from hsokv.benchmarks.glue.protocol import run_seed
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
-from hsokv.data.glue import load_few_shot
 from hsokv.io import write_json
 
 READS = ("device", "glue", "model", "memory.capacity", "memory.eviction", "train.optimizer", "train.learning_rate",

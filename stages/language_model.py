@@ -5,7 +5,7 @@ import argparse
 import time
 
 from hsokv.benchmarks.lm.data import load_corpus
-from hsokv.benchmarks.lm.protocol import make_deterministic, run_ngram, run_seed, summary
+from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
@@ -36,7 +36,7 @@ def main(args):
               f"{r['knn_lm']['val']['loss']:.4f} with kNN-LM {r['knn_lm']['chosen']}; "
               f"training {r['timing']['train_seconds']:.0f} s on {device}", flush=True)
         per_seed.append(r)
-    metrics = summary(corpus, ngram, per_seed, lm, cfg.preset)
+    metrics = summary(corpus_info(corpus), ngram, per_seed, lm, cfg.preset)
     metrics["timing"]["stage_seconds"] = time.perf_counter() - start
     with outputs(files=[args.results, args.table, args.metrics], dirs=[args.plots]) as new:   # together or not at all
         write_plots(metrics, per_seed, new[args.plots])

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import torch
 
-from hsokv.benchmarks.memory_scale import faiss_settings, run
+from hsokv.benchmarks.memory_scale.protocol import faiss_settings, run
+from hsokv.benchmarks.memory_scale.report import write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import outputs, write_json
-from hsokv.plots import write_memory_scale_plots
 from hsokv.training import pick_device
 
 READS = ("device", "memory_scale")
@@ -26,7 +26,7 @@ def main(args):
               f"top-1 identical {r['top1_identical']}", flush=True)
     metrics = Path(args.metrics) / "memory_scale.json"
     with outputs(files=[metrics], dirs=[args.plots]) as new:   # replaced together or not at all
-        write_memory_scale_plots(rows, new[args.plots])
+        write_plots(rows, new[args.plots])
         write_json(new[metrics], {
             "threads": torch.get_num_threads(), "faiss": faiss_settings(),
             "results": {f"{r['device']}/n={r['entries']}/k={r['k']}": r for r in rows}})

@@ -2,10 +2,10 @@
 import argparse
 import json
 
+from hsokv.benchmarks.words.data import SPLIT_PARAMS, prepare
+from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.data.synthetic import SPLIT_PARAMS, prepare
-from hsokv.data.words import load_word_specs
 from hsokv.io import atomic_dir
 
 READS = ("seeds", *SPLIT_PARAMS)

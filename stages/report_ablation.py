@@ -2,12 +2,11 @@
 import argparse
 from pathlib import Path
 
-from hsokv.ablations import SWARM_VARIANTS
+from hsokv.benchmarks.words.ablations import SWARM_VARIANTS
+from hsokv.benchmarks.words.report import ablation_table, learning_curve, summary, write_ablation_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
-from hsokv.plots import learning_curve, write_ablation_plots
-from hsokv.report import ablation_table, aggregate
 
 READS = ("seeds", "ablation.variants")
 
@@ -16,7 +15,7 @@ def main(args):
     cfg = load_params(args.params, READS)
     results = {v: read_json(Path(args.results) / f"{v}.json") for v in cfg.ablation.variants}
     metrics = {"seeds": cfg.seeds, "swarm_variants": SWARM_VARIANTS,
-               "variants": {v: aggregate(r["seeds"]) for v, r in results.items()}}
+               "variants": {v: summary(r["seeds"]) for v, r in results.items()}}
     json_path, md_path = Path(args.metrics) / "ablations.json", Path(args.metrics) / "ablations.md"
     with outputs(files=[json_path, md_path], dirs=[args.plots]) as new:   # replaced together or not at all
         write_ablation_plots(metrics, {v: learning_curve(r["seeds"]) for v, r in results.items()}, new[args.plots])

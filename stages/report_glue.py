@@ -2,24 +2,23 @@
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.glue.report import markdown_table, summary, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
-from hsokv.plots import write_glue_plots
-from hsokv.report import glue_summary, glue_table
 
 READS = ("glue.tasks",)
 
 
 def main(args):
     cfg = load_params(args.params, READS)
-    metrics = glue_summary({t: read_json(Path(args.results) / f"{t}.json") for t in cfg.glue.tasks})
+    metrics = summary({t: read_json(Path(args.results) / f"{t}.json") for t in cfg.glue.tasks})
     json_path, md_path = Path(args.metrics) / "glue.json", Path(args.metrics) / "glue.md"
     with outputs(files=[json_path, md_path], dirs=[args.plots]) as new:   # replaced together or not at all
-        write_glue_plots(metrics, new[args.plots])
+        write_plots(metrics, new[args.plots])
         write_json(new[json_path], metrics)
-        atomic_write_text(new[md_path], glue_table(metrics))
-    print(glue_table(metrics))
+        atomic_write_text(new[md_path], markdown_table(metrics))
+    print(markdown_table(metrics))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,10 @@
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.words.search_report import search_summary, search_table, write_search_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
-from hsokv.plots import write_search_plots
-from hsokv.report import search_summary, search_table
 
 READS = ("swarm.strategies",)
 

@@ -2,10 +2,9 @@
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.words.report import learning_curve, markdown_table, summary, write_synthetic_plots
 from hsokv.cli import run_stage
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
-from hsokv.plots import learning_curve, write_synthetic_plots
-from hsokv.report import aggregate, markdown_table
 
 READS = ()  # no params: the method list comes from the command line
 
@@ -15,7 +14,7 @@ def main(args):
     first = next(iter(results.values()))
     metrics = {"preset": first["preset"], "seeds": [r["seed"] for r in first["seeds"]],
                "device": first["seeds"][0]["device"],
-               "methods": {m: aggregate(r["seeds"]) for m, r in results.items()}}
+               "methods": {m: summary(r["seeds"]) for m, r in results.items()}}
     curves = {m: c for m, r in results.items() if (c := learning_curve(r["seeds"])) is not None}
     json_path, md_path = Path(args.metrics) / "synthetic.json", Path(args.metrics) / "synthetic.md"
     with outputs(files=[json_path, md_path], dirs=[args.plots]) as new:   # replaced together or not at all

@@ -4,14 +4,14 @@ the best model of each seed as a checkpoint directory under models/search/<strat
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.words.data import load_prepared
+from hsokv.benchmarks.words.objective import WordsObjective, build_model, make_task
 from hsokv.cli import run_stage
-from hsokv.config import ConfigError, as_dict, read_params, restrict
-from hsokv.data.synthetic import load_prepared
+from hsokv.config import ConfigError, as_dict, read_params, restrict, search_config
 from hsokv.io import outputs, write_json
 from hsokv.live import open_live
 from hsokv.search.backends import make_backend
-from hsokv.search.objective import build_model, make_task
-from hsokv.search.strategies import STRATEGIES, run_search, search_config
+from hsokv.search.strategies import STRATEGIES, run_search
 from hsokv.training import pick_device
 
 # model and train are swarm.preset's (every preset's parts are listed).
@@ -37,7 +37,8 @@ def main(args):
                         if record.get(key) is not None:
                             live.log_metric(key, record[key])
                     live.next_step()
-                result, log = run_search(args.strategy, task, cfg, backend, seed, log_iteration)
+                result, log = run_search(args.strategy, WordsObjective(task), cfg.swarm, backend, seed,
+                                         log_iteration)
                 live.log_metric("best_validation", result["best"]["validation_accuracy"], plot=False)
                 live.log_metric("test_one_shot", result["test"]["one_shot_accuracy"], plot=False)
             state = log.best.state

@@ -4,13 +4,12 @@ import argparse
 import os
 from pathlib import Path
 
-from hsokv.benchmarks.search_backends import time_backends
+from hsokv.benchmarks.words.data import load_prepared
+from hsokv.benchmarks.words.objective import make_task
+from hsokv.benchmarks.words.timing import time_backends
 from hsokv.cli import run_stage
-from hsokv.config import read_params, restrict
-from hsokv.data.synthetic import load_prepared
+from hsokv.config import read_params, restrict, search_config
 from hsokv.io import write_json
-from hsokv.search.objective import make_task
-from hsokv.search.strategies import search_config
 
 READS = ("seeds", "device", "data.max_length", "model", "memory", "train", "swarm")
 

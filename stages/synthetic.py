@@ -3,13 +3,13 @@ for hsokv also each seed's trained model as a checkpoint directory, models/hsokv
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.synthetic import run_seed
+from hsokv.benchmarks.words.data import load_prepared
+from hsokv.benchmarks.words.methods import METHODS
+from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, load_params
-from hsokv.data.synthetic import load_prepared
 from hsokv.io import outputs, write_json
 from hsokv.live import open_live, step_logger
-from hsokv.methods import METHODS
 
 READS = ("seeds", "device", "data.max_length", "eval")  # the protocol's; each method adds its own
 

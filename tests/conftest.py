@@ -41,10 +41,10 @@ SMALL_SWARM = {"num_managers": 2, "agents_per_manager": 2, "meta_iterations": 3,
 @pytest.fixture(scope="session")
 def search_task():
     """(config, SearchTask) for a tiny model on 40 words, with a small swarm: seconds per search."""
-    from hsokv.data.synthetic import build_splits
-    from hsokv.data.tokenizer import fit_tokenizer
-    from hsokv.data.words import load_word_specs
-    from hsokv.search.objective import make_task
+    from hsokv.benchmarks.words.data import build_splits
+    from hsokv.tokenizer import fit_tokenizer
+    from hsokv.benchmarks.words.specs import load_word_specs
+    from hsokv.benchmarks.words.objective import make_task
     cfg = resolve({"preset": "t", "presets": {"t": {
         "seeds": [0], "data": {"num_words": 40},
         "model": {"num_layers": 1, "d_model": 16, "num_heads": 2, "ff_dim": 32}}},

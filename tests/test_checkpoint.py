@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from hsokv.config import MemoryConfig, ModelConfig
-from hsokv.data.tokenizer import fit_tokenizer
+from hsokv.tokenizer import fit_tokenizer
 from hsokv.errors import CheckpointError
 from hsokv.model import TransformerWithKV, load_pretrained
 

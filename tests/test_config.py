@@ -3,14 +3,40 @@ import pytest
 from hsokv.config import ConfigError, load_params, resolve
 
 
+def _register_every_section():
+    """Import every benchmark package, so each registers its params sections."""
+    import importlib
+    import pkgutil
+
+    import hsokv.benchmarks
+    for module in pkgutil.iter_modules(hsokv.benchmarks.__path__):
+        importlib.import_module(f"hsokv.benchmarks.{module.name}")
+
+
 def test_params_yaml_lists_every_key(params):
-    """`dvc exp run -S a.b=c` can only set keys that params.yaml already has."""
-    from hsokv.config import SECTIONS, PipelineConfig
-    for section in SECTIONS:
-        assert set(params[section]) == set(PipelineConfig.model_fields[section].annotation.model_fields), section
+    """`dvc exp run -S a.b=c` can only set keys that params.yaml already has; and every top-level key
+    is a shared section or one a benchmark registers (a misspelt one would go unread)."""
+    from hsokv.config import SECTIONS, PipelineConfig, section_class
+    _register_every_section()
+    sections = [n for n in (*PipelineConfig.model_fields, *SECTIONS.names()) if section_class(n) is not None]
+    for section in sections:
+        assert set(params[section]) == set(section_class(section).model_fields), section
     assert set(params["distributed"]["swarm"]) == set(PipelineConfig.model_fields["distributed"].annotation
                                                       .model_fields["swarm"].annotation.model_fields) - {"searchable"}
-    assert {"seeds", "device", "preset", "presets"} <= set(params)
+    assert set(params) == {*PipelineConfig.model_fields, *SECTIONS.names(), "presets"}
+
+
+def test_unregistered_section_is_kept_unread_and_a_near_miss_is_refused(params):
+    """A stage that imports no benchmark reading `glue` keeps it as given; `trian` is a typo of `train`."""
+    from hsokv.reads import UnreadParamError, restrict
+    cfg = resolve({**params, "some_benchmark": {"k": 1}})
+    assert cfg.some_benchmark == {"k": 1}
+    with pytest.raises(UnreadParamError, match="some_benchmark"):
+        restrict(cfg, ("seeds",)).some_benchmark.k
+    with pytest.raises(ValueError, match="no imported module registered the section 'some_benchmark'"):
+        restrict(cfg, ("some_benchmark",))
+    with pytest.raises(ConfigError, match=r"unknown top-level key\(s\) \['trian'\]"):
+        resolve({**params, "trian": {}})
 
 
 def test_every_preset_resolves(params):
@@ -78,3 +104,11 @@ def test_malformed_and_missing_files(tmp_path):
         load_params(bad)
     with pytest.raises(ConfigError, match="not found"):
         load_params(tmp_path / "absent.yaml")
+
+
+def test_registered_section_errors_name_the_key(params):
+    import hsokv.benchmarks.words  # noqa: F401  (registers eval and ablation)
+    with pytest.raises(ConfigError, match=r"eval\.batch_sise: unknown key; valid keys here: batch_size"):
+        resolve({**params, "eval": {"batch_sise": 8}})
+    with pytest.raises(ConfigError, match=r"eval\.batch_size: .*greater than or equal to 1 \(got 0\)"):
+        resolve({**params, "eval": {"batch_size": 0}})

@@ -132,7 +132,7 @@ def test_stages_download_verify_and_unpack_from_the_official_layouts(archives, p
         download_lm_corpus.main(argparse.Namespace(params=p, out=str(out / "tinyshakespeare")))
     assert {f.name: f.read_text() for f in (out / "glue/SST-2").iterdir()} == {
         n: SST2[n] for n in ("train.tsv", "dev.tsv")}
-    from hsokv.data.glue import load_few_shot
+    from hsokv.benchmarks.glue.data import load_few_shot
     splits = load_few_shot(out / "glue/SST-2", "SST-2", 13, 2, "sample")
     assert len(splits.train) == len(splits.dev) == 4 and len(splits.evals["dev"]) == 2
     images = continual_data.load_images("cifar10", out / "continual")

@@ -1,8 +1,9 @@
 """Rules of the house, checked on the tree itself:
 
 - every stage's dvc.yaml deps are exactly the hsokv/ and stages/ files its script imports
-  (transitively; imports inside functions count, and importing a.b.c runs a/__init__.py and
-  a/b/__init__.py), so a code change reruns exactly the stages that run that code;
+  (transitively; imports inside functions count, importing a.b.c runs a/__init__.py and
+  a/b/__init__.py, and a package that discovers its modules with pkgutil imports them all), so a
+  code change reruns exactly the stages that run that code;
 - every stage's params are exactly what its script declares in READS, plus each preset's part
   of those keys (DVC cannot follow `preset: demo` into `presets.demo`);
 - no import cycle among hsokv modules; the core (hsokv/ outside benchmarks/) never imports a
@@ -73,7 +74,16 @@ def imported_names(path: Path) -> frozenset[str]:
                     out.add(f"{base}.{alias.name}")          # a submodule
                 elif (init := module_file(base)) and init.name == "__init__.py":
                     out |= _lazily_resolved(init, alias.name)  # a name the package resolves lazily
+    if path.name == "__init__.py" and _discovers_its_folder(tree):
+        out |= {f"{package}.{f.stem}" for f in path.parent.glob("*.py") if f.name != "__init__.py"}
     return frozenset(n for n in out if n.split(".")[0] in CODE)
+
+
+def _discovers_its_folder(tree: ast.Module) -> bool:
+    """A package __init__ that imports every module beside it (a registry filled by discovery:
+    `for m in pkgutil.iter_modules(__path__): importlib.import_module(...)`)."""
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "iter_modules"
+               for n in ast.walk(tree))
 
 
 def _lazily_resolved(init: Path, name: str) -> set[str]:

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from hsokv.benchmarks.lm.data import load_corpus
-from hsokv.benchmarks.lm.protocol import make_deterministic, run_ngram, run_seed, score, summary
+from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, score, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.config import LanguageModelConfig
 
@@ -32,7 +32,7 @@ def test_tiny_run_end_to_end(tmp_path):
             len(corpus.splits["val"]) - 1
         assert r["knn_lm"]["datastore"] == 300 and r["knn_lm"]["chosen"] in r["knn_lm"]["val_grid"]
         assert r["knn_lm"]["val"]["loss"] == pytest.approx(r["knn_lm"]["chosen"]["loss"], rel=1e-5)
-    metrics = summary(corpus, ngram, runs, CFG, "t")
+    metrics = summary(corpus_info(corpus), ngram, runs, CFG, "t")
     metrics["timing"]["stage_seconds"] = 1.0
     assert metrics["methods"]["transformer"]["test"]["loss"]["n_seeds"] == 2 and metrics["seeds"] == [0, 1]
     assert metrics["methods"]["ngram"]["order"] in (2, 3)

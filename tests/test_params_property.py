@@ -44,14 +44,14 @@ def _synthetic(path):
 
 
 def _ablation(path):
-    from hsokv.ablations import ablation_config
+    from hsokv.benchmarks.words.ablations import ablation_config
     from stages.ablation import READS
     return restrict(ablation_config(read_params(path), "full", str(path)), READS)
 
 
 def _search(module):
     def load(path):
-        from hsokv.search.strategies import search_config
+        from hsokv.config import search_config
         return restrict(search_config(read_params(path), str(path)), importlib.import_module(module).READS)
     return load
 

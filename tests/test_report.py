@@ -1,6 +1,6 @@
 import pytest
 
-from hsokv.report import aggregate, markdown_table, summarize
+from hsokv.report import summarize
 
 
 def test_summarize_mean_std_ci():
@@ -9,17 +9,3 @@ def test_summarize_mean_std_ci():
     assert s["ci95"] == pytest.approx(4.303 * 0.2 / 3**0.5)
     assert summarize([None, None]) is None
     assert summarize([0.4])["ci95"] is None
-
-
-def _result(acc):
-    ev = {"accuracy": acc, "one_shot_accuracy": acc, "few_shot_accuracy": acc, "kv_hit_rate": None,
-          "kv_utility": None, "n": 10, "n_one_shot": 6, "n_few_shot": 4}
-    return {"test": ev, "retention": ev, "test_phase2": ev, "flops": 100, "wall_seconds": 1.0}
-
-
-def test_aggregate_and_table():
-    agg = aggregate([_result(0.5), _result(1.0)])
-    assert agg["one_shot_accuracy"]["mean"] == 0.75 and agg["kv_hit_rate"] is None
-    assert agg["counts_total"]["n_test"] == 20
-    table = markdown_table({"preset": "x", "seeds": [0, 1], "methods": {"m": agg}})
-    assert "| m | 0.750 ± 0.354" in table and "n/a" in table

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from hsokv.benchmarks.words.objective import WordsObjective
 from hsokv.config import ConfigError, SwarmConfig
 from hsokv.search.backends import BACKENDS, SerialBackend, TaskFailed, make_backend
 from hsokv.search.strategies import run_search
@@ -77,7 +78,7 @@ def test_ray_results_in_order_and_killed_worker_retried(ray_backend, tmp_path):
 def test_swarm_gives_the_same_numbers_on_ray(ray_backend, search_task):
     cfg, task = search_task
     cfg = cfg.model_copy(update={"swarm": cfg.swarm.model_copy(update={"meta_iterations": 1})})
-    serial, _ = run_search("swarm", task, cfg, SerialBackend(), 0)
-    on_ray, _ = run_search("swarm", task, cfg, ray_backend, 0)
+    serial, _ = run_search("swarm", WordsObjective(task), cfg.swarm, SerialBackend(), 0)
+    on_ray, _ = run_search("swarm", WordsObjective(task), cfg.swarm, ray_backend, 0)
     assert [t["score"] for t in on_ray["trials"]] == [t["score"] for t in serial["trials"]]
     assert on_ray["best"] == serial["best"]

@@ -2,16 +2,17 @@ import numpy as np
 import pytest
 
 from conftest import SMALL_SWARM
-from hsokv.config import DimensionSpec, SwarmConfig
+from hsokv.benchmarks.words.objective import WordsObjective
+from hsokv.config import DimensionSpec, SwarmConfig, search_config
 from hsokv.search.backends import SerialBackend
 from hsokv.search.space import SearchSpace, distance
-from hsokv.search.strategies import run_search, search_config
+from hsokv.search.strategies import run_search
 from hsokv.search.swarm import Heatmap, Region, lineage_steps, planned_steps, strategy_entropy
 
 @pytest.fixture(scope="module")
 def swarm_run(search_task):
     cfg, task = search_task
-    return run_search("swarm", task, cfg, SerialBackend(), 0)
+    return run_search("swarm", WordsObjective(task), cfg.swarm, SerialBackend(), 0)
 
 
 def test_budget_is_exactly_the_planned_steps(swarm_run):
@@ -61,7 +62,7 @@ def test_supervisor_events_and_stats(swarm_run):
 
 def test_same_seed_same_search(search_task, swarm_run):
     cfg, task = search_task
-    again, _ = run_search("swarm", task, cfg, SerialBackend(), 0)
+    again, _ = run_search("swarm", WordsObjective(task), cfg.swarm, SerialBackend(), 0)
     assert [t["score"] for t in again["trials"]] == [t["score"] for t in swarm_run[0]["trials"]]
     assert again["best"] == swarm_run[0]["best"]
 
@@ -69,7 +70,7 @@ def test_same_seed_same_search(search_task, swarm_run):
 @pytest.mark.parametrize("strategy", ["random", "grid", "default"])
 def test_baselines_stay_within_the_budget(search_task, strategy):
     cfg, task = search_task
-    result, _ = run_search(strategy, task, cfg, SerialBackend(), 0)
+    result, _ = run_search(strategy, WordsObjective(task), cfg.swarm, SerialBackend(), 0)
     assert 0 < result["steps_used"] <= planned_steps(cfg.swarm)
     assert all(t["steps"] == lineage_steps(cfg.swarm) for t in result["trials"])
     if strategy == "grid":

@@ -1,4 +1,4 @@
-from hsokv.data.tokenizer import UNK, encode_batch, fit_tokenizer
+from hsokv.tokenizer import UNK, encode_batch, fit_tokenizer
 from tokenizers import Tokenizer
 
 

@@ -1,1 +1,1 @@
-"""Datasets: the synthetic rare-word benchmark (word specs, story splits, tokenizer)."""
+"""Dataset copies: verified files from a mirror or the official URLs (fetch.py, checksums.json)."""

@@ -141,7 +141,7 @@ def strategy_entropy(space: SearchSpace, values: list[dict]) -> float | None:
 
 class Swarm:
     def __init__(self, task, space: SearchSpace, cfg: SwarmShape, backend, seed: int, log: SearchLog, run: Callable):
-        """`run(task, spec)` trains one trial: hsokv.search.objective.run_trial for the model
+        """`run(task, spec)` trains one trial: hsokv.benchmarks.words.objective.run_trial for the model
         search, hsokv.rl.run_policy_trial for the CartPole policies."""
         self.task, self.space, self.cfg, self.backend, self.seed, self.log = task, space, cfg, backend, seed, log
         self.run_fn = run

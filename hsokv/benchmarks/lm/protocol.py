@@ -77,8 +77,15 @@ def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.
                        "train_tokens_per_second": cfg.max_iters * cfg.batch_size * cfg.block_size / train_seconds}}
 
 
-def summary(corpus: Corpus, ngram: dict, per_seed: list[dict], cfg: LanguageModelConfig, preset: str) -> dict:
-    """Mean, std and 95% CI over seeds of every figure (the n-gram has no seed: one value)."""
+def corpus_info(corpus: Corpus) -> dict:
+    """What the tables say about a corpus (also stored in each GPU run's result)."""
+    return {"source": corpus.source, "level": corpus.level, "vocab_size": corpus.vocab_size,
+            "tokens": {name: len(t) for name, t in corpus.splits.items()}, "oov": corpus.oov}
+
+
+def summary(corpus: dict, ngram: dict, per_seed: list[dict], cfg: LanguageModelConfig, preset: str) -> dict:
+    """Mean, std and 95% CI over seeds of every figure (the n-gram has no seed: one value);
+    `corpus` is corpus_info's dict."""
     methods = {"ngram": {name: {f: summarize([ngram[name][f]]) for f in FIGURES} for name in SPLITS}}
     methods["ngram"]["order"] = ngram["order"]
     for method in ("transformer", "knn_lm"):
@@ -89,8 +96,7 @@ def summary(corpus: Corpus, ngram: dict, per_seed: list[dict], cfg: LanguageMode
     gain = {name: summarize([r["transformer"][name]["loss"] - r["knn_lm"][name]["loss"] for r in per_seed])
             for name in SPLITS}
     return {"preset": preset, "seeds": [r["seed"] for r in per_seed],
-            "corpus": {"source": corpus.source, "level": corpus.level, "vocab_size": corpus.vocab_size,
-                       "tokens": {name: len(t) for name, t in corpus.splits.items()}, "oov": corpus.oov},
+            "corpus": corpus,
             "model": {"n_layer": cfg.n_layer, "n_head": cfg.n_head, "n_embd": cfg.n_embd, "block_size": cfg.block_size,
                       "params": per_seed[0]["params"], "max_iters": cfg.max_iters, "batch_size": cfg.batch_size},
             "methods": methods,

@@ -12,6 +12,7 @@ exactly once, with 1 to block_size tokens of context.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 
@@ -49,6 +50,11 @@ def windows(ids: torch.Tensor, block_size: int) -> list[tuple[torch.Tensor, torc
     return out
 
 
+def autocast(device: torch.device):
+    """bf16 on a GPU, as nanoGPT trains this model there; the CPU path stays in float32."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+
+
 class Transformer:
     def __init__(self, vocab_size: int, cfg: LanguageModelConfig, device: torch.device):
         self.cfg, self.device = cfg, device
@@ -60,8 +66,9 @@ class Transformer:
         self.model.eval()
         out = {}
         for name in ("train", "val"):
-            losses = [self.model(*random_batch(splits[name], self.cfg.batch_size, self.cfg.block_size, generator,
-                                               self.device))[1].item() for _ in range(self.cfg.eval_iters)]
+            with autocast(self.device):
+                losses = [self.model(*random_batch(splits[name], self.cfg.batch_size, self.cfg.block_size, generator,
+                                                   self.device))[1].item() for _ in range(self.cfg.eval_iters)]
             out[f"{name}_loss"] = sum(losses) / len(losses)
         self.model.train()
         return out
@@ -85,7 +92,9 @@ class Transformer:
             start = time.perf_counter()
             for group in opt.param_groups:
                 group["lr"] = learning_rate(step, cfg)
-            _, loss = self.model(*random_batch(splits["train"], cfg.batch_size, cfg.block_size, batches, self.device))
+            with autocast(self.device):
+                _, loss = self.model(*random_batch(splits["train"], cfg.batch_size, cfg.block_size, batches,
+                                                   self.device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip:

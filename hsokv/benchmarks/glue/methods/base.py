@@ -1,0 +1,160 @@
+"""What few-shot GLUE's methods share: the registry, padded batches, the classifier with memory
+evidence, prediction, and the two ways a method learns: trained end to end with dev-set epoch
+selection (`trained`), or a frozen encoder's vectors written to memory (`frozen_memory`).
+
+Every method is a function (backbone, task, train, dev, evals, cfg, device, generator) -> its
+record's figures, registered in METHODS, and each gets the same examples and backbone
+(hsokv.benchmarks.glue.protocol.run_seed).
+"""
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from hsokv.benchmarks.glue.data import Example
+from hsokv.config import PipelineConfig
+from hsokv.memory import KeyValueMemory
+from hsokv.registry import Registry
+from hsokv.training import make_optimizer
+
+METHODS = Registry("GLUE method")
+
+
+class Batches:
+    """Token id lists, padded per batch; sorted by length for evaluation, so little is padding."""
+
+    def __init__(self, seqs: list[list[int]], labels: list[int]):
+        self.seqs, self.labels = seqs, torch.tensor(labels, dtype=torch.long)
+
+    def __len__(self):
+        return len(self.seqs)
+
+    def ids(self, idx) -> torch.Tensor:
+        rows = [self.seqs[i] for i in idx]
+        out = torch.zeros(len(rows), max(1, max(len(r) for r in rows)), dtype=torch.long)
+        for i, r in enumerate(rows):
+            out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+        return out
+
+    def in_length_order(self, batch_size: int):
+        order = sorted(range(len(self.seqs)), key=lambda i: len(self.seqs[i]))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            yield torch.tensor(idx), self.ids(idx)
+
+
+class MemoryClassifier(nn.Module):
+    """encoder -> h -> classifier(h) [+ memory evidence]: H-SOKV's additive fusion, any backbone."""
+
+    def __init__(self, encoder: nn.Module, dim: int, num_labels: int, memory: KeyValueMemory | None):
+        super().__init__()
+        self.encoder, self.classifier, self.memory, self.num_labels = encoder, nn.Linear(dim, num_labels), memory, num_labels
+
+    def forward(self, ids: torch.Tensor, exclude_sources: torch.Tensor | None = None, use_memory: bool = True):
+        h = self.encoder(ids)
+        logits = self.classifier(h)
+        if self.memory is not None and use_memory:
+            logits = logits + self.memory.label_logits(h, self.num_labels, exclude_sources)[0]
+        return logits
+
+
+@torch.no_grad()
+def predict(fn: Callable[[torch.Tensor], torch.Tensor], data: Batches, batch_size: int, device) -> torch.Tensor:
+    pred = torch.empty(len(data), dtype=torch.long)
+    for idx, ids in data.in_length_order(batch_size):
+        pred[idx] = fn(ids.to(device)).argmax(-1).cpu()
+    return pred
+
+
+def _accuracy(pred: torch.Tensor, data: Batches) -> float:
+    return float((pred == data.labels).float().mean())
+
+
+def _label_init(model: MemoryClassifier, backbone, task, device) -> None:
+    if not (backbone.pretrained and task.label_sentences):
+        return
+    ids = Batches(backbone.tokenize([Example(s, None, 0) for s in task.label_sentences]), [0] * len(task.label_sentences))
+    with torch.no_grad():
+        model.classifier.weight.copy_(model.encoder(ids.ids(range(len(ids))).to(device)) * 10.0)
+        model.classifier.bias.zero_()
+
+
+def _train(model: MemoryClassifier, train: Batches, dev: Batches, cfg: PipelineConfig, pretrained: bool,
+           device, generator: torch.Generator) -> dict:
+    g = cfg.glue
+    train_cfg = cfg.train.model_copy(update={"learning_rate": g.pretrained_learning_rate} if pretrained else {})
+    opt = make_optimizer(model, train_cfg)
+    sources = torch.arange(len(train))
+    if model.memory is not None:
+        with torch.no_grad():
+            model.eval()
+            all_ids = train.ids(range(len(train))).to(device)
+            model.memory.write(model.encoder(all_ids), train.labels, all_ids, sources, step=0)
+    best = {"dev_accuracy": -1.0, "epoch": -1}
+    best_state = None
+    for epoch in range(g.epochs):
+        model.train()
+        for idx in torch.randperm(len(train), generator=generator).split(g.batch_size):
+            logits = model(train.ids(idx.tolist()).to(device), sources[idx].to(device))
+            loss = F.cross_entropy(logits, train.labels[idx].to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
+            opt.step()
+        model.eval()
+        if model.memory is not None:
+            with torch.no_grad():
+                model.memory.refresh_keys(model.encoder)
+        dev_acc = _accuracy(predict(model, dev, g.eval_batch_size, device), dev)
+        if dev_acc > best["dev_accuracy"]:  # ties keep the earlier epoch
+            best = {"dev_accuracy": dev_acc, "epoch": epoch}
+            best_state = copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    if model.memory is not None:
+        with torch.no_grad():
+            model.memory.refresh_keys(model.encoder)
+    return best
+
+
+def _memory(dim: int, cfg: PipelineConfig, device) -> KeyValueMemory:
+    return KeyValueMemory(dim, cfg.memory.capacity, cfg.glue.max_length, "cosine", 1, cfg.glue.memory_temperature,
+                          cfg.memory.eviction, device)
+
+
+def trained(with_memory: bool):
+    def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
+        enc = backbone.encoder(train.ids(range(len(train))), train.labels)
+        model = MemoryClassifier(enc, backbone.dim, len(task.label_names),
+                                 _memory(backbone.dim, cfg, device) if with_memory else None).to(device)
+        if cfg.glue.label_init:
+            _label_init(model, backbone, task, device)
+        out = _train(model, train, dev, cfg, backbone.pretrained, device, generator)
+        bs = cfg.glue.eval_batch_size
+        for split, data in evals.items():
+            out[split] = _accuracy(predict(model, data, bs, device), data)
+            if with_memory:
+                out[f"{split}_without_memory"] = _accuracy(
+                    predict(lambda x: model(x, use_memory=False), data, bs, device), data)
+        return out
+    return run
+
+
+def frozen_memory(make_encoder):
+    def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
+        encoder = make_encoder(backbone, train).to(device).eval().requires_grad_(False)
+        probe = encoder(train.ids([0]).to(device))
+        memory = _memory(probe.shape[-1], cfg, device)
+        ids = train.ids(range(len(train))).to(device)
+        memory.write(encoder(ids), train.labels, ids, torch.arange(len(train)), step=0)
+
+        def nearest_label(x):
+            return F.one_hot(memory.labels[memory.retrieve(encoder(x), 1)[1][:, 0]], len(task.label_names)).float()
+        out = {"dev_accuracy": _accuracy(predict(nearest_label, dev, cfg.glue.eval_batch_size, device), dev)}
+        for split, data in evals.items():
+            out[split] = _accuracy(predict(nearest_label, data, cfg.glue.eval_batch_size, device), data)
+        return out
+    return run

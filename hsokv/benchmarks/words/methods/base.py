@@ -1,0 +1,84 @@
+"""What the word benchmark's methods share: the registry, the Predictions they return, and the
+two kinds of method: trained with the shared loop (_Trained) or writing a frozen encoder's
+vectors to memory (_MemoryOnly)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+
+from hsokv.benchmarks.words.training import train_classifier
+from hsokv.config import PipelineConfig
+from hsokv.memory import KeyValueMemory
+from hsokv.model import TransformerWithKV
+from hsokv.registry import Registry
+from hsokv.training import StepLogger
+
+METHODS = Registry("method")
+
+
+@dataclass
+class Predictions:
+    pred: torch.Tensor
+    pred_without_memory: torch.Tensor | None = None  # only where a non-memory path exists
+    top1_label: torch.Tensor | None = None           # label of the nearest memory entry
+
+
+class _Method:
+    name = ""
+    reads: tuple[str, ...] = ()  # params it reads beyond the protocol's (stages/synthetic.py READS)
+
+    def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: PipelineConfig,
+                 device: torch.device, generator: torch.Generator, log: StepLogger | None = None,
+                 label_domains: torch.Tensor | None = None):
+        self.vocab_size, self.num_labels, self.max_length = vocab_size, num_labels, max_length
+        self.label_domains = label_domains
+        self.cfg, self.device, self.generator, self.log = cfg, device, generator, log
+        self.step = 0
+
+
+class _Trained(_Method):
+    """A transformer trained with the shared loop (hsokv.benchmarks.words.training.train_classifier)."""
+
+    def learn(self, ids, probes, labels, sources, phase):
+        self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
+                                              self.generator, self.step, phase, self.log,
+                                              f"{self.name} phase {phase}", self.label_domains)
+        return history
+
+
+@torch.no_grad()
+def predict_with_memory(model: TransformerWithKV, ids: torch.Tensor, device: torch.device) -> Predictions:
+    """H-SOKV's predictions, and what its classifier alone and its nearest memory entry say; also
+    used on a model reloaded from its checkpoint (stages/evaluate.py)."""
+    h = model.encoder(ids.to(device))
+    _, top = model.memory.retrieve(h, 1)
+    return Predictions(model.head(h).argmax(-1), model.classifier(h).argmax(-1), model.memory.labels[top[:, 0]])
+
+
+class _MemoryOnly(_Method):
+    """A frozen, untrained encoder whose outputs are written to a KeyValueMemory; no training."""
+
+    def _setup(self, encoder: nn.Module, dim: int, similarity: str):
+        self.encoder = encoder.to(self.device).eval().requires_grad_(False)
+        m = self.cfg.memory
+        self.memory = KeyValueMemory(dim, m.capacity, self.max_length, similarity, 1, 1.0, m.eviction, self.device)
+
+    @torch.no_grad()
+    def learn(self, ids, probes, labels, sources, phase):
+        if hasattr(self.encoder, "pool"):
+            self.encoder.pool.observe(ids, labels)
+        bs = self.cfg.eval.batch_size
+        for texts in (ids, probes):  # the same training examples every method sees
+            for chunk in torch.arange(len(texts)).split(bs):
+                x = texts[chunk].to(self.device)
+                self.memory.write(self.encoder(x), labels[chunk], x, sources[chunk], self.step)
+                self.step += 1
+        return [{"phase": phase, "step": self.step, "memory_size": len(self.memory)}]
+
+    @torch.no_grad()
+    def predict(self, ids):
+        _, top = self.memory.retrieve(self.encoder(ids.to(self.device)), 1)
+        label = self.memory.labels[top[:, 0]]
+        return Predictions(label, None, label)
