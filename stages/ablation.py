@@ -20,11 +20,11 @@ def main(args):
     cfg = restrict(ablation_config(read_params(args.params), args.variant, args.params), READS)
     specs = load_word_specs(cfg.data.word_specs)
     results = []
-    result, live_dir = Path(args.out) / f"{args.variant}.json", Path(args.live) / args.variant
-    with outputs(files=[result], dirs=[live_dir]) as new:   # replaced together: a failed run keeps the last logs
+    result_file, live_dir = Path(args.out) / f"{args.variant}.json", Path(args.live) / args.variant
+    with outputs(files=[result_file], dirs=[live_dir]) as new:   # replaced together: a failed run keeps the last logs
         for seed in cfg.seeds:
             results.append(_one_seed(args, cfg, specs, seed, new[live_dir]))
-        write_json(new[result], {"variant": args.variant, "config": as_dict(cfg), "seeds": results})
+        write_json(new[result_file], {"variant": args.variant, "config": as_dict(cfg), "seeds": results})
 
 
 def _one_seed(args, cfg, specs, seed: int, live_dir: Path) -> dict:

@@ -23,10 +23,10 @@ def main(args):
     if args.strategy not in STRATEGIES:
         raise ConfigError(f"--strategy {args.strategy!r} is unknown; known: {sorted(STRATEGIES)}")
     results = []
-    result = Path(args.out) / f"{args.strategy}.json"
+    result_file = Path(args.out) / f"{args.strategy}.json"
     models_dir, live_dir = Path(args.models) / args.strategy, Path(args.live) / args.strategy
     # Results, models and DVCLive logs replaced together: a failed run keeps the last good one's.
-    with make_backend(cfg.swarm) as backend, outputs(files=[result], dirs=[models_dir, live_dir]) as new:
+    with make_backend(cfg.swarm) as backend, outputs(files=[result_file], dirs=[models_dir, live_dir]) as new:
         models = new[models_dir]
         for seed in cfg.seeds:
             splits, tokenizer = load_prepared(Path(args.data), seed)
@@ -50,7 +50,7 @@ def main(args):
                   f"{result['test']['one_shot_accuracy']:.3f}, {result['wall_seconds']:.1f}s on {cfg.swarm.backend}"
                   + (f", {len(result['failures'])} task failures retried" if result["failures"] else ""), flush=True)
             results.append(result)
-        write_json(new[result], {"strategy": args.strategy, "config": as_dict(cfg), "seeds": results})
+        write_json(new[result_file], {"strategy": args.strategy, "config": as_dict(cfg), "seeds": results})
 
 
 if __name__ == "__main__":

@@ -23,14 +23,14 @@ def main(args):
         raise ConfigError(f"--method {args.method!r} is unknown; known methods: {sorted(METHODS)}")
     cfg = load_params(args.params, reads(args.method))
     results = []
-    result, live = Path(args.out) / f"{args.method}.json", Path(args.live) / args.method
+    result_file, live = Path(args.out) / f"{args.method}.json", Path(args.live) / args.method
     models = [args.models] if args.method == "hsokv" else []
     # Results, DVCLive logs and models are replaced together at the end: a run that fails keeps the
     # last good run's outputs, logs included (DVCLive would clear its folder on opening).
-    with outputs(files=[result], dirs=[live, *models]) as new:
+    with outputs(files=[result_file], dirs=[live, *models]) as new:
         for seed in cfg.seeds:
             results.append(_one_seed(args, cfg, seed, new[live], new[models[0]] if models else None))
-        write_json(new[result], {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})
+        write_json(new[result_file], {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})
 
 
 def _one_seed(args, cfg, seed: int, live_dir: Path, models: Path | None) -> dict:
