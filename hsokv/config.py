@@ -310,6 +310,8 @@ class LanguageModelConfig(Section):
     grad_clip: float = Field(1.0, ge=0.0, description="0 = no clipping")
     eval_interval: int = Field(250, ge=1, description="steps between loss-curve points")
     eval_iters: int = Field(20, ge=1, description="random batches per loss-curve point (train and val)")
+    keep_best_val: bool = Field(True, description="end with the weights of the loss-curve point with the lowest val "
+                                                  "estimate, as nanoGPT keeps its best checkpoint")
     eval_batch_size: int = Field(64, ge=1, le=65_536, description="windows per batch when scoring a whole split")
     # baselines and memory
     ngram_orders: list[int] = Field([2, 3, 4, 5, 6, 7, 8], min_length=1, description="Kneser-Ney orders tried on val")
@@ -409,59 +411,6 @@ def _check_method_arg(where: str, key: str, value: Any) -> None:
             raise ValueError(f"{at}: must be {'> 0' if key == 'lr' else '>= 0'} (got {number!r})")
 
 
-ES_SEARCHABLE = ("learning_rate", "sigma", "population")
-
-
-def _es_space() -> dict[str, DimensionSpec]:
-    return {"learning_rate": DimensionSpec(low=0.01, high=0.5, log=True),
-            "sigma": DimensionSpec(low=0.02, high=0.5, log=True)}
-
-
-class PolicySwarmConfig(SwarmShape):
-    """The swarm searching evolution-strategy settings for CartPole policies: an agent's "training
-    step" is one ES generation, its score the mean return of its policy."""
-    searchable: ClassVar[tuple[str, ...]] = ES_SEARCHABLE
-    space: dict[str, DimensionSpec] = Field(default_factory=_es_space, min_length=1)
-    num_managers: int = Field(2, ge=1, le=64)
-    agents_per_manager: int = Field(2, ge=1, le=64)
-    meta_iterations: int = Field(3, ge=1, le=1000)
-    agent_steps: int = Field(3, ge=1, le=100_000, description="ES generations of successive halving's first rung")
-    plateau_tolerance: float = Field(5.0, ge=0.0, description="return gain that counts as progress")
-    heatmap_dims: list[str] = Field(["learning_rate", "sigma"], min_length=2, max_length=2)
-
-    @model_validator(mode="after")
-    def _known_names(self):
-        return self._check_names("distributed.swarm", ("space", "heatmap_dims"))
-
-
-class DistributedConfig(Section):
-    """The swarm on gymnasium's CartPole-v1, its agents' ES runs spread over `node_counts` workers."""
-    env_id: Literal["CartPole-v1"] = "CartPole-v1"
-    policy: str = name_field("hsokv.rl:POLICIES", "linear")
-    hidden_size: int = Field(16, ge=1, le=4096, description="mlp policy: units of its hidden layer")
-    population: int = Field(16, ge=2, le=100_000, description="episodes per ES generation (antithetic pairs)")
-    eval_episodes: int = Field(100, ge=1, le=100_000, description="episodes of the final evaluation")
-    solved_return: float = Field(475.0, description="mean evaluation return that counts as solved (gymnasium's)")
-    swarm: PolicySwarmConfig = PolicySwarmConfig()
-    backend: str = name_field("hsokv.search.backends:BACKENDS", "auto", also=("auto",),
-                              description="auto = ray when importable, else multiprocessing")
-    node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")
-    ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
-    max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
-    # Bounded so the modelled clock stays finite (a huge step cost summed over a run overflows to inf).
-    simulate_step_seconds: float = Field(2e-5, gt=0.0, le=1.0, description="simulate: cost of one environment step")
-    simulate_latency_seconds: float = Field(0.005, ge=0.0, description="simulate: per-task dispatch latency of a node")
-
-    @model_validator(mode="after")
-    def _counts(self):
-        bad = [n for n in self.node_counts if n < 1]
-        if bad:
-            raise ValueError(f"distributed.node_counts must be >= 1 (got {bad})")
-        if self.population % 2:
-            raise ValueError(f"distributed.population must be even: ES evaluates antithetic pairs (got {self.population})")
-        return self
-
-
 class PipelineConfig(Section):
     """The shared sections; a registered benchmark section is an extra attribute (cfg.glue),
     validated by its own class in resolve()."""
@@ -478,7 +427,6 @@ class PipelineConfig(Section):
     swarm: SwarmConfig = SwarmConfig()
     language_model: LanguageModelConfig = LanguageModelConfig()
     continual: ContinualConfig = Field(default_factory=ContinualConfig)
-    distributed: DistributedConfig = DistributedConfig()
 
     def section_names(self) -> list[str]:
         """Every section and top-level value this config holds, registered or not."""
@@ -504,6 +452,15 @@ def _drop_nulls(values: dict) -> dict:
     return {k: (_drop_nulls(v) if isinstance(v, dict) else v) for k, v in values.items() if v is not None}
 
 
+def _fields_at(loc: tuple) -> dict:
+    """The fields of the model at `loc` (the top level, a section, or a model nested in one)."""
+    cls = section_class(loc[0]) if loc else PipelineConfig
+    for part in loc[1:]:
+        field = (cls.model_fields if cls is not None else {}).get(part)
+        cls = field.annotation if field is not None and isinstance(field.annotation, type) else None
+    return getattr(cls, "model_fields", {})
+
+
 def _format_error(err: ValidationError, source: str, prefix: tuple = ()) -> str:
     lines = [f"{source}: invalid parameters"]
     for e in err.errors():
@@ -512,8 +469,7 @@ def _format_error(err: ValidationError, source: str, prefix: tuple = ()) -> str:
         given = e.get("input")
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            cls = section_class(loc[0]) if len(loc) > 1 else PipelineConfig
-            fields = cls.model_fields if cls is not None else {}
+            fields = _fields_at(loc[:-1])
             msg = f"unknown key; valid keys here: {', '.join(sorted(fields))}"
         elif isinstance(given, (int, float, str, bool)) or given is None:
             msg = f"{msg} (got {given!r})"

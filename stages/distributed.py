@@ -1,32 +1,39 @@
-"""Stage distributed: the hierarchical swarm improving CartPole-v1 policies by ES, run on each of
-distributed.node_counts workers of distributed.backend -> metrics/distributed.json,
-results/distributed.json, plots/distributed/ (speedup, throughput, reward)."""
+"""Stage distributed: on distributed.env_id, the hierarchical swarm (tuning ES or ARS) against plain
+ES and ARS at equal environment steps, and the swarm run on each of distributed.node_counts workers
+of distributed.backend -> metrics/distributed.{json,md}, results/distributed.json, plots/distributed/."""
 import argparse
+from pathlib import Path
 
-from hsokv.benchmarks.distributed import resolve_backend, reward_curve_rows, run_seed, summary
+from hsokv.benchmarks.rl import config as _section  # noqa: F401  (registers the `distributed` section)
+from hsokv.benchmarks.rl.report import comparison, table, timing, write_plots
+from hsokv.benchmarks.rl.scaling import cpu_count, resolve_backend, run_seed
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import outputs, write_json
-from hsokv.plots import write_distributed_plots
+from hsokv.io import atomic_write_text, outputs, write_json
 
 READS = ("seeds", "distributed")
 
 
+def report(r):
+    where = f"x{r['workers']} {r['backend']}: {r['wall_seconds']:.1f}s{' (modelled)' if r.get('simulated') else ''}, " \
+        f"{len(r['retries'])} retried task(s), " if "workers" in r else f"{r['wall_seconds']:.1f}s, "
+    print(f"seed {r['seed']} {r['method']} {where}{r['env_steps']:,} env steps, "
+          f"final return {r['evaluation']['mean_return']:.1f} over {r['evaluation']['episodes']} episodes", flush=True)
+
+
 def main(args):
     cfg = load_params(args.params, READS)
-    backend = resolve_backend(cfg.distributed.backend)
-
-    def report(r):
-        print(f"seed {r['seed']} {backend} x{r['workers']}: {r['wall_seconds']:.1f}s"
-              f"{' (modelled)' if r['simulated'] else ''}, {r['env_steps_per_second']:.0f} env steps/s, "
-              f"evaluation {r['evaluation']['mean_return']:.1f} over {r['evaluation']['episodes']} episodes, "
-              f"{len(r['retries'])} retried task(s)", flush=True)
-
-    per_seed = [run_seed(cfg, seed, backend, on_run=report) for seed in cfg.seeds]
-    metrics = summary(per_seed, cfg, backend)
-    with outputs(files=[args.results, args.metrics], dirs=[args.plots]) as new:   # together or not at all
-        write_distributed_plots(metrics, reward_curve_rows(per_seed), new[args.plots])
-        write_json(new[args.results], {"config": cfg.distributed.model_dump(), "backend": backend, "seeds": per_seed})
+    d = cfg.distributed.model_dump()
+    backend = resolve_backend(d["backend"])
+    per_seed = [run_seed(d, seed, backend, on_run=report) for seed in cfg.seeds]
+    metrics = {"preset": cfg.preset, "comparison": comparison(per_seed, d),
+               "timing": timing(per_seed, d, backend, cpu_count())}
+    md = Path(args.metrics).with_suffix(".md")
+    with outputs(files=[args.results, md, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(per_seed, new[args.plots], metrics["timing"])
+        write_json(new[args.results], {"config": d, "backend": backend, "seeds": per_seed})
+        atomic_write_text(new[md], table(metrics["comparison"],
+                                         f"{d['env_id']}: the swarm, ES and ARS at equal environment steps"))
         write_json(new[args.metrics], metrics)
 
 

@@ -261,11 +261,11 @@ def test_continual_task_split_that_does_not_divide(case):
                 "--plots", out / "p"), out, "continual.classes_per_task=3 does not divide", "valid")
 
 
-def test_distributed_odd_population(case):
+def test_distributed_unknown_tuned_algorithm(case):
     params, run, out = case
-    params["distributed"]["population"] = 7
+    params["distributed"]["swarm_tunes"] = "cma"
     refused(run("distributed", "--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"), out,
-            "distributed.population must be even")
+            "distributed.swarm_tunes: unknown 'cma'; valid: ars, es")
 
 
 # -- values that pass a type check but are never meant (caught at config load) ----------------------

@@ -28,7 +28,7 @@ def _params(**sections):
 
 def test_config_checks_names_against_loaded_registries():
     import hsokv.benchmarks.glue.protocol  # noqa: F401  (loads the GLUE methods and backbones)
-    import hsokv.rl  # noqa: F401
+    import hsokv.benchmarks.rl.config  # noqa: F401
     import hsokv.search.backends  # noqa: F401
     import hsokv.search.strategies  # noqa: F401
     with pytest.raises(ConfigError, match=r"glue\.methods: unknown 'x'; valid: finetune, hsokv, knn, kv_only, majority"):

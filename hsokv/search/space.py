@@ -7,10 +7,12 @@ diversity are all computed in these coordinates, so a learning rate and a dropou
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hsokv.config import SEARCHABLE, DimensionSpec, PipelineConfig
+if TYPE_CHECKING:   # dims are read by attribute: the research runners pass plain namespaces
+    from hsokv.config import DimensionSpec, PipelineConfig
 
 
 class SearchSpace:
@@ -71,6 +73,7 @@ def mean_pairwise_distance(points: list[np.ndarray]) -> float:
 
 def apply(cfg: PipelineConfig, values: dict) -> PipelineConfig:
     """The config with the searched hyperparameters set (validated like params.yaml)."""
+    from hsokv.config import SEARCHABLE
     updates: dict[str, dict] = {}
     for name, value in values.items():
         section, key = SEARCHABLE[name]

@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from hsokv.config import SwarmShape
 from hsokv.search.space import SearchSpace, distance, mean_pairwise_distance
 from hsokv.search.tracking import SearchLog
 from hsokv.search.trial import TrialOutcome, TrialSpec
+
+if TYPE_CHECKING:   # the swarm reads its settings by attribute: the research runners pass plain namespaces
+    from hsokv.config import SwarmShape
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Agent:
     region: Region
     team: TrialOutcome | None = None     # the agent's model and the config it trains with
     team_values: dict | None = None     # differs from team.values right after a clone
-    best_score: float = -1.0
+    best_score: float = -math.inf       # returns can be negative (HalfCheetah)
     stale: int = 0
 
 
@@ -142,7 +144,7 @@ def strategy_entropy(space: SearchSpace, values: list[dict]) -> float | None:
 class Swarm:
     def __init__(self, task, space: SearchSpace, cfg: SwarmShape, backend, seed: int, log: SearchLog, run: Callable):
         """`run(task, spec)` trains one trial: hsokv.benchmarks.words.objective.run_trial for the model
-        search, hsokv.rl.run_policy_trial for the CartPole policies."""
+        search, hsokv.benchmarks.rl.protocol.run_policy_trial for the policies."""
         self.task, self.space, self.cfg, self.backend, self.seed, self.log = task, space, cfg, backend, seed, log
         self.run_fn = run
         self.rng = np.random.default_rng(seed)

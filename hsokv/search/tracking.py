@@ -32,7 +32,7 @@ class SearchLog:
                             "point": [round(float(x), 4) for x in point], "score": result.score,
                             "steps": result.steps, "lineage_steps": result.state.steps,
                             "cumulative_steps": self.steps, "seconds": round(result.seconds, 3),
-                            # objectives that run an environment (hsokv.rl) also count its steps
+                            # objectives that run an environment (hsokv.benchmarks.rl) also count its steps
                             **({"env_steps": result.env_steps} if hasattr(result, "env_steps") else {})})
 
     def event(self, iteration: int, kind: str, **details) -> None:

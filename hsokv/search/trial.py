@@ -1,6 +1,6 @@
 """What a search needs from an objective, in plain Python (no torch): the unit of work it hands
 out (TrialSpec) and the shape of what comes back (TrialOutcome). H-SOKV's model search
-(hsokv.benchmarks.words.objective) and the CartPole policies (hsokv.rl) both speak it, so the swarm, the
+(hsokv.benchmarks.words.objective) and the policies of hsokv.benchmarks.rl both speak it, so the swarm, the
 strategies and the backends run either without loading the other's libraries.
 """
 from __future__ import annotations

@@ -68,7 +68,7 @@ def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.
     neighbours = {name: knn.neighbours(scored[name][1]) for name in SPLITS}
     grid = knn.select(scored["val"][0], neighbours["val"], targets["val"])
     knn_log_p = {name: knn.log_probs(scored[name][0], neighbours[name], targets[name]) for name in SPLITS}
-    return {"seed": seed, "params": model.model.num_params(), "history": history,
+    return {"seed": seed, "params": model.model.num_params(), "history": history, "kept_step": model.kept_step,
             "transformer": {name: score(scored[name][0]) for name in SPLITS},
             "knn_lm": {**{name: score(knn_log_p[name]) for name in SPLITS}, "chosen": knn.chosen,
                        "datastore": len(knn.keys), "val_grid": grid},
@@ -91,6 +91,7 @@ def summary(corpus: dict, ngram: dict, per_seed: list[dict], cfg: LanguageModelC
     for method in ("transformer", "knn_lm"):
         methods[method] = {name: {f: summarize([r[method][name][f] for r in per_seed]) for f in FIGURES}
                            for name in SPLITS}
+    methods["transformer"]["kept_step"] = [r["kept_step"] for r in per_seed]
     methods["knn_lm"]["chosen_on_val"] = [r["knn_lm"]["chosen"] for r in per_seed]
     methods["knn_lm"]["datastore"] = per_seed[0]["knn_lm"]["datastore"]
     gain = {name: summarize([r["transformer"][name]["loss"] - r["knn_lm"][name]["loss"] for r in per_seed])

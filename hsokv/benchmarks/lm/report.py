@@ -27,7 +27,8 @@ def markdown_table(metrics: dict) -> str:
              f"{c['tokens']['train']:,} / {c['tokens']['val']:,} / {c['tokens']['test']:,} tokens), preset "
              f"{metrics['preset']}, seeds {metrics['seeds']}: mean ± std over seeds, 95% CI half-width. "
              f"Model: {m['n_layer']} layers, {m['n_embd']} wide, {m['n_head']} heads, block {m['block_size']}, "
-             f"{m['params']:,} parameters, {m['max_iters']} steps of batch {m['batch_size']}."
+             f"{m['params']:,} parameters, {m['max_iters']} steps of batch {m['batch_size']}; weights kept from step "
+             f"{metrics['methods']['transformer']['kept_step']} (lowest val estimate) per seed."
              + (f" Val / test tokens outside the training vocabulary (<unk>): "
                 f"{c['oov']['val']:,} / {c['oov']['test']:,}." if any(c["oov"].values()) else ""), "",
              f"| method | val loss (nats) | val {unit} | test loss (nats) | test {unit} | test perplexity |",

@@ -1,0 +1,109 @@
+"""Per-seed RL results -> metrics (mean, std, 95% CI over seeds), a markdown table, plot CSVs."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from hsokv.report import summarize
+
+METHOD_NAMES = {"swarm": "swarm (tuning {tunes})", "es": "ES (Salimans et al. 2017)", "ars": "ARS V2-t (Mania et al. 2018)"}
+
+
+def comparison(per_seed: list[dict], d: dict) -> dict:
+    """Final held-out return, env steps and wall time per method; the swarm's paired differences."""
+    methods = [m for m in ("swarm", "es", "ars") if all(m in s["methods"] for s in per_seed)]
+    out = {"env_id": d["env_id"], "policy": d["policy"], "swarm_tunes": d["swarm_tunes"],
+           "settings": {m: {"algorithm": m, **d[m]} for m in ("es", "ars")}, "seeds": [s["seed"] for s in per_seed], "eval_episodes": d["eval_episodes"],
+           "methods": {}}
+    for m in methods:
+        runs = [s["methods"][m] for s in per_seed]
+        out["methods"][m] = {"final_return": summarize([r["evaluation"]["mean_return"] for r in runs]),
+                             "env_steps": summarize([r["env_steps"] for r in runs]),
+                             "wall_seconds": summarize([r["wall_seconds"] for r in runs]),
+                             "per_seed": [r["evaluation"]["mean_return"] for r in runs]}
+    if "swarm" in methods:
+        swarm = out["methods"]["swarm"]["per_seed"]
+        for m in methods[1:]:
+            other = out["methods"][m]["per_seed"]
+            out[f"swarm_minus_{m}"] = {**summarize([a - b for a, b in zip(swarm, other)]),
+                                       "swarm_not_lower_seeds": sum(a >= b for a, b in zip(swarm, other))}
+    if d.get("solved_return") is not None:
+        for m in methods:
+            out["methods"][m]["solved_seeds"] = sum(r >= d["solved_return"] for r in out["methods"][m]["per_seed"])
+    return out
+
+
+def timing(per_seed: list[dict], d: dict, backend: str, cpus: int) -> dict:
+    """Speedup and throughput of the swarm by worker count (the scaling sweep)."""
+    out = {"backend": backend, "simulated": backend == "simulate", "cpu_count": cpus, "by_workers": {},
+           "retries": sum(len(r["retries"]) for s in per_seed for r in s["sweep"])}
+    for i, n in enumerate(d["node_counts"]):
+        rows = [s["sweep"][i] for s in per_seed]
+        out["by_workers"][str(n)] = {
+            "wall_seconds": summarize([r["wall_seconds"] for r in rows]),
+            "startup_seconds": summarize([r["startup_seconds"] for r in rows]),
+            "speedup": summarize([s["sweep"][0]["wall_seconds"] / s["sweep"][i]["wall_seconds"] for s in per_seed]),
+            "env_steps_per_second": summarize([r["env_steps_per_second"] for r in rows])}
+    return out
+
+
+def curve_rows(per_seed: list[dict]) -> list[dict]:
+    """Mean and std over seeds of each method's k-th curve point (its env steps and wall time averaged too)."""
+    rows = []
+    for m in ("swarm", "es", "ars"):
+        curves = [s["methods"][m]["curve"] for s in per_seed if m in s["methods"]]
+        if not curves:
+            continue
+        for k in range(min(len(c) for c in curves)):
+            pts = [c[k] for c in curves]
+            ret = np.array([p["return"] for p in pts])
+            rows.append({"method": m, "point": k, "env_steps": float(np.mean([p["env_steps"] for p in pts])),
+                         "wall_seconds": float(np.mean([p["wall_seconds"] for p in pts])),
+                         "return": float(ret.mean()), "std": float(ret.std(ddof=1)) if len(ret) > 1 else 0.0})
+    return rows
+
+
+def _fmt(s: dict | None, digits: int = 0) -> str:
+    if s is None:
+        return "n/a"
+    ci = f" (95% CI ± {s['ci95']:.{digits}f})" if s.get("ci95") is not None else ""
+    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}{ci}"
+
+
+def table(c: dict, title: str) -> str:
+    lines = [f"## {title}", "",
+             f"{c['env_id']}, {c['policy']} policy, seeds {c['seeds']}; final return over {c['eval_episodes']} "
+             "held-out episodes; every method used the swarm's environment steps of its seed (mean ± std over seeds).",
+             "", "| method | final return | env steps | wall s |", "|---|---|---|---|"]
+    for m, r in c["methods"].items():
+        name = METHOD_NAMES[m].format(tunes=c["swarm_tunes"])
+        lines.append(f"| {name} | {_fmt(r['final_return'], 1)} | {r['env_steps']['mean']:,.0f} | "
+                     f"{r['wall_seconds']['mean']:.1f} |")
+    for m in ("es", "ars"):
+        diff = c.get(f"swarm_minus_{m}")
+        if diff is not None:
+            lines.append(f"\nswarm - {m}: {_fmt(diff, 1)} per seed; swarm not lower on "
+                         f"{diff['swarm_not_lower_seeds']}/{diff['n_seeds']} seeds.")
+    return "\n".join(lines) + "\n"
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["empty"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_plots(per_seed: list[dict], out_dir: Path, timing_metrics: dict | None = None) -> None:
+    """returns.csv (each method's return against env steps and wall time, mean over seeds) and, with
+    a scaling sweep, speedup.csv and throughput.csv by worker count."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_csv(out_dir / "returns.csv", curve_rows(per_seed))
+    if timing_metrics is not None:
+        by = timing_metrics["by_workers"]
+        _write_csv(out_dir / "speedup.csv", [{"workers": int(n), "speedup": t["speedup"]["mean"],
+                                              "wall_seconds": t["wall_seconds"]["mean"]} for n, t in by.items()])
+        _write_csv(out_dir / "throughput.csv", [{"workers": int(n), "env_steps_per_second": t["env_steps_per_second"]["mean"]}
+                                                for n, t in by.items()])

@@ -1,0 +1,107 @@
+"""The comparison and the scaling sweep on CartPole: equal budgets, same numbers on every backend,
+modelled scaling, a killed worker retried."""
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from hsokv.benchmarks.rl import config as _section  # noqa: F401  (registers the `distributed` section)
+from hsokv.benchmarks.rl import scaling
+from hsokv.benchmarks.rl.protocol import run_baseline, run_policy_trial
+from hsokv.benchmarks.rl.report import comparison, curve_rows, table, timing
+from hsokv.config import ConfigError, read_params, resolve
+from hsokv.search.backends import BACKENDS
+
+
+@pytest.fixture(scope="module")
+def d():
+    params = read_params()
+    params["preset"] = "quick_test"
+    params["distributed"].update({"eval_episodes": 3, "curve_episodes": 2})
+    return resolve(params).distributed.model_dump()
+
+
+def die_once(task, spec):
+    """Kill this worker (SIGKILL, as the OOM killer would) the first time trial 2 runs."""
+    marker = Path(os.environ["HSOKV_TEST_MARKERS"]) / f"died-{spec.trial_id}"
+    if spec.trial_id == 2 and not marker.exists():
+        marker.touch()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_policy_trial(task, spec)
+
+
+def test_quick_test_is_cartpole_and_the_default_is_hopper(d):
+    assert d["env_id"] == "CartPole-v1" and d["ars"]["reward_shift"] == 0.0
+    params = read_params()
+    params["preset"] = "demo"
+    assert resolve(params).distributed.env_id == "Hopper-v5"
+
+
+def test_same_swarm_result_on_simulate_and_multiprocessing(d):
+    sim = scaling.timed_swarm(d, 0, "simulate", 2)
+    mp = scaling.timed_swarm(d, 0, "multiprocessing", 2)
+    assert sim["theta"] == mp["theta"] and sim["evaluation"] == mp["evaluation"]
+    assert sim["simulated"] and not mp["simulated"] and sim["env_steps"] == mp["env_steps"]
+
+
+def test_killed_worker_is_retried_and_reported(d, tmp_path, monkeypatch):
+    monkeypatch.setenv("HSOKV_TEST_MARKERS", str(tmp_path))
+    reference = scaling.timed_swarm(d, 0, "serial", 1)
+    out = scaling.timed_swarm(d, 0, "multiprocessing", 2, run=die_once)
+    assert (tmp_path / "died-2").exists() and out["retries"]
+    assert out["theta"] == reference["theta"]   # nothing lost: the retried trial gave the same numbers
+
+
+def test_baselines_get_at_least_the_swarms_steps_and_a_curve(d):
+    out = scaling.run_seed(d, 0, "simulate")
+    budget = out["methods"]["swarm"]["env_steps"]
+    for m in ("es", "ars"):
+        run = out["methods"][m]
+        assert run["budget"] == budget <= run["env_steps"] and run["curve"][-1]["env_steps"] == run["env_steps"]
+        assert [p["env_steps"] for p in run["curve"]] == sorted(p["env_steps"] for p in run["curve"])
+    assert out["methods"]["swarm"]["curve"][-1]["env_steps"] == budget
+    c = comparison([out], d)
+    assert set(c["methods"]) == {"swarm", "es", "ars"} and c["swarm_minus_ars"]["n_seeds"] == 1
+    assert "| ARS V2-t" in table(c, "t") and {r["method"] for r in curve_rows([out])} == {"swarm", "es", "ars"}
+    t = timing([out], d, "simulate", 2)
+    assert t["by_workers"]["1"]["speedup"]["mean"] == 1.0 < t["by_workers"]["2"]["speedup"]["mean"]
+
+
+def test_baseline_is_deterministic(d):
+    a, b = run_baseline(d, "ars", 1, 3000), run_baseline(d, "ars", 1, 3000)
+    assert a["theta"] == b["theta"] and a["evaluation"] == b["evaluation"] and a["env_steps"] >= 3000
+
+
+def test_simulated_clock_models_parallel_nodes():
+    class Result:
+        env_steps = 1000
+    with BACKENDS.get("simulate")(workers=1, step_seconds=1e-3, latency_seconds=0.0) as one:
+        one.map(lambda s, i: Result(), None, list(range(4)))
+    with BACKENDS.get("simulate")(workers=2, step_seconds=1e-3, latency_seconds=0.0) as two:
+        two.map(lambda s, i: Result(), None, list(range(4)))
+    assert one.clock == pytest.approx(4.0) and two.clock == pytest.approx(2.0)
+
+
+def test_backend_choice(monkeypatch):
+    assert scaling.resolve_backend("auto") == "ray"
+    assert scaling.resolve_backend("simulate") == "simulate"
+    monkeypatch.setattr(scaling.importlib.util, "find_spec", lambda name: None)
+    assert scaling.resolve_backend("auto") == "multiprocessing"
+    with pytest.raises(ConfigError, match="distributed.backend is 'ray' but ray is not importable"):
+        scaling.resolve_backend("ray")
+
+
+def test_section_errors_name_the_key():
+    params = read_params()
+    params["distributed"]["ars"]["top_fraction"] = 2.0
+    with pytest.raises(ConfigError, match=r"distributed\.ars\.top_fraction"):
+        resolve(params)
+    params = read_params()
+    params["distributed"]["swarm_tunes"] = "cma"
+    with pytest.raises(ConfigError, match=r"distributed\.swarm_tunes: unknown 'cma'; valid: ars, es"):
+        resolve(params)
+    params = read_params()
+    params["distributed"]["es"]["momentum"] = 0.9
+    with pytest.raises(ConfigError, match=r"distributed\.es\.momentum: unknown key; valid keys here: directions"):
+        resolve(params)
