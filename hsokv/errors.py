@@ -36,3 +36,7 @@ class BackboneError(HsokvError, RuntimeError):
 
 class CheckpointError(HsokvError, ValueError):
     """A checkpoint that cannot be loaded safely; the message names the file."""
+
+
+class ClusterError(HsokvError, RuntimeError):
+    """A Ray cluster left without a node that can run the remaining tasks; names the address."""

@@ -15,8 +15,12 @@ READS = ("seeds", "distributed")
 
 
 def report(r):
-    where = f"x{r['workers']} {r['backend']}: {r['wall_seconds']:.1f}s{' (modelled)' if r.get('simulated') else ''}, " \
-        f"{len(r['retries'])} retried task(s), " if "workers" in r else f"{r['wall_seconds']:.1f}s, "
+    if "workers" in r:   # a swarm run of the scaling sweep
+        modelled = " (modelled)" if r.get("simulated") else ""
+        where = (f"x{r['workers']} {r['backend']}: {r['wall_seconds']:.1f}s{modelled}, "
+                 f"{len(r['retries'])} retried task(s), {len(r['nodes_lost'])} node(s) lost, ")
+    else:
+        where = f"{r['wall_seconds']:.1f}s, "
     print(f"seed {r['seed']} {r['method']} {where}{r['env_steps']:,} env steps, "
           f"final return {r['evaluation']['mean_return']:.1f} over {r['evaluation']['episodes']} episodes", flush=True)
 

@@ -38,7 +38,8 @@ def comparison(per_seed: list[dict], d: dict) -> dict:
 def timing(per_seed: list[dict], d: dict, backend: str, cpus: int) -> dict:
     """Speedup and throughput of the swarm by worker count (the scaling sweep)."""
     out = {"backend": backend, "simulated": backend == "simulate", "cpu_count": cpus, "by_workers": {},
-           "retries": sum(len(r["retries"]) for s in per_seed for r in s["sweep"])}
+           "retries": sum(len(r["retries"]) for s in per_seed for r in s["sweep"]),
+           "nodes_lost": sum(len(r["nodes_lost"]) for s in per_seed for r in s["sweep"])}
     for i, n in enumerate(d["node_counts"]):
         rows = [s["sweep"][i] for s in per_seed]
         out["by_workers"][str(n)] = {

@@ -8,15 +8,33 @@ reported as startup_seconds) to the swarm's last trial. speedup(n) = wall(1 work
 throughput = environment steps / wall. The simulate backend reports its modelled time instead.
 The first worker count's run is the comparison's swarm run; ES and ARS then run side by side as
 two tasks of a 2-worker backend.
+
+Run as a script, the sweep alone (no ES or ARS) runs on a host without DVC, params.yaml or
+pydantic (numpy, gymnasium (+ mujoco for Hopper) and ray suffice), from the research runner's
+spec (written where pydantic is installed), and writes one JSON:
+
+    python -m hsokv.benchmarks.rl.runner --write-spec spec.json --preset research
+    python -m hsokv.benchmarks.rl.scaling --spec spec.json --workers 1 2 4 8 16 --out scaling.json \
+        --commit $(git rev-parse HEAD)
+
+It records the 1-minute load average before each run: on a shared machine other people's work
+slows the larger worker counts most, so read its speedups with the load.
 """
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import json
 import os
+import platform
 import time
+from importlib import metadata
+from pathlib import Path
 
 from hsokv.benchmarks.rl.protocol import run_baseline_job, run_swarm
+from hsokv.benchmarks.rl.report import timing
 from hsokv.errors import ConfigError
+from hsokv.io import write_json
 from hsokv.search.backends import BACKENDS
 
 
@@ -36,7 +54,7 @@ def resolve_backend(name: str) -> str:
 def make_policy_backend(d: dict, name: str, workers: int):
     kwargs = ({"step_seconds": d["simulate_step_seconds"], "latency_seconds": d["simulate_latency_seconds"]}
               if name == "simulate" else {})
-    return BACKENDS.get(name)(workers, d["max_retries"], d["ray_address"], **kwargs)
+    return BACKENDS.get(name)(workers, d["max_retries"], d["ray_address"], key="distributed", **kwargs)
 
 
 def _worker_ready(_shared, index: int) -> int:
@@ -49,32 +67,96 @@ def timed_swarm(d: dict, seed: int, backend_name: str, workers: int, curve: bool
         # Bring every worker up before the clock starts: a cluster is started once, not per job.
         backend.map(_worker_ready, None, list(range(workers)))
         startup = time.perf_counter() - startup
+        load = os.getloadavg()[0]   # others' work on a shared machine slows a run; report it beside the time
         out = run_swarm(d, seed, backend, curve=curve, **kwargs)
-        retries = list(backend.failures)
+        retries, nodes_lost = list(backend.failures), list(backend.nodes_lost)
     return {**out, "backend": backend_name, "workers": workers, "startup_seconds": startup, "retries": retries,
+            "nodes_lost": nodes_lost, "load_average_before": load,
             "env_steps_per_second": out["env_steps"] / out["wall_seconds"]}
 
 
-def run_seed(d: dict, seed: int, backend_name: str, on_run=None) -> dict:
-    """The scaling sweep of one seed (the first worker count's run with its curve), then ES and ARS
-    at that run's environment steps."""
-    sweep = []
+def sweep(d: dict, seed: int, backend_name: str, on_run=None, curve: bool = True) -> list[dict]:
+    """The swarm of one seed on each of d["node_counts"] workers (with `curve`, the first run's curve)."""
+    runs = []
     for i, n in enumerate(d["node_counts"]):
-        r = timed_swarm(d, seed, backend_name, n, curve=(i == 0))
-        if sweep and (r["theta"] != sweep[0]["theta"] or r["evaluation"] != sweep[0]["evaluation"]):
-            raise ResultsDiffer(f"seed {seed}: {n} workers gave a different best policy than {sweep[0]['workers']} "
+        r = timed_swarm(d, seed, backend_name, n, curve=curve and i == 0)
+        if runs and (r["theta"] != runs[0]["theta"] or r["evaluation"] != runs[0]["evaluation"]):
+            raise ResultsDiffer(f"seed {seed}: {n} workers gave a different best policy than {runs[0]['workers']} "
                                 f"on the {backend_name} backend")
-        sweep.append(r)
+        runs.append(r)
         if on_run is not None:
             on_run(r)
-    budget = sweep[0]["env_steps"]
+    return runs
+
+
+def run_seed(d: dict, seed: int, backend_name: str, on_run=None) -> dict:
+    """The scaling sweep of one seed, then ES and ARS at its first run's environment steps."""
+    sweep_runs = sweep(d, seed, backend_name, on_run)
+    budget = sweep_runs[0]["env_steps"]
     with make_policy_backend(d, backend_name, 2) as backend:
         baselines = backend.map(run_baseline_job, d, [(m, seed, budget) for m in ("es", "ars")])
     for b in baselines:
         if on_run is not None:
             on_run(b)
-    return {"seed": seed, "sweep": sweep, "methods": {"swarm": sweep[0], **{b["method"]: b for b in baselines}}}
+    methods = {"swarm": sweep_runs[0], **{b["method"]: b for b in baselines}}
+    return {"seed": seed, "sweep": sweep_runs, "methods": methods}
 
 
 def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+# -- the sweep as a script, for a bare many-core host ----------------------------------------------
+def versions() -> dict:
+    out = {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": cpu_count()}
+    for package in ("ray", "gymnasium", "mujoco", "numpy"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def scaling(spec: dict, workers: list[int], seeds: list[int] | None, backend: str = "ray", log=print) -> dict:
+    """The stage's sweep from a spec (the runner's: the resolved `distributed` section with its
+    seeds): every seed on each worker count, and the stage's timing summary of it."""
+    d = {**spec, "node_counts": workers}
+
+    def report(r):
+        log(f"seed {r['seed']} {backend} x{r['workers']}: {r['wall_seconds']:.2f}s "
+            f"(1-min load before {r['load_average_before']:.2f}), {r['env_steps_per_second']:.0f} env steps/s, "
+            f"{len(r['retries'])} retried task(s), {len(r['nodes_lost'])} node(s) lost")
+    per_seed = [{"seed": seed, "sweep": sweep(d, seed, backend, on_run=report, curve=False)}
+                for seed in seeds or spec["seeds"]]
+    return {"summary": timing(per_seed, d, backend, cpu_count()), "runs": per_seed, "spec": spec, "host": versions()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     prog="python -m hsokv.benchmarks.rl.scaling")
+    parser.add_argument("--spec", type=Path, required=True,
+                        help="the spec to run: python -m hsokv.benchmarks.rl.runner --write-spec PATH --preset P")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8, 16])
+    parser.add_argument("--seeds", type=int, nargs="+", help="default: the spec's seeds")
+    parser.add_argument("--backend", default="ray", help="ray (what is measured) or any other backend, e.g. for a test")
+    parser.add_argument("--out", type=Path, default=Path("scaling.json"))
+    parser.add_argument("--commit", default=None, help="the git commit measured, recorded in the output")
+    args = parser.parse_args(argv)
+    if args.workers[0] != 1:
+        parser.error("--workers must start with 1: speedups are relative to one worker")
+    result = scaling(json.loads(args.spec.read_text(encoding="utf-8")), args.workers, args.seeds, args.backend,
+                     log=lambda line: print(line, flush=True))
+    result["commit"] = args.commit
+    write_json(args.out, result)
+    by = result["summary"]["by_workers"]
+    print(f"{args.out}: workers, mean wall seconds, speedup (mean ± 95% CI over {len(result['runs'])} seed(s))")
+    for n in args.workers:
+        wall, speedup = by[str(n)]["wall_seconds"], by[str(n)]["speedup"]
+        ci = "" if speedup["ci95"] is None else f" ± {speedup['ci95']:.2f}"
+        print(f"{n:4d}  {wall['mean']:8.2f}  {speedup['mean']:.2f}{ci}")
+
+
+if __name__ == "__main__":
+    # Through the imported module, not this __main__ copy, so Ray workers unpickle its functions by name.
+    from hsokv.benchmarks.rl.scaling import main as _main
+    _main()
