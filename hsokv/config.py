@@ -15,6 +15,7 @@ rest. A section no imported module registered is kept as given and cannot be rea
 from __future__ import annotations
 
 import difflib
+import math
 import sys
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -85,7 +86,10 @@ class DataConfig(Section):
     # Real datasets (hsokv.data.fetch): copied from a local mirror, or downloaded when allowed;
     # checksum-verified either way. HSOKV_DATA_MIRROR, when set, is tried after `mirror`.
     mirror: str | None = Field(None, description="folder holding dataset copies in their official layout")
-    allow_download: bool = Field(False, description="fetch from the official URLs when no mirror has the files")
+    allow_download: bool = Field(True, description="fetch from the official URLs when no mirror has the files")
+    download_origin: str | None = Field(
+        None, pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="http(s)://host[:port][/prefix] serving the official URLs' paths in their place; null = the official hosts")
     lm_corpus: str = Field("data/raw/tinyshakespeare/input.txt",
                            description="UTF-8 text for the language model; the default is download_lm_corpus's copy")
 
@@ -109,7 +113,9 @@ class MemoryConfig(Section):
     # `policy` names a bundle of defaults for the keys below (MEMORY_POLICIES); any key set
     # explicitly, in a preset or in params.yaml, wins over the bundle.
     policy: Literal["fixed", "seed_prototype"] = "fixed"
-    capacity: int = Field(4096, ge=1)
+    # Every entry is preallocated (keys, token ids, counters): beyond 10 million entries the tensors
+    # outgrow any one machine's memory, and the failure would come only after data loading.
+    capacity: int = Field(4096, ge=1, le=10_000_000)
     eviction: Literal["lru", "fifo", "error"] = "lru"
     # retrieval
     similarity: Literal["dot", "cosine"] = Field("dot", description="cosine = the seed's L2 normalisation")
@@ -372,7 +378,37 @@ class ContinualConfig(Section):
         missing = {"k", "tau", "w"} - set(self.readout_grid)
         if missing:
             raise ValueError(f"continual.readout_grid lacks {sorted(missing)}")
+        empty = sorted(k for k, values in self.readout_grid.items() if not values)
+        if empty:
+            raise ValueError(f"continual.readout_grid.{empty[0]}: an empty list leaves no setting to try")
+        for run, args in self.method_args.items():
+            if not isinstance(args, dict):
+                raise ValueError(f"continual.method_args.{run}: a mapping of hyperparameters, got {args!r}")
+            for key, value in args.items():
+                _check_method_arg(f"continual.method_args.{run}.{key}", key, value)
         return self
+
+
+METHOD_ARG_NAMES = ("method", "selection")   # method_args entries holding a name; every other one is a number
+
+
+def _check_method_arg(where: str, key: str, value: Any) -> None:
+    """A run's hyperparameter as the protocol reads it, checked before any training: a name, or a
+    finite number >= 0 (lr > 0), or a {buffer size: number} mapping of those. The names themselves
+    are checked against the registry by the protocol (check_runs, SELECTIONS)."""
+    if key in METHOD_ARG_NAMES:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: a name, got {value!r}")
+        return
+    per_buffer = value if isinstance(value, dict) else {None: value}
+    for buffer, number in per_buffer.items():
+        at = where if buffer is None else f"{where}.{buffer}"
+        if buffer is not None and not (isinstance(buffer, int) or str(buffer).isdigit()):
+            raise ValueError(f"{at}: per-buffer values are keyed by buffer size (an integer)")
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+            raise ValueError(f"{at}: a finite number, got {number!r}")
+        if number < 0 or (key == "lr" and number == 0):
+            raise ValueError(f"{at}: must be {'> 0' if key == 'lr' else '>= 0'} (got {number!r})")
 
 
 class PipelineConfig(Section):
@@ -459,7 +495,7 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     if not isinstance(presets, dict):
         raise ConfigError(f"{source}: 'presets' must be a mapping of preset name -> values")
     name = params.get("preset")
-    if name not in presets:
+    if not isinstance(name, str) or name not in presets:  # a list or mapping here is no preset name (and unhashable)
         raise ConfigError(f"{source}: preset: unknown preset {name!r}; valid presets: {sorted(presets)}")
     preset_values = presets[name] or {}
     if not isinstance(preset_values, dict):
@@ -471,12 +507,12 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     memory = merged.get("memory") or {}
     if isinstance(memory, dict):
         policy = memory.get("policy", "fixed")
-        if policy not in MEMORY_POLICIES:
+        if not isinstance(policy, str) or policy not in MEMORY_POLICIES:
             raise ConfigError(f"{source}: memory.policy: unknown policy {policy!r}; valid: {sorted(MEMORY_POLICIES)}")
         merged["memory"] = {**MEMORY_POLICIES[policy], **memory}
     for key, values in merged.items():  # a section's `preset` borrows another preset's values: it must exist
         borrowed = values.get("preset") if isinstance(values, dict) else None
-        if borrowed is not None and borrowed not in presets:
+        if borrowed is not None and (not isinstance(borrowed, str) or borrowed not in presets):
             raise ConfigError(f"{source}: {key}.preset: unknown preset {borrowed!r}; valid presets: {sorted(presets)}"
                               " (or null for the active one)")
     for key in SECTIONS.names():  # registered sections first, each by its own class

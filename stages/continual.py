@@ -13,7 +13,7 @@ from hsokv.benchmarks.continual.protocol import run_one, runs
 from hsokv.benchmarks.continual.report import summary, table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import atomic_dir, atomic_write_text, write_json
+from hsokv.io import atomic_write_text, outputs, write_json
 from hsokv.training import pick_device
 
 
@@ -43,11 +43,12 @@ def main(args):
                                 "epochs_per_task": c.epochs, "tasks": len(stream.tasks), "device": str(device),
                                 "train_per_class": c.train_per_class, "val_per_class": c.val_per_class,
                                 "test_per_class": c.test_per_class})
-    with atomic_dir(args.plots) as plots:
-        write_plots(metrics, plots)
-    write_json(Path(args.results), {"config": c.model_dump(), "runs": results})
-    atomic_write_text(Path(args.metrics).with_suffix(".md"), table(metrics))
-    write_json(Path(args.metrics), metrics)
+    md = Path(args.metrics).with_suffix(".md")
+    with outputs(files=[args.results, md, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(metrics, new[args.plots])
+        write_json(new[args.results], {"config": c.model_dump(), "runs": results})
+        atomic_write_text(new[md], table(metrics))
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 from hsokv.benchmarks.continual.report import summary, table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError
-from hsokv.io import atomic_dir, atomic_write_text, read_json, write_json
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 
 READS = ()   # no params: the runs carry their own settings
@@ -32,10 +32,11 @@ def main(args):
                               "gpu_seconds": sum(r["wall_seconds"] for r in results)})
         metrics[f"epochs_{epochs}"] = m
         tables.append(table(m))
-    with atomic_dir(args.plots) as plots:
-        write_plots(metrics[max(metrics, key=lambda k: len(metrics[k]["rows"]))], plots)
-    atomic_write_text(Path(args.metrics).with_suffix(".md"), "\n".join(tables))
-    write_json(Path(args.metrics), metrics)
+    md = Path(args.metrics).with_suffix(".md")
+    with outputs(files=[md, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(metrics[max(metrics, key=lambda k: len(metrics[k]["rows"]))], new[args.plots])
+        atomic_write_text(new[md], "\n".join(tables))
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

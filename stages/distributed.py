@@ -9,7 +9,7 @@ from hsokv.benchmarks.rl.report import comparison, table, timing, write_plots
 from hsokv.benchmarks.rl.scaling import cpu_count, resolve_backend, run_seed
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import atomic_dir, atomic_write_text, write_json
+from hsokv.io import atomic_write_text, outputs, write_json
 
 READS = ("seeds", "distributed")
 
@@ -32,12 +32,13 @@ def main(args):
     per_seed = [run_seed(d, seed, backend, on_run=report) for seed in cfg.seeds]
     metrics = {"preset": cfg.preset, "comparison": comparison(per_seed, d),
                "timing": timing(per_seed, d, backend, cpu_count())}
-    with atomic_dir(args.plots) as plots:
-        write_plots(per_seed, plots, metrics["timing"])
-    write_json(Path(args.results), {"config": d, "backend": backend, "seeds": per_seed})
-    atomic_write_text(Path(args.metrics).with_suffix(".md"),
-                      table(metrics["comparison"], f"{d['env_id']}: the swarm, ES and ARS at equal environment steps"))
-    write_json(Path(args.metrics), metrics)
+    md = Path(args.metrics).with_suffix(".md")
+    with outputs(files=[args.results, md, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(per_seed, new[args.plots], metrics["timing"])
+        write_json(new[args.results], {"config": d, "backend": backend, "seeds": per_seed})
+        atomic_write_text(new[md], table(metrics["comparison"],
+                                         f"{d['env_id']}: the swarm, ES and ARS at equal environment steps"))
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,13 @@ from hsokv.config import load_params
 from hsokv.data.fetch import mirror_roots
 
 
-READS = ("continual.dataset", "data.mirror", "data.allow_download")
+READS = ("continual.dataset", "data.mirror", "data.allow_download", "data.download_origin")
 
 
 def main(args):
     cfg = load_params(args.params, READS)
-    manifest = fetch_images(cfg.continual.dataset, args.out, mirror_roots(cfg.data.mirror), cfg.data.allow_download)
+    manifest = fetch_images(cfg.continual.dataset, args.out, mirror_roots(cfg.data.mirror), cfg.data.allow_download,
+                            cfg.data.download_origin)
     print(f"{manifest['dataset']}: {len(manifest['files'])} verified file(s) in {args.out} from {manifest['source']}")
 
 

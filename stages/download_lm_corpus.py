@@ -7,12 +7,12 @@ from hsokv.cli import run_stage
 from hsokv.config import load_params
 
 
-READS = ("data.mirror", "data.allow_download")
+READS = ("data.mirror", "data.allow_download", "data.download_origin")
 
 
 def main(args):
     cfg = load_params(args.params, READS)
-    origin = fetch_tiny_shakespeare(args.out, cfg.data.mirror, cfg.data.allow_download)
+    origin = fetch_tiny_shakespeare(args.out, cfg.data.mirror, cfg.data.allow_download, cfg.data.download_origin)
     print(f"tinyshakespeare: verified copy in {args.out} from {origin['input.txt']}")
 
 

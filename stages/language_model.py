@@ -3,14 +3,13 @@ n-gram, the causal transformer and kNN-LM over it, val and test loss over seeds 
 metrics/language_model.{json,md}, plots/language_model/, results/language_model.json."""
 import argparse
 import time
-from pathlib import Path
 
 from hsokv.benchmarks.lm.data import load_corpus
 from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import atomic_dir, atomic_write_text, write_json
+from hsokv.io import atomic_write_text, outputs, write_json
 from hsokv.training import pick_device
 
 
@@ -39,11 +38,11 @@ def main(args):
         per_seed.append(r)
     metrics = summary(corpus_info(corpus), ngram, per_seed, lm, cfg.preset)
     metrics["timing"]["stage_seconds"] = time.perf_counter() - start
-    with atomic_dir(args.plots) as plots:
-        write_plots(metrics, per_seed, plots)
-    write_json(Path(args.results), {"config": lm.model_dump(), "ngram": ngram, "seeds": per_seed})
-    atomic_write_text(args.table, markdown_table(metrics))
-    write_json(Path(args.metrics), metrics)
+    with outputs(files=[args.results, args.table, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(metrics, per_seed, new[args.plots])
+        write_json(new[args.results], {"config": lm.model_dump(), "ngram": ngram, "seeds": per_seed})
+        atomic_write_text(new[args.table], markdown_table(metrics))
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

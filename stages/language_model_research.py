@@ -8,7 +8,7 @@ from hsokv.benchmarks.lm.protocol import summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, LanguageModelConfig
-from hsokv.io import atomic_dir, atomic_write_text, read_json, write_json
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 
 READS = ()   # no params: the runs carry their own settings
@@ -30,10 +30,11 @@ def main(args):
     metrics["runs"] = {"device": sorted({r["device_name"] for r in seeds}), "torch": sorted({r["torch"] for r in seeds}),
                        "commits": sorted({r["commit"] for r in seeds}),
                        "gpu_seconds": sum(r["wall_seconds"] for r in seeds)}
-    with atomic_dir(args.plots) as plots:
-        write_plots(metrics, seeds, plots)
-    atomic_write_text(Path(args.metrics).with_suffix(".md"), markdown_table(metrics))
-    write_json(Path(args.metrics), metrics)
+    md = Path(args.metrics).with_suffix(".md")
+    with outputs(files=[md, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(metrics, seeds, new[args.plots])
+        atomic_write_text(new[md], markdown_table(metrics))
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from hsokv.benchmarks.words.ablations import SWARM_VARIANTS
 from hsokv.benchmarks.words.report import ablation_table, learning_curve, summary, write_ablation_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import atomic_write_text, read_json, write_json
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 READS = ("seeds", "ablation.variants")
 
@@ -16,9 +16,11 @@ def main(args):
     results = {v: read_json(Path(args.results) / f"{v}.json") for v in cfg.ablation.variants}
     metrics = {"seeds": cfg.seeds, "swarm_variants": SWARM_VARIANTS,
                "variants": {v: summary(r["seeds"]) for v, r in results.items()}}
-    write_ablation_plots(metrics, {v: learning_curve(r["seeds"]) for v, r in results.items()}, Path(args.plots))
-    write_json(Path(args.metrics) / "ablations.json", metrics)
-    atomic_write_text(Path(args.metrics) / "ablations.md", ablation_table(metrics))
+    json_path, md_path = Path(args.metrics) / "ablations.json", Path(args.metrics) / "ablations.md"
+    with outputs(files=[json_path, md_path], dirs=[args.plots]) as new:   # replaced together or not at all
+        write_ablation_plots(metrics, {v: learning_curve(r["seeds"]) for v, r in results.items()}, new[args.plots])
+        write_json(new[json_path], metrics)
+        atomic_write_text(new[md_path], ablation_table(metrics))
     print(ablation_table(metrics))
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from hsokv.benchmarks.words.search_report import search_summary, search_table, write_search_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
-from hsokv.io import atomic_write_text, read_json, write_json
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 READS = ("swarm.strategies",)
 
@@ -14,9 +14,11 @@ def main(args):
     cfg = load_params(args.params, READS)
     results = {s: read_json(Path(args.results) / f"{s}.json") for s in cfg.swarm.strategies}
     metrics = search_summary(results)
-    write_search_plots(results, Path(args.plots))
-    write_json(Path(args.metrics) / "search.json", metrics)
-    atomic_write_text(Path(args.metrics) / "search.md", search_table(metrics))
+    json_path, md_path = Path(args.metrics) / "search.json", Path(args.metrics) / "search.md"
+    with outputs(files=[json_path, md_path], dirs=[args.plots]) as new:   # replaced together or not at all
+        write_search_plots(results, new[args.plots])
+        write_json(new[json_path], metrics)
+        atomic_write_text(new[md_path], search_table(metrics))
     print(search_table(metrics))
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from hsokv.benchmarks.words.report import learning_curve, markdown_table, summary, write_synthetic_plots
 from hsokv.cli import run_stage
-from hsokv.io import atomic_write_text, read_json, write_json
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 READS = ()  # no params: the method list comes from the command line
 
@@ -16,9 +16,11 @@ def main(args):
                "device": first["seeds"][0]["device"],
                "methods": {m: summary(r["seeds"]) for m, r in results.items()}}
     curves = {m: c for m, r in results.items() if (c := learning_curve(r["seeds"])) is not None}
-    write_synthetic_plots(metrics, curves, Path(args.plots))
-    write_json(Path(args.metrics) / "synthetic.json", metrics)
-    atomic_write_text(Path(args.metrics) / "synthetic.md", markdown_table(metrics))
+    json_path, md_path = Path(args.metrics) / "synthetic.json", Path(args.metrics) / "synthetic.md"
+    with outputs(files=[json_path, md_path], dirs=[args.plots]) as new:   # replaced together or not at all
+        write_synthetic_plots(metrics, curves, new[args.plots])
+        write_json(new[json_path], metrics)
+        atomic_write_text(new[md_path], markdown_table(metrics))
     print(markdown_table(metrics))
 
 

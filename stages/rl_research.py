@@ -8,7 +8,7 @@ from pathlib import Path
 from hsokv.benchmarks.rl.report import comparison, table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError
-from hsokv.io import atomic_dir, atomic_write_text, read_json, write_json
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 READS = ()   # no params: the runs carry their own spec
 
@@ -37,10 +37,11 @@ def main(args):
             largest = per_seed
     if largest is None:
         raise ConfigError(f"{args.runs}: no seed has all of swarm, es and ars")
-    with atomic_dir(args.plots) as plots:
-        write_plots(largest, plots)
-    atomic_write_text(Path(args.metrics).with_suffix(".md"), "\n".join(tables))
-    write_json(Path(args.metrics), metrics)
+    md = Path(args.metrics).with_suffix(".md")
+    with outputs(files=[md, args.metrics], dirs=[args.plots]) as new:   # together or not at all
+        write_plots(largest, new[args.plots])
+        atomic_write_text(new[md], "\n".join(tables))
+        write_json(new[args.metrics], metrics)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from hsokv.benchmarks.words.data import load_prepared
 from hsokv.benchmarks.words.objective import WordsObjective, build_model, make_task
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, read_params, restrict, search_config
-from hsokv.io import atomic_dir, write_json
+from hsokv.io import outputs, write_json
 from hsokv.live import open_live
 from hsokv.search.backends import make_backend
 from hsokv.search.strategies import STRATEGIES, run_search
@@ -23,11 +23,15 @@ def main(args):
     if args.strategy not in STRATEGIES:
         raise ConfigError(f"--strategy {args.strategy!r} is unknown; known: {sorted(STRATEGIES)}")
     results = []
-    with make_backend(cfg.swarm) as backend, atomic_dir(Path(args.models) / args.strategy) as models:
+    result_file = Path(args.out) / f"{args.strategy}.json"
+    models_dir, live_dir = Path(args.models) / args.strategy, Path(args.live) / args.strategy
+    # Results, models and DVCLive logs replaced together: a failed run keeps the last good one's.
+    with make_backend(cfg.swarm) as backend, outputs(files=[result_file], dirs=[models_dir, live_dir]) as new:
+        models = new[models_dir]
         for seed in cfg.seeds:
             splits, tokenizer = load_prepared(Path(args.data), seed)
             task = make_task(splits, tokenizer, cfg)
-            with open_live(Path(args.live) / args.strategy / f"seed_{seed}") as live:
+            with open_live(new[live_dir] / f"seed_{seed}") as live:
                 def log_iteration(record, live=live):
                     for key in ("best_score", "steps", "diversity", "strategy_entropy", "events"):
                         if record.get(key) is not None:
@@ -46,8 +50,7 @@ def main(args):
                   f"{result['test']['one_shot_accuracy']:.3f}, {result['wall_seconds']:.1f}s on {cfg.swarm.backend}"
                   + (f", {len(result['failures'])} task failures retried" if result["failures"] else ""), flush=True)
             results.append(result)
-        write_json(Path(args.out) / f"{args.strategy}.json",
-                   {"strategy": args.strategy, "config": as_dict(cfg), "seeds": results})
+        write_json(new[result_file], {"strategy": args.strategy, "config": as_dict(cfg), "seeds": results})
 
 
 if __name__ == "__main__":

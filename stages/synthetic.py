@@ -1,7 +1,6 @@
 """Stage synthetic_<method>: train/evaluate one method on every seed -> results/synthetic/<method>.json;
 for hsokv also each seed's trained model as a checkpoint directory, models/hsokv/seed_<n>/."""
 import argparse
-import contextlib
 from pathlib import Path
 
 from hsokv.benchmarks.words.data import load_prepared
@@ -9,7 +8,7 @@ from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, load_params
-from hsokv.io import atomic_dir, write_json
+from hsokv.io import outputs, write_json
 from hsokv.live import open_live, step_logger
 
 READS = ("seeds", "device", "data.max_length", "eval")  # the protocol's; each method adds its own
@@ -24,21 +23,23 @@ def main(args):
         raise ConfigError(f"--method {args.method!r} is unknown; known methods: {sorted(METHODS)}")
     cfg = load_params(args.params, reads(args.method))
     results = []
-    saves_models = args.method == "hsokv"
-    with atomic_dir(args.models) if saves_models else contextlib.nullcontext() as models:
+    result_file, live = Path(args.out) / f"{args.method}.json", Path(args.live) / args.method
+    models = [args.models] if args.method == "hsokv" else []
+    # Results, DVCLive logs and models are replaced together at the end: a run that fails keeps the
+    # last good run's outputs, logs included (DVCLive would clear its folder on opening).
+    with outputs(files=[result_file], dirs=[live, *models]) as new:
         for seed in cfg.seeds:
-            results.append(_one_seed(args, cfg, seed, models))
-    write_json(Path(args.out) / f"{args.method}.json",
-               {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})
+            results.append(_one_seed(args, cfg, seed, new[live], new[models[0]] if models else None))
+        write_json(new[result_file], {"method": args.method, "preset": cfg.preset, "config": as_dict(cfg), "seeds": results})
 
 
-def _one_seed(args, cfg, seed: int, models: Path | None) -> dict:
+def _one_seed(args, cfg, seed: int, live_dir: Path, models: Path | None) -> dict:
     splits, tokenizer = load_prepared(Path(args.data), seed)
 
     def save(method):
         method.model.save_pretrained(models / f"seed_{seed}", tokenizer, {"seed": seed, "preset": cfg.preset})
 
-    with open_live(Path(args.live) / args.method / f"seed_{seed}") as live:
+    with open_live(live_dir / f"seed_{seed}") as live:
         result = run_seed(args.method, splits, tokenizer, cfg, seed, step_logger(live),
                           on_done=save if models is not None else None)
         for key in ("one_shot_accuracy", "accuracy"):

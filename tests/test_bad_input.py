@@ -26,6 +26,7 @@ def case(tmp_path, params):
     """(params dict to edit, run(module, *args, params=...) -> CompletedProcess, out folder)."""
     params["preset"] = "quick_test"
     params["data"]["word_specs"] = str(REPO / "data/rare_words.yaml")
+    params["data"]["allow_download"] = False   # on by default; bad-input cases never fetch from the web
     out = tmp_path / "out"
     out.mkdir()
     (out / "previous.json").write_text(SENTINEL)

@@ -112,6 +112,7 @@ def test_download_stage_without_a_source_exits_2_and_writes_nothing(tmp_path, pa
 
     from conftest import REPO
     params["data"]["mirror"] = str(tmp_path / "empty")
+    params["data"]["allow_download"] = False
     (tmp_path / "p.yaml").write_text(yaml.safe_dump(params))
     env = {k: v for k, v in os.environ.items() if k != "HSOKV_DATA_MIRROR"}
     p = subprocess.run([sys.executable, "-m", "stages.download_glue", "--task", "SST-2", "--params",
@@ -159,6 +160,8 @@ def test_check_sources_names_every_missing_dataset_and_the_three_ways(tmp_path):
     message = str(err.value)
     assert f"no source for SST-2, CIFAR-10 (mirrors: {tmp_path})" in message
     assert "SST-2: in no mirror, no official download" in message and f"CIFAR-10: in no mirror, {url} unreachable" in message
-    assert "data.mirror" in message and "$HSOKV_DATA_MIRROR" in message and "data.allow_download: true" in message
-    with pytest.raises(DataSourceError, match=r"SST-2: in no mirror, downloads off \(data.allow_download: false\)"):
+    assert "data.mirror" in message and "$HSOKV_DATA_MIRROR" in message and "reachable" in message
+    assert f"place the files there yourself (e.g. {tmp_path}/glue/SST-2/dev.tsv)" in message
+    with pytest.raises(DataSourceError, match=r"SST-2: in no mirror, downloads off \(data.allow_download: false\)"
+                       r"(.|\n)*set data.allow_download: true"):
         check_sources({"SST-2": REQUIRED["SST-2"]}, [], None)

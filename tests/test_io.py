@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from conftest import REPO
-from hsokv.io import (JsonFileError, atomic_dir, atomic_write_text, load_yaml, read_json, remove_stale_temporaries,
-                      write_json)
+from hsokv import io as hsokv_io
+from hsokv.io import (JsonFileError, atomic_dir, atomic_write_text, load_yaml, outputs, read_json,
+                      remove_stale_temporaries, write_json)
 
 
 def test_atomic_dir_replaces_only_when_the_block_finishes(tmp_path):
@@ -142,3 +143,98 @@ def test_duplicate_yaml_keys_are_refused_with_the_key_and_lines():
     with pytest.raises(yaml.YAMLError, match=r"duplicate key 'epochs' at line 4 \(first at line 2\)"):
         load_yaml("train:\n  epochs: 3\n  batch_size: 8\n  epochs: 5\n")
     assert load_yaml("a: {b: 1}\nc: [{b: 2}, {b: 3}]\n") == {"a": {"b": 1}, "c": [{"b": 2}, {"b": 3}]}
+
+
+# -- a stage's outputs, replaced together (issue 17, Deliver 4) -----------------------------------------
+@pytest.fixture
+def last_run(tmp_path):
+    """The outputs of a last good run: a result file, a log folder and a model folder."""
+    (tmp_path / "results/live/seed_0").mkdir(parents=True)
+    (tmp_path / "results/live/seed_0/metrics.json").write_text("old log")
+    (tmp_path / "results/hsokv.json").write_text("old result")
+    (tmp_path / "models/hsokv").mkdir(parents=True)
+    (tmp_path / "models/hsokv/model.safetensors").write_text("old model")
+    return tmp_path
+
+
+def _tree(root):
+    return {str(p.relative_to(root)): p.read_text() if p.is_file() else None for p in sorted(root.rglob("*"))}
+
+
+def _write_all(new, root):
+    (new[root / "results/live"] / "seed_0").mkdir()
+    (new[root / "results/live"] / "seed_0/metrics.json").write_text("new log")
+    (new[root / "models/hsokv"] / "model.safetensors").write_text("new model")
+    write_json(new[root / "results/hsokv.json"], {"new": 1})
+
+
+def _targets(root):
+    return {"files": [root / "results/hsokv.json"], "dirs": [root / "results/live", root / "models/hsokv"]}
+
+
+def test_outputs_are_replaced_together_with_normal_modes_and_nothing_left(last_run):
+    with outputs(**_targets(last_run)) as new:
+        _write_all(new, last_run)
+        assert _tree(last_run)["results/hsokv.json"] == "old result"   # nothing replaced before the end
+    tree = _tree(last_run)
+    assert tree["results/hsokv.json"] == '{\n  "new": 1\n}\n' and tree["models/hsokv/model.safetensors"] == "new model"
+    assert tree["results/live/seed_0/metrics.json"] == "new log" and not [k for k in tree if "/." in "/" + k]
+    assert stat.S_IMODE((last_run / "models/hsokv").stat().st_mode) == hsokv_io.DIR_MODE
+    assert stat.S_IMODE((last_run / "results/hsokv.json").stat().st_mode) == hsokv_io.FILE_MODE
+
+
+def test_a_failure_between_outputs_keeps_every_old_one(last_run):
+    before = _tree(last_run)
+    with pytest.raises(OSError, match="disk full"):
+        with outputs(**_targets(last_run)) as new:
+            (new[last_run / "models/hsokv"] / "model.safetensors").write_text("new model")   # the models are saved,
+            (new[last_run / "results/live"] / "seed_0").mkdir()                              # the logs written,
+            raise OSError("disk full")                                                       # the results not
+    assert _tree(last_run) == before
+
+
+@pytest.mark.parametrize("fail_at", [1, 2, 3, 4])
+def test_a_failure_during_the_swap_moves_everything_back(last_run, monkeypatch, fail_at):
+    before, calls, replace = _tree(last_run), [], os.replace
+
+    def failing(src, dst):
+        calls.append(dst)
+        if len(calls) == fail_at:
+            raise PermissionError(f"cannot write {dst}")
+        return replace(src, dst)
+    with pytest.raises(PermissionError):
+        with outputs(**_targets(last_run)) as new:
+            _write_all(new, last_run)
+            monkeypatch.setattr(hsokv_io.os, "replace", failing)
+    monkeypatch.undo()
+    assert _tree(last_run) == before
+
+
+def test_a_symlinked_output_is_replaced_not_written_through(last_run, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "model.safetensors").write_text("someone else's")
+    os.rename(last_run / "models/hsokv", last_run / "old_models")
+    os.symlink(elsewhere, last_run / "models/hsokv")
+    with outputs(**_targets(last_run)) as new:
+        _write_all(new, last_run)
+    assert not (last_run / "models/hsokv").is_symlink() and (elsewhere / "model.safetensors").read_text() == "someone else's"
+
+
+def test_an_unwritable_output_folder_fails_before_any_work(last_run):
+    os.chmod(last_run / "results", 0o555)
+    try:
+        if os.access(last_run / "results", os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(PermissionError):
+            with outputs(**_targets(last_run)):
+                pytest.fail("the block ran")
+    finally:
+        os.chmod(last_run / "results", 0o755)
+
+
+def test_an_output_the_stage_forgot_keeps_the_old_one(last_run):
+    before = _tree(last_run)
+    with pytest.raises(RuntimeError, match="did not write"):
+        with outputs(**_targets(last_run)) as new:
+            (new[last_run / "models/hsokv"] / "model.safetensors").write_text("new model")
+    assert _tree(last_run) == before

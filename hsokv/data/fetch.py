@@ -2,7 +2,8 @@
 
 A mirror is a folder holding the files in their official layout (the same relative paths as the
 keys of checksums.json, e.g. `glue/SST-2/dev.tsv`). Sources are tried in order: the `data.mirror`
-param, then $HSOKV_DATA_MIRROR, then a download (only with `data.allow_download: true`). A file is
+param, then $HSOKV_DATA_MIRROR, then a download (`data.allow_download`, on by default; `data.download_origin`
+swaps the official host for another serving the same paths, e.g. a caching proxy). A file is
 accepted only if its SHA-256 matches the one recorded in this repository; when no source has every
 file, the error lists what each source lacked and how to provide the data. Files land in a
 temporary folder that replaces the destination only when all of them are verified, so a failure
@@ -15,8 +16,8 @@ import json
 import os
 import shutil
 import socket
+import threading
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -41,11 +42,20 @@ def mirror_roots(mirror: str | None) -> list[Path]:
     return [Path(r).expanduser() for r in roots if r]
 
 
+def official_url(url: str, origin: str | None) -> str:
+    """`url`, or the same path on `origin` (scheme://host[:port]) when one is given."""
+    if not origin:
+        return url
+    return origin.rstrip("/") + urllib.parse.urlsplit(url).path
+
+
 def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
-                download: Callable[[Path], None] | None = None, how_to_provide: str = "") -> dict[str, str]:
+                download: Callable[[Path], None] | None = None, how_to_provide: str = "",
+                url: str = "") -> dict[str, str]:
     """Place verified copies of `files` ({path under dest: path under a mirror root}) in `dest`.
 
-    `download(folder)`, when given, must fill `folder` with files in the mirror layout. Returns
+    `download(folder)`, when given, must fill `folder` with files in the mirror layout (from `url`,
+    which the errors name). Returns
     {path under dest: where it came from}. Raises DataSourceError naming every source tried.
     """
     unknown = sorted(m for m in files.values() if m not in CHECKSUMS)
@@ -63,7 +73,9 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                     continue
                 got, want = sha256(src), CHECKSUMS[files[dest_rel]]["sha256"]
                 if got != want:
-                    tried.append(f"{label}: {src} fails its checksum (sha256 {got}, expected {want})")
+                    # a download's staging folder is gone by the time anyone reads this: name the file
+                    shown = files[dest_rel] if label.startswith("download") else src
+                    tried.append(f"{label}: {shown} fails its checksum (sha256 {got}, expected {want})")
                     continue
                 target = tmp / dest_rel
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +83,8 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 origin[dest_rel] = str(src)
             lacking = [files[d] for d in files if d not in origin and not (root / files[d]).is_file()]
             if lacking:
-                tried.append(f"{label}: {root} lacks {len(lacking)} file(s), e.g. {lacking[0]}")
+                where = "the archive" if label.startswith("download") else root
+                tried.append(f"{label}: {where} lacks {len(lacking)} file(s), e.g. {lacking[0]}")
 
         for root in mirrors:
             if not root.is_dir():
@@ -88,9 +101,9 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 staging.mkdir()
                 try:
                     download(staging)
-                    take_from(staging, "download")
-                except OSError as err:  # urllib's URLError and socket errors are OSErrors
-                    tried.append(f"download: failed ({err})")
+                    take_from(staging, f"download {url}".strip())
+                except OSError as err:  # urllib's URLError, socket errors, and a damaged archive (the download's)
+                    tried.append(f"download {url}".strip() + f": failed ({err})")
                 shutil.rmtree(staging, ignore_errors=True)
         if len(origin) < len(files):
             missing = [files[d] for d in files if d not in origin]
@@ -114,13 +127,27 @@ def _answers(url: str, timeout: float) -> bool:
         return False
 
 
-def check_sources(required: dict[str, list[list[str]]], mirrors: list[Path], urls: dict[str, str] | None,
-                  timeout: float = 0.5) -> dict[str, str]:
+def _probe(urls: dict[str, str], timeout: float) -> dict[str, bool]:
+    """Which URLs' hosts answer, all probed at once. Daemon threads: a name lookup that hangs
+    (socket timeouts do not cover DNS) neither delays the answer past `timeout` nor the exit."""
+    answers: dict[str, bool] = {}
+    threads = [threading.Thread(target=lambda k=k, u=u: answers.__setitem__(k, _answers(u, timeout)), daemon=True)
+               for k, u in urls.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return {k: answers.get(k, False) for k in urls}
+
+
+def check_sources(required: dict[str, list[list[str]]], mirrors: list[Path], urls: dict[str, str | None] | None,
+                  timeout: float = 0.5, hints: dict[str, str] | None = None) -> dict[str, str]:
     """Before any stage works: where each dataset would come from, without copying or hashing.
 
     `required` maps a dataset to its acceptable mirror layouts (each a list of paths under a
     mirror root, e.g. CIFAR-10's archive or its extracted folder); `urls` maps a dataset to the
-    URL it downloads from, or is None when downloads are off. Returns {dataset: source}; raises
+    URL it downloads from (None: it has no official download), or is None when downloads are off;
+    `hints` adds a dataset's own way out to the error. Returns {dataset: source}; raises
     DataSourceError naming every dataset that no source can provide, and the three ways to
     provide it. Hosts are probed at once, so the answer takes at most about `timeout` seconds.
     """
@@ -131,20 +158,29 @@ def check_sources(required: dict[str, list[list[str]]], mirrors: list[Path], url
             if layout is not None:
                 found[dataset] = f"mirror {root}"
                 break
-    to_probe = {d: url for d, url in (urls or {}).items() if d in required and d not in found}
-    with ThreadPoolExecutor(max(1, len(to_probe))) as pool:
-        reachable = dict(zip(to_probe, pool.map(lambda url: _answers(url, timeout), to_probe.values())))
+    to_probe = {d: url for d, url in (urls or {}).items() if d in required and d not in found and url}
+    reachable = _probe(to_probe, timeout)
     found.update({d: f"download {to_probe[d]}" for d, ok in reachable.items() if ok})
     missing = [d for d in required if d not in found]
     if missing:
         def why(dataset: str) -> str:
             if urls is None:
-                return "downloads off (data.allow_download: false)"
-            return f"{to_probe[dataset]} unreachable" if dataset in to_probe else "no official download"
+                reason = "downloads off (data.allow_download: false)"
+            else:
+                reason = f"{to_probe[dataset]} unreachable" if dataset in to_probe else "no official download"
+            return reason + (f" ({hints[dataset]})" if hints and dataset in hints else "")
         roots = ", ".join(str(r) for r in mirrors) or "none configured"
-        reasons = "; ".join(f"{d}: in no mirror, {why(d)}" for d in missing)
+        reasons = "\n  ".join(f"{d}: in no mirror, {why(d)}" for d in missing)
+        first = required[missing[0]][0][0]
+        where = f"{mirrors[0]}/{first}" if mirrors else f"<mirror>/{first}"
+        download = ("set data.allow_download: true where the official URLs are reachable" if urls is None else
+                    "run where the URLs above are reachable (or set data.download_origin to a host serving their paths)")
         raise DataSourceError(
-            f"no source for {', '.join(missing)} (mirrors: {roots}). {reasons}. Provide the data in one of three "
-            f"ways: data.mirror in params.yaml, or ${MIRROR_ENV}, pointing at a folder in the official layout "
-            f"(e.g. holding {required[missing[0]][0][0]}); or data.allow_download: true where the web is reachable")
+            f"no source for {', '.join(missing)} (mirrors: {roots}):\n  {reasons}\n"
+            "Provide the data in one of three ways:\n"
+            f"  1. point data.mirror (params.yaml) or ${MIRROR_ENV} at a folder holding the files in their official "
+            f"layout (e.g. {first});\n"
+            f"  2. {download};\n"
+            f"  3. place the files there yourself (e.g. {where}), or `dvc pull` the data/raw outputs from a remote "
+            "that has them.")
     return found

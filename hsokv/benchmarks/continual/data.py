@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hsokv.data.fetch import DataSourceError
+from hsokv.data.fetch import DataSourceError, official_url
 from hsokv.io import atomic_dir
 
 
@@ -130,7 +130,13 @@ def _download(url: str, to: Path) -> None:
         shutil.copyfileobj(response, f)
 
 
-def fetch_cifar10(dest: Path, mirrors: list[Path], allow_download: bool, download=_download) -> str:
+def cifar_mirror_layouts() -> list[list[str]]:
+    """What fetch_cifar10 accepts under a mirror root (each a one-path layout), for a check that copies nothing."""
+    return [[f"{base}{name}"] for fmt in CIFAR_FORMATS for base in ("cifar10/", "") for name in (fmt.archive, fmt.folder)]
+
+
+def fetch_cifar10(dest: Path, mirrors: list[Path], allow_download: bool, download=_download,
+                  origin: str | None = None) -> str:
     """Verified CIFAR-10 files into dest/<format folder>; returns where they came from."""
     tried: list[str] = []
     scratch = dest / ".extract"
@@ -158,12 +164,13 @@ def fetch_cifar10(dest: Path, mirrors: list[Path], allow_download: bool, downloa
         for fmt in (CIFAR_BINARY, CIFAR_PYTHON):
             staging = dest / ".download"
             staging.mkdir(exist_ok=True)
+            url = official_url(fmt.url, origin)
             try:
-                download(fmt.url, staging / fmt.archive)
-                if _take_archive(fmt, staging / fmt.archive, dest, scratch, "download", tried):
-                    return fmt.url
+                download(url, staging / fmt.archive)
+                if _take_archive(fmt, staging / fmt.archive, dest, scratch, f"download {url}", tried):
+                    return url
             except OSError as err:  # URLError and socket errors are OSErrors
-                tried.append(f"download {fmt.url}: failed ({err})")
+                tried.append(f"download {url}: failed ({err})")
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
                 shutil.rmtree(scratch, ignore_errors=True)
@@ -272,14 +279,16 @@ def load_digits_set(folder: Path, test_fraction: float, split_seed: int = 0) -> 
 
 
 # -- both --------------------------------------------------------------------------------------------
-def fetch_images(dataset: str, dest: str | Path, mirrors: list[Path], allow_download: bool) -> dict:
+def fetch_images(dataset: str, dest: str | Path, mirrors: list[Path], allow_download: bool,
+                 origin: str | None = None) -> dict:
     """Verified copies of `dataset` in `dest` (replaced only when complete); returns the manifest."""
     if dataset not in DATASETS:
         raise DataSourceError(f"continual.dataset: unknown dataset {dataset!r}; valid: {list(DATASETS)}")
     with atomic_dir(dest) as tmp:
         sub = Path(tmp) / dataset
         sub.mkdir(parents=True)
-        source = fetch_cifar10(sub, mirrors, allow_download) if dataset == "cifar10" else export_digits(sub)
+        source = (fetch_cifar10(sub, mirrors, allow_download, origin=origin) if dataset == "cifar10"
+                  else export_digits(sub))
         files = sorted(p for p in sub.rglob("*") if p.is_file())
         manifest = {"dataset": dataset, "source": source,
                     "files": {str(p.relative_to(tmp)): md5(p) for p in files}}

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hsokv.data.fetch import fetch_files, mirror_roots
+from hsokv.data.fetch import fetch_files, mirror_roots, official_url
 from hsokv.errors import GlueDataError
 
 GLUE_URL = "https://dl.fbaipublicfiles.com/glue/data/{task}.zip"
@@ -121,18 +121,23 @@ def required_files(task: GlueTask, seeds: list[int], k_shot_source: str) -> dict
     return files
 
 
-def _download_glue(task: GlueTask):
+def _download_glue(task: GlueTask, origin: str | None = None):
+    url = official_url(GLUE_URL.format(task=task.name), origin)
+
     def download(folder: Path) -> None:
         archive = folder / f"{task.name}.zip"
-        with urllib.request.urlopen(GLUE_URL.format(task=task.name), timeout=30) as response, open(archive, "wb") as f:
+        with urllib.request.urlopen(url, timeout=30) as response, open(archive, "wb") as f:
             f.write(response.read())
-        with zipfile.ZipFile(archive) as z:
-            z.extractall(folder / "glue")  # the archive holds <task>/<file>.tsv
+        try:
+            with zipfile.ZipFile(archive) as z:
+                z.extractall(folder / "glue")  # the archive holds <task>/<file>.tsv
+        except zipfile.BadZipFile as err:  # truncated or not a zip: a failed download, reported as one
+            raise OSError(f"{url}: not a zip archive ({err})") from None
     return download
 
 
 def prepare(task_name: str, dest: str | Path, seeds: list[int], k: int, k_shot_source: str,
-            mirror: str | None, allow_download: bool) -> dict[str, str]:
+            mirror: str | None, allow_download: bool, origin: str | None = None) -> dict[str, str]:
     """Copy verified files for one task into `dest`; returns {file: source}."""
     task = get_task(task_name)
     _check_source(k, seeds, k_shot_source)
@@ -141,7 +146,8 @@ def prepare(task_name: str, dest: str | Path, seeds: list[int], k: int, k_shot_s
     hint = ("or set glue.k_shot_source: sample to draw the k-shot sets from GLUE's train.tsv"
             if k_shot_source == "lm_bff" else "")
     return fetch_files(required_files(task, seeds, k_shot_source), dest, mirror_roots(mirror),
-                       _download_glue(task) if allow_download else None, hint)
+                       _download_glue(task, origin) if allow_download else None, hint,
+                       official_url(GLUE_URL.format(task=task.name), origin))
 
 
 def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:

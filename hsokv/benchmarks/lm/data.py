@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from hsokv.data.fetch import fetch_files, mirror_roots
+from hsokv.data.fetch import fetch_files, mirror_roots, official_url
 from hsokv.errors import CorpusError
 
 TINY_SHAKESPEARE = "tinyshakespeare/input.txt"  # its path in a mirror (and a key of checksums.json)
@@ -27,15 +27,17 @@ UNK = "<unk>"
 WORD = re.compile(r"\w+|[^\w\s]|\n")  # words, single punctuation marks and line breaks; other spaces dropped
 
 
-def fetch_tiny_shakespeare(dest: str | Path, mirror: str | None, allow_download: bool) -> dict[str, str]:
+def fetch_tiny_shakespeare(dest: str | Path, mirror: str | None, allow_download: bool,
+                           origin: str | None = None) -> dict[str, str]:
     """Place a SHA-256-verified input.txt in `dest` (from data.mirror, $HSOKV_DATA_MIRROR, or the web)."""
     def download(folder: Path) -> None:
         target = folder / TINY_SHAKESPEARE
         target.parent.mkdir(parents=True)
-        with urllib.request.urlopen(TINY_SHAKESPEARE_URL, timeout=60) as r:
+        with urllib.request.urlopen(official_url(TINY_SHAKESPEARE_URL, origin), timeout=60) as r:
             target.write_bytes(r.read())
     return fetch_files({"input.txt": TINY_SHAKESPEARE}, dest, mirror_roots(mirror),
-                       download if allow_download else None, "or set data.lm_corpus to your own UTF-8 text file")
+                       download if allow_download else None, "or set data.lm_corpus to your own UTF-8 text file",
+                       official_url(TINY_SHAKESPEARE_URL, origin))
 
 
 def read_text(path: str | Path) -> str:

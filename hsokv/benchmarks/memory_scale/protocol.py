@@ -29,7 +29,7 @@ FAISS_BLAS_THRESHOLD = 20
 
 
 def faiss_settings() -> dict:
-    return {"version": faiss.__version__, "omp_threads": faiss.omp_get_max_threads(),
+    return {"index": "IndexFlatIP", "version": faiss.__version__, "omp_threads": faiss.omp_get_max_threads(),
             "distance_compute_blas_threshold": faiss.cvar.distance_compute_blas_threshold}
 
 

@@ -81,8 +81,9 @@ class RLConfig(Section):
     node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")
     ray_address: str | None = Field(None, description="join this Ray cluster; null = start a local Ray")
     max_retries: int = Field(2, ge=0, le=100, description="times a task whose worker died is resubmitted")
-    simulate_step_seconds: float = Field(2e-5, gt=0.0, description="simulate: cost of one environment step")
-    simulate_latency_seconds: float = Field(0.005, ge=0.0, description="simulate: per-task dispatch latency of a node")
+    # Bounded so the modelled clock stays finite (a huge step cost summed over a run overflows to inf).
+    simulate_step_seconds: float = Field(2e-5, gt=0.0, le=1.0, description="simulate: cost of one environment step")
+    simulate_latency_seconds: float = Field(0.005, ge=0.0, le=60.0, description="simulate: per-task dispatch latency of a node")
 
     @model_validator(mode="after")
     def _check(self):

@@ -31,6 +31,6 @@ def test_faiss_runs_batches_on_its_blas_path_and_says_so(tmp_path):
                         "--metrics", tmp_path, "--plots", tmp_path / "plots"], cwd=REPO, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     settings = json.loads((tmp_path / "memory_scale.json").read_text())["faiss"]
-    assert settings == {"version": faiss.__version__, "omp_threads": settings["omp_threads"],
+    assert settings == {"index": "IndexFlatIP", "version": faiss.__version__, "omp_threads": settings["omp_threads"],
                         "distance_compute_blas_threshold": FAISS_BLAS_THRESHOLD}
     assert FAISS_BLAS_THRESHOLD <= 256  # the params' batch: below it, faiss loops over queries

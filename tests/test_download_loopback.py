@@ -1,0 +1,165 @@
+"""The real download path, end to end, against a web server on 127.0.0.1 (issue 17, Deliver 1).
+
+The server holds tiny files in the official archive layouts, at the official URLs' paths: GLUE's
+`glue/data/SST-2.zip` (SST-2/<file>.tsv inside), CIFAR-10's binary `~kriz/cifar-10-binary.tar.gz`
+(cifar-10-batches-bin/ inside) and Tiny Shakespeare's `input.txt`. `data.download_origin` points the
+stages at it; the recorded checksums are swapped for the fixtures' own. Each stage then downloads,
+verifies and unpacks exactly as it would from the web, and a damaged download is refused, named,
+with nothing left behind.
+"""
+import argparse
+import dataclasses
+import functools
+import hashlib
+import http.server
+import io
+import tarfile
+import threading
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from hsokv.benchmarks.continual import data as continual_data
+from hsokv.data import fetch
+from hsokv.errors import DataSourceError, HsokvError
+from stages import check_sources, download_cifar, download_glue, download_lm_corpus
+
+SHAKESPEARE = "First Citizen:\nBefore we proceed any further, hear me speak.\n"
+SST2 = {"train.tsv": "sentence\tlabel\n" + "".join(f"fine film {i}\t1\ndull film {i}\t0\n" for i in range(6)),
+        "dev.tsv": "sentence\tlabel\ngreat\t1\nawful\t0\n",
+        "test.tsv": "index\tsentence\n0\tunlabelled\n"}
+GLUE_PATH = "glue/data/SST-2.zip"
+CIFAR_PATH = "~kriz/cifar-10-binary.tar.gz"
+SHAKESPEARE_PATH = "karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _cifar_batches() -> dict[str, bytes]:
+    """Two 3,073-byte records a batch (label byte, then 3x32x32 pixels), labels 0-9 across batches."""
+    rng = np.random.default_rng(0)
+    names = [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
+    out = {}
+    for i, name in enumerate(names):
+        labels = np.array([[(2 * i) % 10], [(2 * i + 1) % 10]], dtype=np.uint8)
+        out[name] = np.hstack([labels, rng.integers(0, 256, (2, 3072), dtype=np.uint8)]).tobytes()
+    out["batches.meta.txt"] = "\n".join(continual_data.CIFAR_CLASSES).encode() + b"\n"
+    return out
+
+
+def _archives() -> dict[str, bytes]:
+    """The official archives' bytes, keyed by their URL paths."""
+    glue = io.BytesIO()
+    with zipfile.ZipFile(glue, "w") as z:
+        for name, text in SST2.items():
+            z.writestr(f"SST-2/{name}", text)
+    cifar = io.BytesIO()
+    with tarfile.open(fileobj=cifar, mode="w:gz") as tar:
+        for name, data in _cifar_batches().items():
+            info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return {GLUE_PATH: glue.getvalue(), CIFAR_PATH: cifar.getvalue(), SHAKESPEARE_PATH: SHAKESPEARE.encode()}
+
+
+@pytest.fixture
+def archives(monkeypatch):
+    """The fixture archives, with their checksums standing in for the recorded ones."""
+    monkeypatch.setattr(fetch, "CHECKSUMS", {
+        **{f"glue/SST-2/{n}": {"sha256": _sha256(t.encode())} for n, t in SST2.items()},
+        "tinyshakespeare/input.txt": {"sha256": _sha256(SHAKESPEARE.encode())}})
+    built = _archives()
+    batches = _cifar_batches()
+    fmt = continual_data.CIFAR_BINARY
+    fixture_fmt = dataclasses.replace(
+        fmt, archive_md5=_md5(built[CIFAR_PATH]),
+        train=tuple((n, _md5(batches[n])) for n, _ in fmt.train),
+        test=(fmt.test[0], _md5(batches[fmt.test[0]])), meta=(fmt.meta[0], _md5(batches[fmt.meta[0]])))
+    monkeypatch.setattr(continual_data, "CIFAR_BINARY", fixture_fmt)
+    monkeypatch.setattr(continual_data, "CIFAR_FORMATS", (continual_data.CIFAR_PYTHON, fixture_fmt))
+    monkeypatch.delenv(fetch.MIRROR_ENV, raising=False)
+    return built
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serving(root: Path, files: dict[str, bytes]):
+    """An HTTP server on 127.0.0.1 (ephemeral port, its own thread) serving `files`; yields its origin."""
+    for path, data in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _params(tmp_path: Path, params: dict, origin: str) -> str:
+    params["data"].update(mirror=None, allow_download=True, download_origin=origin)
+    params["glue"].update(k_shot_source="sample", k=2, seeds=[13])   # LM-BFF's samples have no download
+    params["continual"]["dataset"] = "cifar10"
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return str(path)
+
+
+def test_stages_download_verify_and_unpack_from_the_official_layouts(archives, params, tmp_path, capsys):
+    out = tmp_path / "workspace"
+    with serving(tmp_path / "www", archives) as origin:
+        p = _params(tmp_path, params, origin)
+        check_sources.main(argparse.Namespace(params=p, out=str(out / "sources_checked.txt")))
+        assert f"GLUE SST-2: download {origin}/{GLUE_PATH}" in capsys.readouterr().out
+        download_glue.main(argparse.Namespace(params=p, task="SST-2", out=str(out / "glue")))
+        download_cifar.main(argparse.Namespace(params=p, out=str(out / "continual")))
+        download_lm_corpus.main(argparse.Namespace(params=p, out=str(out / "tinyshakespeare")))
+    assert {f.name: f.read_text() for f in (out / "glue/SST-2").iterdir()} == {
+        n: SST2[n] for n in ("train.tsv", "dev.tsv")}
+    from hsokv.benchmarks.glue.data import load_few_shot
+    splits = load_few_shot(out / "glue/SST-2", "SST-2", 13, 2, "sample")
+    assert len(splits.train) == len(splits.dev) == 4 and len(splits.evals["dev"]) == 2
+    images = continual_data.load_images("cifar10", out / "continual")
+    assert images.train_x.shape == (10, 3, 32, 32) and sorted(images.train_y) == list(range(10))
+    manifest = yaml.safe_load((out / "continual/manifest.json").read_text())
+    assert manifest["source"] == f"{origin}/{CIFAR_PATH}"
+    assert (out / "tinyshakespeare/input.txt").read_text() == SHAKESPEARE
+    assert not [p.name for p in out.rglob(".*")]   # no temporary or staging folder left
+
+
+@pytest.mark.parametrize("damaged, stage, named", [
+    (SHAKESPEARE_PATH, "lm", "tinyshakespeare/input.txt fails its checksum"),
+    (CIFAR_PATH, "cifar", "cifar-10-binary.tar.gz fails its checksum"),
+    (GLUE_PATH, "glue", "SST-2.zip: not a zip archive"),
+])
+def test_a_damaged_download_is_refused_named_and_leaves_nothing(archives, params, tmp_path, damaged, stage, named):
+    files = dict(archives)
+    files[damaged] = files[damaged][: len(files[damaged]) // 2]   # a download cut off half-way
+    out = tmp_path / "workspace"
+    out.mkdir()
+    with serving(tmp_path / "www", files) as origin:
+        p = _params(tmp_path, params, origin)
+        run = {"lm": lambda: download_lm_corpus.main(argparse.Namespace(params=p, out=str(out / "lm"))),
+               "cifar": lambda: download_cifar.main(argparse.Namespace(params=p, out=str(out / "cifar"))),
+               "glue": lambda: download_glue.main(argparse.Namespace(params=p, task="SST-2", out=str(out / "glue")))}
+        with pytest.raises(DataSourceError) as err:
+            run[stage]()
+    assert isinstance(err.value, HsokvError)   # hsokv.cli turns it into `error: ...`, exit 2
+    assert named in str(err.value) and origin in str(err.value), str(err.value)
+    assert list(out.iterdir()) == []           # no output, no temporary, no staging folder
