@@ -486,11 +486,22 @@ def _check_top_level(params: dict, source: str) -> None:
         raise ConfigError(f"{source}: unknown top-level key(s) {typos}; valid keys: {sorted(known)}")
 
 
+def _check_finite(value: Any, source: str, key: str = "") -> None:
+    """NaN and inf are refused anywhere in the file, sections this stage does not read included:
+    no stage may accept a file another stage refuses."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{source}: {key}: must be a finite number (got {value!r})")
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in children:
+        _check_finite(v, source, f"{key}.{k}" if key else str(k))
+
+
 def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     """Turn the raw params dict into a validated PipelineConfig (preset first, explicit keys over it)."""
     if not isinstance(params, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level, got {type(params).__name__}")
     _check_top_level(params, source)
+    _check_finite(params, source)
     presets = params.get("presets") or {}
     if not isinstance(presets, dict):
         raise ConfigError(f"{source}: 'presets' must be a mapping of preset name -> values")
