@@ -16,6 +16,7 @@ import torch
 from tokenizers import Tokenizer
 
 from hsokv.benchmarks.words.data import SyntheticSplits
+from hsokv.benchmarks.words.lifecycle import Lifecycle
 from hsokv.benchmarks.words.tensors import eval_tensors, label_domains, training_tensors
 from hsokv.benchmarks.words.training import TrainingLoop
 from hsokv.config import SEARCHABLE, PipelineConfig
@@ -47,10 +48,9 @@ def make_task(splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig) -> S
 
 @dataclass
 class TrialState:
-    """Everything needed to continue a trial; plain tensors and a memory, so it pickles."""
+    """Everything needed to continue a trial; plain tensors, so it pickles."""
     values: dict
-    model: dict                 # state_dict
-    memory: dict                # KeyValueMemory.state_dict()
+    model: dict                 # state_dict, the memory's entries included
     optimizer: dict
     order: torch.Tensor         # batches of the current epoch not yet used
     generator: torch.Tensor
@@ -84,10 +84,9 @@ def accuracy(model: TransformerWithKV, ids: torch.Tensor, labels: torch.Tensor, 
 def build_model(task: SearchTask, values: dict, parent: TrialState | None, device) -> TransformerWithKV:
     """A model for `values`, with `parent`'s weights and memory when given (same architecture)."""
     cfg = apply(task.cfg, values)
-    model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, device)
+    model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, [Lifecycle()])
     if parent is not None:
         model.load_state_dict(parent.model)
-        model.memory.load_state_dict(parent.memory)
     return model.to(device)
 
 
@@ -134,9 +133,7 @@ def _run_trial(task: SearchTask, spec: TrialSpec, start: float) -> TrialResult:
     model.eval()
     model.memory.refresh_keys(model.encoder)
     score = accuracy(model, task.validation[0], task.validation[1], device)
-    state = TrialState(dict(spec.values), {k: v.cpu() for k, v in model.state_dict().items()},
-                       model.memory.state_dict(),
-                       _to_cpu(opt.state_dict()), order, generator.get_state(), done + spec.steps)
+    state = TrialState(dict(spec.values), {k: v.cpu() for k, v in model.state_dict().items()}, _to_cpu(opt.state_dict()), order, generator.get_state(), done + spec.steps)
     return TrialResult(spec.trial_id, dict(spec.values), score, spec.steps, state, time.perf_counter() - start)
 
 

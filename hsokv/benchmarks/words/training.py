@@ -6,10 +6,11 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget, initial_confidence,
+from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget, initial_confidence, record_use,
                                               update_confidence, write_decision)
 from hsokv.config import TrainConfig
 from hsokv.model import BaselineTransformer, TransformerWithKV
+from hsokv.retrieval import has_label
 from hsokv.training import StepLogger, make_optimizer
 
 
@@ -69,7 +70,7 @@ class TrainingLoop:
         self.counters = {"consolidated": 0, "forgotten": 0}
         if self.with_memory and model.memory_cfg.context_boosts:
             num_domains = int(label_domains.max()) + 1 if label_domains is not None else 1
-            model.memory.context_boost = ContextBoost(model.memory_cfg, num_domains, steps_per_epoch)
+            model.retrieval.context_boost = ContextBoost(model.memory_cfg, num_domains, steps_per_epoch)
 
     def step(self, x, p, y, src, step: int) -> dict:
         model, device = self.model, self.device
@@ -80,7 +81,7 @@ class TrainingLoop:
         targets, exclude = torch.cat([y, y]), torch.cat([src, src])
         h = model.encoder(queries)
         if self.with_memory:
-            logits = model.head(h, exclude, memory_rows=model.memory.has_label(targets, exclude))
+            logits = model.head(h, exclude, memory_rows=has_label(model.memory, targets, exclude))
         else:
             logits = model.classifier(h)
         row_loss = F.cross_entropy(logits, targets, reduction="none")
@@ -121,17 +122,20 @@ def _memory_step(model: TransformerWithKV, h, queries, targets, exclude, row_los
                  label_domains: torch.Tensor | None) -> dict:
     """Record which entries the batch retrieved, update confidence, and offer new items to memory."""
     memory, mcfg = model.memory, model.memory_cfg
-    if memory.context_boost is not None:
-        memory.context_boost.now = step
-    _, hit = memory.record_use(h, targets, step, exclude)
+    if model.retrieval.context_boost is not None:
+        model.retrieval.context_boost.now = step
+    _, hit = record_use(model.retrieval, memory, h, targets, step, exclude)
     update_confidence(mcfg, memory)
     y, src = targets[:n_stories], exclude[:n_stories]
-    new = ~memory.contains_sources(src)
+    new = ~memory.contains("source", src)
     if new.any():
         write, first = write_decision(mcfg, memory, h[:n_stories], y, row_loss[:n_stories])
         both, first = torch.cat([new & write, new & write]), torch.cat([first, first])
         if both.any():
-            domains = None if label_domains is None else label_domains.to(targets.device)[targets[both]]
-            memory.write(h[both], targets[both], queries[both], exclude[both], step,
-                         initial_confidence(mcfg, first[both]), first[both], domains)
+            labels = targets[both]
+            domains = torch.full_like(labels, -1) if label_domains is None else label_domains.to(labels.device)[labels]
+            tokens = queries[both]
+            memory.add(h[both], step, label=labels, source=exclude[both], domain=domains, first_exposure=first[both],
+                       tokens=F.pad(tokens, (0, memory.value("tokens").shape[1] - tokens.shape[1])),
+                       confidence=initial_confidence(mcfg, first[both]))
     return {"memory_hit_rate": float(hit.float().mean()) if len(hit) else 0.0}
