@@ -1,9 +1,9 @@
 """EpisodicMemory + Retrieval give the retired KeyValueMemory's retrievals for the same writes:
 every similarity, top-k, label evidence, read and use record, and the slots evictions free.
 
-tests/fixtures/retrieval_golden.safetensors holds KeyValueMemory's outputs for the sequence below
-(written by it at commit "memory: EpisodicMemory + Retrieval ...", where this test compared the
-two classes directly before KeyValueMemory was deleted).
+tests/fixtures/retrieval_golden.safetensors holds KeyValueMemory's outputs for the sequence below:
+a one-off script ran the same sequence through hsokv/memory.py as of commit f767250 (the parent of
+its deletion), asserted every output equal to `replay`'s, and saved them.
 """
 from pathlib import Path
 
