@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from hsokv.benchmarks.lm.model import GPT, GPTConfig
-from hsokv.config import LanguageModelConfig
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 
 
 def learning_rate(step: int, cfg: LanguageModelConfig) -> float:
