@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from hsokv.benchmarks.glue.data import Example
 from hsokv.config import PipelineConfig
 from hsokv.episodic import EpisodicMemory
+from hsokv.fit import fit
 from hsokv.registry import Registry
 from hsokv.retrieval import Retrieval
 from hsokv.training import make_optimizer
@@ -99,30 +100,40 @@ def _train(model: MemoryClassifier, train: Batches, dev: Batches, cfg: PipelineC
             width = model.memory.value("tokens").shape[1]
             model.memory.add(model.encoder(all_ids), label=train.labels, source=sources,
                              tokens=F.pad(all_ids, (0, width - all_ids.shape[1])))
-    best = {"dev_accuracy": -1.0, "epoch": -1}
-    best_state = None
-    for epoch in range(g.epochs):
-        model.train()
-        for idx in torch.randperm(len(train), generator=generator).split(g.batch_size):
-            logits = model(train.ids(idx.tolist()).to(device), sources[idx].to(device))
-            loss = F.cross_entropy(logits, train.labels[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
-            opt.step()
+    selection = _BestEpoch(model, dev, g.eval_batch_size, device)
+
+    def batches(epoch: int):
+        return torch.randperm(len(train), generator=generator).split(g.batch_size)
+
+    def loss(idx: torch.Tensor) -> torch.Tensor:
+        logits = model(train.ids(idx.tolist()).to(device), sources[idx].to(device))
+        return F.cross_entropy(logits, train.labels[idx].to(device))
+    fit(model, batches, loss, opt, epochs=g.epochs, hooks=[selection], grad_clip=train_cfg.grad_clip)
+    model.load_state_dict(selection.state)
+    if model.memory is not None:
+        with torch.no_grad():
+            model.memory.refresh_keys(model.encoder)
+    return selection.best
+
+
+class _BestEpoch:
+    """The fit hook of dev-set model selection: at each epoch's end, re-encode the memory's keys,
+    score dev, keep the best epoch's state (ties keep the earlier epoch)."""
+
+    def __init__(self, model: MemoryClassifier, dev: Batches, batch_size: int, device):
+        self.model, self.dev, self.batch_size, self.device = model, dev, batch_size, device
+        self.best, self.state = {"dev_accuracy": -1.0, "epoch": -1}, None
+
+    def end_epoch(self, epoch: int, step: int) -> None:
+        model = self.model
         model.eval()
         if model.memory is not None:
             with torch.no_grad():
                 model.memory.refresh_keys(model.encoder)
-        dev_acc = _accuracy(predict(model, dev, g.eval_batch_size, device), dev)
-        if dev_acc > best["dev_accuracy"]:  # ties keep the earlier epoch
-            best = {"dev_accuracy": dev_acc, "epoch": epoch}
-            best_state = copy.deepcopy(model.state_dict())
-    model.load_state_dict(best_state)
-    if model.memory is not None:
-        with torch.no_grad():
-            model.memory.refresh_keys(model.encoder)
-    return best
+        dev_acc = _accuracy(predict(model, self.dev, self.batch_size, self.device), self.dev)
+        if dev_acc > self.best["dev_accuracy"]:
+            self.best = {"dev_accuracy": dev_acc, "epoch": epoch}
+            self.state = copy.deepcopy(model.state_dict())
 
 
 def _memory(dim: int, cfg: PipelineConfig, reencoded: bool) -> EpisodicMemory:
