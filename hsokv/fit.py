@@ -1,11 +1,12 @@
 """The one training loop: it owns zero_grad, backward, gradient clipping and the optimiser step.
 
-    fit(model, batches, loss_fn, optimizer, epochs=3, hooks=[...], grad_clip=1.0)
+    fit(model, batches, loss_fn, optimizer, epochs=3, hooks=[...], grad_clip=1.0, autocast=None)
 
 `batches(epoch)` gives that epoch's batches (drawn when the epoch starts, so a seeded generator
 is consumed in the same order as a hand-written loop); with `steps` instead of `epochs` the
 loop ends after that many steps, and `batches` may refill itself indefinitely. `loss_fn(batch)`
-returns the loss, or (loss, output) when hooks need more of the forward pass.
+returns the loss, or (loss, output) when hooks need more of the forward pass; it runs inside
+`autocast()` when given (e.g. bf16 on a GPU), the backward pass and the step outside it.
 
 A hook may have any of:
     extra_loss(batch, output) -> tensor | None  a term added to the loss (replay, distillation)
@@ -19,13 +20,16 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+import contextlib
+
 import torch
 from torch import nn
 
 
 def fit(model: nn.Module, batches: Callable[[int], Iterable], loss_fn: Callable[[Any], Any],
         optimizer: torch.optim.Optimizer, *, epochs: int | None = None, steps: int | None = None,
-        hooks: Iterable = (), grad_clip: float | None = None, step: int = 0) -> int:
+        hooks: Iterable = (), grad_clip: float | None = None, autocast: Callable[[], Any] | None = None,
+        step: int = 0) -> int:
     """Train; returns the next global step (`step` counts on from the caller's)."""
     if (epochs is None) == (steps is None):
         raise ValueError("fit needs exactly one of epochs and steps")
@@ -35,7 +39,8 @@ def fit(model: nn.Module, batches: Callable[[int], Iterable], loss_fn: Callable[
     while (epochs is None or epoch < epochs) and (end is None or step < end):
         model.train()
         for batch in batches(epoch):
-            out = loss_fn(batch)
+            with autocast() if autocast is not None else contextlib.nullcontext():
+                out = loss_fn(batch)
             loss, output = out if isinstance(out, tuple) else (out, None)
             for hook in hooks:
                 extra = getattr(hook, "extra_loss", None)
