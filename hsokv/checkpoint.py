@@ -2,7 +2,8 @@
 
     config.json            what the model is (written by the model: sizes, its config sections)
     model.safetensors      the model's weights
-    kv_memory.safetensors  the memory's entries; kv_memory.json repeats its metadata for humans
+    kv_memory.safetensors  the memory's state_dict (hsokv.episodic: filled, counts, keys, value_<name>);
+                           kv_memory.json says what it holds, for humans
     tokenizer.json         the HF `tokenizers` tokenizer the model was trained with
 
 This module knows the folder format, not any model class: a model turns itself into (config,
@@ -23,16 +24,16 @@ from safetensors.torch import load_file, save_file
 from tokenizers import Tokenizer
 
 from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.episodic import EpisodicMemory
 from hsokv.errors import CheckpointError
 from hsokv.io import atomic_dir
-from hsokv.memory import KeyValueMemory
 
 FILES = ("config.json", "model.safetensors", "kv_memory.safetensors", "tokenizer.json")
 FORMAT = "hsokv-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the memory is an EpisodicMemory's state_dict (1 held KeyValueMemory's tensors)
 
 
-def save_checkpoint(directory: str | Path, config: dict, weights: dict[str, torch.Tensor], memory: KeyValueMemory,
+def save_checkpoint(directory: str | Path, config: dict, weights: dict[str, torch.Tensor], memory: EpisodicMemory,
                     tokenizer: Tokenizer) -> Path:
     """Write the checkpoint directory atomically (a temporary directory, then a rename)."""
     directory = Path(directory)
@@ -40,10 +41,11 @@ def save_checkpoint(directory: str | Path, config: dict, weights: dict[str, torc
         config = {"format": FORMAT, "version": VERSION, **config}
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         save_file({k: v.detach().contiguous().cpu() for k, v in weights.items()}, str(tmp / "model.safetensors"))
-        memory.save(tmp / "kv_memory.safetensors")
-        meta = {k: v for k, v in vars(memory).items() if isinstance(v, (int, float, str))}
-        (tmp / "kv_memory.json").write_text(json.dumps({**meta, "entries": len(memory)}, indent=2) + "\n",
-                                            encoding="utf-8")
+        save_file({k: v.contiguous().cpu() for k, v in memory.state_dict().items()}, str(tmp / "kv_memory.safetensors"))
+        meta = {"capacity": memory.capacity, "key_dim": memory.key_dim, "values": list(memory.value_names),
+                "entries": len(memory), "writes": memory.writes, "evictions": memory.evictions,
+                "deletions": memory.deletions}
+        (tmp / "kv_memory.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         tokenizer.save(str(tmp / "tokenizer.json"))
     return directory
 
@@ -104,7 +106,7 @@ def _read_config(path: Path) -> tuple[dict, ModelConfig, MemoryConfig]:
 
 
 def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
-                    ) -> tuple[dict, dict[str, torch.Tensor], KeyValueMemory, Tokenizer]:
+                    ) -> tuple[dict, dict[str, torch.Tensor], EpisodicMemory, Tokenizer]:
     """(config, weights, memory, tokenizer) from a directory written by save_checkpoint."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -114,7 +116,7 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
         raise CheckpointError(f"{directory}: missing {', '.join(missing)}; a checkpoint holds {', '.join(FILES)}")
     for name in FILES:
         _refuse_pickle(directory / name)
-    config, _, _ = _read_config(directory / "config.json")
+    config, _, memory_cfg = _read_config(directory / "config.json")
     try:
         tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
     except Exception as err:  # the tokenizers library raises a bare Exception on bad files
@@ -123,9 +125,9 @@ def load_checkpoint(directory: str | Path, device: str | torch.device = "cpu"
         raise CheckpointError(f"{directory / 'tokenizer.json'}: vocabulary of {tokenizer.get_vocab_size()} tokens, but "
                               f"the model was trained with {config['vocab_size']}: tokenizer and model do not match")
     weights = _tensors(directory / "model.safetensors", device)
-    _tensors(directory / "kv_memory.safetensors", "cpu")  # validates before the memory reads it
     try:
-        memory = KeyValueMemory.load(directory / "kv_memory.safetensors", device)
-    except ValueError as err:
-        raise CheckpointError(str(err)) from None
+        memory = EpisodicMemory.from_state_dict(_tensors(directory / "kv_memory.safetensors", device),
+                                                memory_cfg.eviction)
+    except (ValueError, RuntimeError) as err:
+        raise CheckpointError(f"{directory / 'kv_memory.safetensors'}: not an hsokv memory ({err})") from None
     return config, weights, memory, tokenizer

@@ -5,10 +5,12 @@ Data flows: token ids -> embeddings + positions -> transformer encoder -> novelt
 word instead of averaging it with filler) -> one vector h per story.
 
 BaselineTransformer predicts classifier(h). TransformerWithKV predicts
-    logits = classifier(h) + memory.label_logits(h)
+    logits = classifier(h) + retrieval.label_logits(memory, h)
 The memory term is a fixed function of retrieved similarities with no learned weight in front of
 it, so training cannot learn to ignore memory (the seed prototype's sigmoid gate learned exactly
 that). Keys and queries are the same vector h, so a word written once is retrievable at once.
+The memory (hsokv.episodic) is a submodule holding each entry's key, label, source id and token
+ids (so keys can be re-encoded); hooks given to the model add the values they need.
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from tokenizers import Tokenizer
 
 from hsokv.checkpoint import load_checkpoint, save_checkpoint
 from hsokv.config import MemoryConfig, ModelConfig
+from hsokv.episodic import EpisodicMemory
 from hsokv.errors import CheckpointError
-from hsokv.memory import KeyValueMemory
+from hsokv.retrieval import Retrieval
 
 
 class NoveltyPooling(nn.Module):
@@ -118,12 +121,13 @@ class BaselineTransformer(nn.Module):
 
 class TransformerWithKV(BaselineTransformer):
     def __init__(self, vocab_size: int, num_labels: int, max_length: int, cfg: ModelConfig,
-                 memory_cfg: MemoryConfig, device: str | torch.device = "cpu"):
+                 memory_cfg: MemoryConfig, hooks=()):
         super().__init__(vocab_size, num_labels, max_length, cfg)
         self.memory_cfg = memory_cfg
-        self.memory = KeyValueMemory(cfg.d_model, memory_cfg.capacity, max_length, memory_cfg.similarity,
-                                     memory_cfg.top_k, memory_cfg.temperature, memory_cfg.eviction, device,
-                                     memory_cfg.aggregation)
+        values = {"tokens": ((max_length,), torch.long), "label": ((), torch.long), "source": ((), torch.long)}
+        self.memory = EpisodicMemory(memory_cfg.capacity, values, cfg.d_model, memory_cfg.eviction, hooks)
+        self.retrieval = Retrieval(memory_cfg.similarity, memory_cfg.top_k, memory_cfg.temperature,
+                                   memory_cfg.aggregation)
         if memory_cfg.fusion == "gate":
             # The seed prototype's fusion, kept as a switch: a learned gate between h and the
             # retrieved vector, which training is free to close.
@@ -133,11 +137,11 @@ class TransformerWithKV(BaselineTransformer):
              memory_rows: torch.Tensor | None = None) -> torch.Tensor:
         """Logits from pooled vectors; memory_rows (bool [batch]) limits which rows may use memory."""
         if self.memory_cfg.fusion == "gate":
-            retrieved, found = self.memory.read(h, exclude_sources)
+            retrieved, found = self.retrieval.read(self.memory, h, exclude_sources)
             use = found if memory_rows is None else found & memory_rows
             g = torch.sigmoid(self.gate(torch.cat([h, retrieved], dim=-1)))
             return self.classifier(torch.where(use.unsqueeze(1), g * h + (1 - g) * retrieved, h))
-        mem_logits, _ = self.memory.label_logits(h, self.num_labels, exclude_sources)
+        mem_logits, _ = self.retrieval.label_logits(self.memory, h, self.num_labels, exclude_sources)
         if memory_rows is not None:
             mem_logits = mem_logits * memory_rows.unsqueeze(1)
         return self.classifier(h) + mem_logits
@@ -153,7 +157,8 @@ class TransformerWithKV(BaselineTransformer):
         config = {"vocab_size": self.encoder.token_emb.num_embeddings, "num_labels": self.num_labels,
                   "max_length": self.max_length, "model": self.model_cfg.model_dump(mode="json"),
                   "memory": self.memory_cfg.model_dump(mode="json"), **(extra or {})}
-        return save_checkpoint(directory, config, self.state_dict(), self.memory, tokenizer)
+        weights = {k: v for k, v in self.state_dict().items() if not k.startswith("memory.")}
+        return save_checkpoint(directory, config, weights, self.memory, tokenizer)
 
     @classmethod
     def from_pretrained(cls, directory, device: str | torch.device = "cpu") -> "TransformerWithKV":
@@ -166,11 +171,11 @@ def load_pretrained(directory, device: str | torch.device = "cpu") -> tuple[Tran
     """(model, tokenizer, config) from a directory written by TransformerWithKV.save_pretrained."""
     config, weights, memory, tokenizer = load_checkpoint(directory, device)
     model = TransformerWithKV(config["vocab_size"], config["num_labels"], config["max_length"],
-                              ModelConfig(**config["model"]), MemoryConfig(**config["memory"]), device)
+                              ModelConfig(**config["model"]), MemoryConfig(**config["memory"]))
+    model.memory = memory  # the saved one: it holds whatever values its training hooks declared
     try:
-        model.load_state_dict(weights)
+        model.load_state_dict({**weights, **{f"memory.{k}": v for k, v in memory.state_dict().items()}})
     except RuntimeError as err:
         raise CheckpointError(f"{Path(directory) / 'model.safetensors'}: weights do not fit config.json ({err})"
                               ) from None
-    model.memory = memory
     return model.to(device).eval(), tokenizer, config

@@ -4,10 +4,11 @@ plots/language_model_research/. The same table as the language_model stage, at t
 import argparse
 from pathlib import Path
 
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 from hsokv.benchmarks.lm.protocol import summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
-from hsokv.config import ConfigError, LanguageModelConfig
+from hsokv.config import ConfigError
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 

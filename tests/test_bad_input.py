@@ -289,7 +289,7 @@ def _set(params, dotted, value):
     ("prepare_synthetic", "model.dropout", float("nan"), ["model.dropout", "finite number"]),
     ("prepare_synthetic", "memory.forgetting_weights", [0.4, 0.2, float("nan"), 0.1],
      ["memory.forgetting_weights.2", "finite number"]),
-    ("prepare_synthetic", "language_model.knn_lambda", [0.1, float("nan")], ["language_model.knn_lambda.1", "finite number"]),
+    ("download_lm_corpus", "language_model.knn_lambda", [0.1, float("nan")], ["language_model.knn_lambda.1", "finite number"]),
     ("prepare_synthetic", "swarm.space", {"learning_rate": {"low": float("nan"), "high": 0.1}},
      ["swarm.space.learning_rate.low", "finite number"]),
     ("prepare_synthetic", "seeds", [0, 0], ["seeds", "each seed may appear once (repeated: [0])"]),
@@ -307,6 +307,7 @@ def test_value_refused_at_config_load(case, stage, dotted, value, needles):
     args = {"prepare_synthetic": ["--out", out / "synthetic"],
             "memory_scale": ["--metrics", out, "--plots", out / "plots"],
             "download_glue": ["--task", "SST-2", "--out", out / "glue"],
+            "download_lm_corpus": ["--out", out / "corpus"],
             "distributed": ["--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"],
             "ablation": ["--variant", "full", "--out", out / "ablation", "--live", out / "live"]}[stage]
     refused(run(stage, *args), out, *needles)

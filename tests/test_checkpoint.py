@@ -5,6 +5,7 @@ import shutil
 import pytest
 import torch
 
+from hsokv.benchmarks.words.lifecycle import Lifecycle
 from hsokv.config import MemoryConfig, ModelConfig
 from hsokv.tokenizer import fit_tokenizer
 from hsokv.errors import CheckpointError
@@ -16,16 +17,20 @@ CFG = ModelConfig(num_layers=1, d_model=16, num_heads=2, ff_dim=32)
 @pytest.fixture
 def saved(tmp_path):
     tok = fit_tokenizer(["Ada walked to the station.", "A blorp means a small lamp."])
-    model = TransformerWithKV(tok.get_vocab_size(), 3, 12, CFG, MemoryConfig(capacity=8))
-    ids = torch.tensor([[2, 3, 4, 5], [6, 7, 0, 0]])
-    model.memory.write(model.encoder(ids).detach(), torch.tensor([0, 2]), ids, torch.tensor([0, 1]), 0)
+    model = TransformerWithKV(tok.get_vocab_size(), 3, 12, CFG, MemoryConfig(capacity=8), [Lifecycle()])
+    ids = torch.tensor([[2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0], [6, 7] + [0] * 10])
+    model.memory.add(model.encoder(ids).detach(), 3, label=torch.tensor([0, 2]), tokens=ids, source=torch.arange(2),
+                     confidence=torch.tensor([0.5, 1.0]), first_exposure=torch.tensor([False, True]),
+                     domain=torch.tensor([-1, 1]))
     return model.eval().save_pretrained(tmp_path / "ckpt", tok), model.eval(), ids
 
 
 def test_round_trip_is_exact(saved):
     path, model, ids = saved
     loaded, _, config = load_pretrained(path)
-    assert config["num_labels"] == 3 and len(loaded.memory) == 2
+    assert config["num_labels"] == 3 and len(loaded.memory) == 2 and loaded.memory.writes == 2
+    for name, tensor in model.memory.state_dict().items():  # every value the lifecycle declared, too
+        assert torch.equal(tensor, loaded.memory.state_dict()[name]), name
     with torch.no_grad():
         assert torch.equal(model.head(model.encoder(ids)), loaded.head(loaded.encoder(ids)))
 

@@ -1,4 +1,4 @@
-"""LanguageModelConfig (hsokv/config.py) and the presets in params.yaml: what each preset trains."""
+"""LanguageModelConfig (hsokv/benchmarks/lm/config.py) and the presets in params.yaml: what each preset trains."""
 import pytest
 
 from hsokv.benchmarks.lm.model import GPT, GPTConfig

@@ -4,7 +4,7 @@ import torch
 from hsokv.benchmarks.lm.methods.transformer import Transformer, learning_rate, windows
 from hsokv.benchmarks.lm.model import GPT, GPTConfig
 from hsokv.benchmarks.lm.protocol import make_deterministic
-from hsokv.config import LanguageModelConfig
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 
 TINY = LanguageModelConfig(n_layer=2, n_head=2, n_embd=16, block_size=16, batch_size=4, max_iters=12, warmup_iters=3,
                            eval_interval=5, eval_iters=2, eval_batch_size=8)

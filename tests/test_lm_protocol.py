@@ -7,7 +7,7 @@ import torch
 from hsokv.benchmarks.lm.data import load_corpus
 from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, score, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
-from hsokv.config import LanguageModelConfig
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 
 CFG = LanguageModelConfig(n_layer=1, n_head=2, n_embd=16, block_size=16, batch_size=8, max_iters=30, warmup_iters=5,
                           learning_rate=3e-3, eval_interval=10, eval_iters=2, ngram_orders=[2, 3], knn_datastore=300,

@@ -22,7 +22,7 @@ def test_shapes_and_memory_changes_logits():
     with torch.no_grad():
         plain, h = model(ids)
         assert plain.shape == (4, 5) and h.shape == (4, 16)
-        model.memory.write(h, torch.tensor([0, 1, 2, 3]), ids, torch.arange(4), 0)
+        model.memory.add(h, label=torch.tensor([0, 1, 2, 3]), tokens=ids, source=torch.arange(4))
         with_mem, _ = model(ids)
     assert torch.equal(with_mem.argmax(1), torch.tensor([0, 1, 2, 3]))  # each story recalls its own entry
     assert not torch.allclose(plain, with_mem)

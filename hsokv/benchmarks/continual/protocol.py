@@ -26,6 +26,7 @@ from hsokv.benchmarks.continual.backbones import ImageClassifier, make_image_mod
 from hsokv.benchmarks.continual.data import Split, Stream, Task
 from hsokv.benchmarks.continual.methods import METHODS, ContinualMethod
 from hsokv.errors import ConfigError
+from hsokv.fit import fit
 
 
 def accuracy_matrix_summary(matrix: list[list[float | None]]) -> dict:
@@ -60,27 +61,32 @@ def flops_per_example(model: ImageClassifier, example: torch.Tensor) -> tuple[fl
 # -- training ----------------------------------------------------------------------------------------
 def train_task(method: ContinualMethod, split: Split, epochs: int, batch_size: int,
                autocast: Callable[[], Any]) -> list[float]:
-    """The one loop: the method gives the loss and its memory writes; the loop owns the step.
-    Returns the mean loss of each epoch."""
-    model, optimizer = method.model, method.optimizer
-    model.train()
-    curve = []
-    for _ in range(epochs):
-        order = torch.randperm(len(split.y), generator=method.generator, device=split.y.device)
-        losses = []
-        for idx in order.split(batch_size):
-            with autocast():
-                loss = method.loss(split.x[idx], split.y[idx])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            method.after_step()
-            losses.append(loss.detach())
-        curve.append(float(torch.stack(losses).float().mean()))
-    return curve
+    """The one loop (hsokv.fit): the method gives the loss and its memory writes; the loop owns
+    the step. Returns the mean loss of each epoch."""
+    curve = _LossCurve(method)
+
+    def batches(epoch: int):
+        return torch.randperm(len(split.y), generator=method.generator, device=split.y.device).split(batch_size)
+    fit(method.model, batches, lambda idx: method.loss(split.x[idx], split.y[idx]), method.optimizer,
+        epochs=epochs, hooks=[curve], autocast=autocast)
+    return curve.means
 
 
-# -- evaluation --------------------------------------------------------------------------------------
+class _LossCurve:
+    """The fit hook of a continual method: its after_step (memory writes), and each epoch's mean loss."""
+
+    def __init__(self, method: ContinualMethod):
+        self.method, self.losses, self.means = method, [], []
+
+    def after_step(self, step: int, batch, loss: torch.Tensor, output) -> None:
+        self.method.after_step()
+        self.losses.append(loss.detach())
+
+    def end_epoch(self, epoch: int, step: int) -> None:
+        self.means.append(float(torch.stack(self.losses).float().mean()))
+        self.losses = []
+
+
 def _accuracies(readout: str, setting: dict, encoded: list[tuple[torch.Tensor, torch.Tensor]],
                 splits: list[Split], tasks: list[Task], keys, labels) -> tuple[list[float], list[float]]:
     seen = torch.tensor([c for t in tasks for c in t.classes], device=encoded[0][0].device)

@@ -29,7 +29,7 @@ def run_worker(spec: dict, corpus_path: Path, out: Path, job: str, commit: str) 
 
     from hsokv.benchmarks.lm.data import load_corpus
     from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed
-    from hsokv.config import LanguageModelConfig
+    from hsokv.benchmarks.lm.config import LanguageModelConfig
     from hsokv.io import write_json
 
     cfg = LanguageModelConfig(**spec["language_model"])

@@ -19,7 +19,7 @@ from hsokv.benchmarks.lm.data import Corpus
 from hsokv.benchmarks.lm.methods.knn_lm import KnnLM
 from hsokv.benchmarks.lm.methods.ngram import KneserNey, select_order
 from hsokv.benchmarks.lm.methods.transformer import Transformer
-from hsokv.config import LanguageModelConfig
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 from hsokv.report import summarize
 from hsokv.training import seed_everything
 

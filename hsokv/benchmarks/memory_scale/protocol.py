@@ -1,4 +1,4 @@
-"""Retrieval at scale: KeyValueMemory.retrieve against faiss's exact IndexFlatIP on the same data.
+"""Retrieval at scale: hsokv.retrieval's exact top-k over an EpisodicMemory against faiss's exact IndexFlatIP on the same data.
 
 Both do exact maximum-inner-product search by brute force, so the comparison is of
 implementations, not of approximations; top-1 slots must agree. Times are medians over
@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from hsokv.benchmarks.memory_scale.config import MemoryScaleConfig
-from hsokv.memory import KeyValueMemory
+from hsokv.episodic import EpisodicMemory
+from hsokv.retrieval import Retrieval
 
 # faiss's earlier default. Measured at 1e5 x 256, batch 256, top-10 on 2 lightly loaded cores
 # (medians of 3 rounds): 380 queries/s at the shipped 128000, 2,361 at 20; 1, 128, 256 and 1,024
@@ -57,13 +58,13 @@ def run(cfg: MemoryScaleConfig, devices: list[torch.device], seed: int = 0) -> l
         index = faiss.IndexFlatIP(cfg.dim)
         index.add(keys.numpy())
         for device in devices:
-            memory = KeyValueMemory(cfg.dim, n, 1, "dot", device=device)
-            memory.write(keys, torch.arange(n) % 1000, torch.zeros(n, 1, dtype=torch.long), torch.arange(n), 0)
+            memory, retrieval = EpisodicMemory(n, {}, cfg.dim).to(device), Retrieval("dot")
+            memory.add(keys)
             q = queries.to(device)
             for k in cfg.top_k:
                 with torch.no_grad():
-                    t_mem = _median_seconds(lambda: memory.retrieve(q, k), cfg.repeats, device)
-                    _, idx = memory.retrieve(q, k)
+                    t_mem = _median_seconds(lambda: retrieval.retrieve(memory, q, k), cfg.repeats, device)
+                    _, idx = retrieval.retrieve(memory, q, k)
                 t_faiss = _median_seconds(lambda: index.search(queries.numpy(), k), cfg.repeats, torch.device("cpu"))
                 _, faiss_idx = index.search(queries.numpy(), k)
                 rows.append({"entries": n, "dim": cfg.dim, "batch": cfg.batch_size, "k": k, "device": device.type,

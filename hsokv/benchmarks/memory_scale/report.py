@@ -16,7 +16,7 @@ def write_plots(rows: list[dict], out_dir: Path) -> None:
             out_dir / f"throughput_{device}_k{k}.csv", index=False)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for (device, k), part in df.groupby(["device", "k"]):
-        ax.plot(part["entries"], part["hsokv_queries_per_s"], marker="o", label=f"KeyValueMemory {device}, top-{k}")
+        ax.plot(part["entries"], part["hsokv_queries_per_s"], marker="o", label=f"hsokv {device}, top-{k}")
     for k, part in df[df["device"] == "cpu"].groupby("k"):
         ax.plot(part["entries"], part["faiss_cpu_queries_per_s"], marker="x", linestyle="--",
                 label=f"faiss IndexFlatIP cpu, top-{k}")

@@ -20,6 +20,8 @@ for, and each guard can be switched back (MemoryConfig), so the ablation stage m
   them (the seed deleted them unchecked). A one-shot word's memory is never consolidated: its
   single text cannot show whether the model learned the word or memorised the sentence.
 - Context boosts (`ContextBoost`): the seed's domain, recency, emotion and importance re-scoring.
+
+The values these read live in the model's EpisodicMemory, declared by the `Lifecycle` hook.
 """
 from __future__ import annotations
 
@@ -27,20 +29,50 @@ import torch
 import torch.nn.functional as F
 
 from hsokv.config import MemoryConfig
-from hsokv.memory import KeyValueMemory
+from hsokv.episodic import EpisodicMemory
+from hsokv.retrieval import Retrieval, has_label
 
 
-def write_decision(cfg: MemoryConfig, memory: KeyValueMemory, h: torch.Tensor, labels: torch.Tensor,
+class Lifecycle:
+    """The memory hook of the word lifecycle: the values each entry carries beside its key, label,
+    source and tokens. The writer gives confidence, first_exposure and domain (-1 = unknown);
+    the counters start at 0 and last use at the write's step."""
+    values = {"confidence": ((), torch.float32), "first_exposure": ((), torch.bool), "domain": ((), torch.long),
+              "uses": ((), torch.long), "successes": ((), torch.long), "last_used_step": ((), torch.long)}
+
+    def on_write(self, memory: EpisodicMemory, slots: torch.Tensor, step: int) -> dict:
+        zeros = torch.zeros(len(slots), dtype=torch.long)
+        return {"uses": zeros, "successes": zeros, "last_used_step": zeros + step}
+
+
+@torch.no_grad()
+def record_use(retrieval: Retrieval, memory: EpisodicMemory, queries: torch.Tensor, labels: torch.Tensor, step: int,
+               exclude_sources: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mark each query's nearest entry as used (and successful if its label is right).
+
+    Returns (slot of the nearest entry, hit) for the rows that found any entry.
+    """
+    best, idx = retrieval.similarities(memory, queries, exclude_sources).max(dim=-1)
+    found = torch.isfinite(best)
+    idx = idx[found]
+    hit = memory.value("label")[idx] == labels.to(idx.device)[found]
+    memory.value("uses").index_add_(0, idx, torch.ones_like(idx))
+    memory.value("successes").index_add_(0, idx, hit.long())
+    memory.value("last_used_step")[idx] = step
+    return idx, hit
+
+
+def write_decision(cfg: MemoryConfig, memory: EpisodicMemory, h: torch.Tensor, labels: torch.Tensor,
                    loss_per_row: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(write?, first exposure?) for each row."""
-    first = ~memory.has_label(labels)
+    first = ~has_label(memory, labels)
     if cfg.write_policy == "all":
         return torch.ones_like(first), first
     if len(memory) == 0:
         novelty = torch.ones_like(loss_per_row)
     else:
         cos = F.normalize(h, dim=-1) @ F.normalize(memory.keys, dim=-1).T
-        novelty = 1 - cos.masked_fill(~memory.valid.unsqueeze(0), -1.0).amax(dim=-1)
+        novelty = 1 - cos.masked_fill(~memory.filled.unsqueeze(0), -1.0).amax(dim=-1)
     write = ((loss_per_row > cfg.surprise_loss_threshold)
              | (first & (loss_per_row > cfg.first_exposure_loss_threshold))
              | (novelty > cfg.novelty_threshold))
@@ -52,42 +84,45 @@ def initial_confidence(cfg: MemoryConfig, first: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def update_confidence(cfg: MemoryConfig, memory: KeyValueMemory) -> None:
-    boost = cfg.first_exposure_boost * memory.first_exposure.float()
-    memory.confidence.copy_((cfg.initial_confidence + boost - cfg.confidence_decay * memory.retrieval_count).clamp(0, 1))
+def update_confidence(cfg: MemoryConfig, memory: EpisodicMemory) -> None:
+    boost = cfg.first_exposure_boost * memory.value("first_exposure").float()
+    confidence = cfg.initial_confidence + boost - cfg.confidence_decay * memory.value("uses")
+    memory.value("confidence").copy_(confidence.clamp(0, 1))
 
 
-def protected(cfg: MemoryConfig, memory: KeyValueMemory) -> torch.Tensor:
-    return memory.first_exposure & (memory.retrieval_count < cfg.protection_window)
+def protected(cfg: MemoryConfig, memory: EpisodicMemory) -> torch.Tensor:
+    return memory.value("first_exposure") & (memory.value("uses") < cfg.protection_window)
 
 
-def utility(cfg: MemoryConfig, memory: KeyValueMemory, now: int, steps_per_epoch: int) -> torch.Tensor:
+def _success_rate(memory: EpisodicMemory) -> torch.Tensor:
+    return memory.value("successes").float() / memory.value("uses").clamp_min(1).float()
+
+
+def utility(cfg: MemoryConfig, memory: EpisodicMemory, now: int, steps_per_epoch: int) -> torch.Tensor:
     w_conf, w_usage, w_success, w_recency = cfg.forgetting_weights
-    usage = (memory.retrieval_count.float() / 100).clamp(max=1.0)
-    success = memory.successes.float() / memory.retrieval_count.clamp_min(1).float()
-    age_epochs = (now - memory.last_used_step).clamp_min(0).float() / max(steps_per_epoch, 1)
+    usage = (memory.value("uses").float() / 100).clamp(max=1.0)
+    age_epochs = (now - memory.value("last_used_step")).clamp_min(0).float() / max(steps_per_epoch, 1)
     recency = cfg.recency_decay ** age_epochs
-    return w_conf * memory.confidence + w_usage * usage + w_success * success + w_recency * recency
+    return w_conf * memory.value("confidence") + w_usage * usage + w_success * _success_rate(memory) + w_recency * recency
 
 
 @torch.no_grad()
-def forget(cfg: MemoryConfig, memory: KeyValueMemory, now: int, steps_per_epoch: int) -> int:
-    victims = memory.valid & (utility(cfg, memory, now, steps_per_epoch) < cfg.forgetting_threshold)
+def forget(cfg: MemoryConfig, memory: EpisodicMemory, now: int, steps_per_epoch: int) -> int:
+    victims = memory.filled & (utility(cfg, memory, now, steps_per_epoch) < cfg.forgetting_threshold)
     return memory.remove(victims & ~protected(cfg, memory))
 
 
 def consolidate(cfg: MemoryConfig, model, optimizer: torch.optim.Optimizer) -> dict:
     """Fine-tune on confident, successful memories; delete those the weights have absorbed."""
     memory = model.memory
-    success = memory.successes.float() / memory.retrieval_count.clamp_min(1).float()
-    chosen = (memory.valid & (memory.retrieval_count > 0) & (memory.confidence >= cfg.consolidation_confidence)
-              & (success >= cfg.consolidation_success)).nonzero().flatten()
+    chosen = (memory.filled & (memory.value("uses") > 0) & (memory.value("confidence") >= cfg.consolidation_confidence)
+              & (_success_rate(memory) >= cfg.consolidation_success)).nonzero().flatten()
     stats = {"consolidation_chosen": len(chosen), "consolidation_passed": 0, "consolidation_deleted": 0}
     if len(chosen) == 0:
         return stats
     # By default only the classifier learns here: the encoder makes every key in memory, and
     # moving it to fit a few episodes moves all the keys the remaining memories are found by.
-    episodes, labels = memory.episodes[chosen], memory.labels[chosen]
+    episodes, labels = memory.value("tokens")[chosen], memory.value("label")[chosen]
     whole_model = cfg.consolidation_scope == "model"
     with torch.set_grad_enabled(whole_model):
         frozen_h = None if whole_model else model.encoder(episodes)
@@ -113,11 +148,11 @@ def _absorbed(model, chosen: torch.Tensor) -> torch.Tensor:
     """Per chosen entry: is its episode answered without it, and is its word (checked on its
     other stories) no worse off?"""
     memory = model.memory
-    keys, labels, sources = memory.keys, memory.labels, memory.source_ids
+    keys, labels, sources = memory.keys, memory.value("label"), memory.value("source")
     own_ok = model.head(keys[chosen], exclude_sources=sources[chosen]).argmax(-1) == labels[chosen]
     word_ok = torch.ones_like(own_ok)
     for i, slot in enumerate(chosen.tolist()):
-        rows = (memory.valid & (labels == labels[slot]) & (sources != sources[slot])).nonzero().flatten()
+        rows = (memory.filled & (labels == labels[slot]) & (sources != sources[slot])).nonzero().flatten()
         if len(rows) == 0:
             # No other story of this word to check generalisation on: the model may only have
             # memorised this one text, so the memory stays (the seeds' one-shot memories).
@@ -144,18 +179,18 @@ class ContextBoost:
         self.now = 0
         self._valence: torch.Tensor | None = None
 
-    def __call__(self, sims: torch.Tensor, queries: torch.Tensor, memory: KeyValueMemory) -> torch.Tensor:
-        cfg = self.cfg
+    def __call__(self, sims: torch.Tensor, queries: torch.Tensor, memory: EpisodicMemory) -> torch.Tensor:
+        cfg, domains = self.cfg, memory.value("domain")
         if self._valence is None:
             g = torch.Generator().manual_seed(0)
-            self._valence = F.normalize(torch.randn(memory.dim, generator=g), dim=0).to(memory.device)
-        known = memory.valid & (memory.domains >= 0)
+            self._valence = F.normalize(torch.randn(memory.key_dim, generator=g), dim=0).to(memory.keys.device)
+        known = memory.filled & (domains >= 0)
         if known.any():
-            onehot = F.one_hot(memory.domains.clamp_min(0), self.num_domains).float() * known.unsqueeze(1)
+            onehot = F.one_hot(domains.clamp_min(0), self.num_domains).float() * known.unsqueeze(1)
             query_domain = ((sims.detach().nan_to_num(0.0) @ onehot) / onehot.sum(0).clamp_min(1)).argmax(1)
-            same = memory.domains.unsqueeze(0) == query_domain.unsqueeze(1)
+            same = domains.unsqueeze(0) == query_domain.unsqueeze(1)
             sims = sims * torch.where(same, cfg.domain_boost, 1.0 / cfg.domain_boost)
-        age = (self.now - memory.last_used_step).clamp_min(0).float() / self.steps_per_epoch
+        age = (self.now - memory.value("last_used_step")).clamp_min(0).float() / self.steps_per_epoch
         sims = sims * cfg.recency_decay ** age
         emotion = torch.tanh(queries @ self._valence).unsqueeze(1) * torch.tanh(memory.keys @ self._valence).unsqueeze(0)
-        return sims + cfg.emotion_scale * emotion + cfg.importance * (memory.confidence - 0.5)
+        return sims + cfg.emotion_scale * emotion + cfg.importance * (memory.value("confidence") - 0.5)

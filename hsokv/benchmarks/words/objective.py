@@ -16,9 +16,11 @@ import torch
 from tokenizers import Tokenizer
 
 from hsokv.benchmarks.words.data import SyntheticSplits
+from hsokv.benchmarks.words.lifecycle import Lifecycle
 from hsokv.benchmarks.words.tensors import eval_tensors, label_domains, training_tensors
 from hsokv.benchmarks.words.training import TrainingLoop
 from hsokv.config import SEARCHABLE, PipelineConfig
+from hsokv.fit import fit
 from hsokv.model import TransformerWithKV
 from hsokv.search.space import apply
 from hsokv.search.trial import TrialSpec
@@ -47,10 +49,9 @@ def make_task(splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig) -> S
 
 @dataclass
 class TrialState:
-    """Everything needed to continue a trial; plain tensors and a memory, so it pickles."""
+    """Everything needed to continue a trial; plain tensors, so it pickles."""
     values: dict
-    model: dict                 # state_dict
-    memory: dict                # KeyValueMemory.state_dict()
+    model: dict                 # state_dict, the memory's entries included
     optimizer: dict
     order: torch.Tensor         # batches of the current epoch not yet used
     generator: torch.Tensor
@@ -84,11 +85,29 @@ def accuracy(model: TransformerWithKV, ids: torch.Tensor, labels: torch.Tensor, 
 def build_model(task: SearchTask, values: dict, parent: TrialState | None, device) -> TransformerWithKV:
     """A model for `values`, with `parent`'s weights and memory when given (same architecture)."""
     cfg = apply(task.cfg, values)
-    model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, device)
+    model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, [Lifecycle()])
     if parent is not None:
         model.load_state_dict(parent.model)
-        model.memory.load_state_dict(parent.memory)
     return model.to(device)
+
+
+class _Stream:
+    """Batches of a resumable epoch order: the rest of `order` first, then a fresh permutation
+    each time it runs out; the lifecycle's end of epoch runs at every refill but one at the start."""
+
+    def __init__(self, order, n: int, batch_size: int, generator: torch.Generator, end_of_epoch, step: int):
+        self.order, self.n, self.batch_size, self.generator = order, n, batch_size, generator
+        self.end_of_epoch, self.step, self.start = end_of_epoch, step, step
+
+    def batches(self, *tensors):
+        while True:
+            if len(self.order) == 0:
+                if self.step > self.start:
+                    self.end_of_epoch(self.step)
+                self.order = torch.randperm(self.n, generator=self.generator)
+            idx, self.order = self.order[:self.batch_size], self.order[self.batch_size:]
+            yield tuple(t[idx] for t in tensors)
+            self.step += 1
 
 
 def run_trial(task: SearchTask, spec: TrialSpec) -> TrialResult:
@@ -120,23 +139,18 @@ def _run_trial(task: SearchTask, spec: TrialSpec, start: float) -> TrialResult:
             opt.load_state_dict(parent.optimizer)
     else:
         generator.manual_seed(spec.seed)
-    order = parent.order if same_config else torch.empty(0, dtype=torch.long)
     steps_per_epoch = -(-len(ids) // cfg.train.batch_size)
     loop = TrainingLoop(model, cfg.train, device, task.label_domains, steps_per_epoch, opt)
     done = parent.steps if warm else 0
-    for i in range(spec.steps):
-        if len(order) == 0:
-            if i > 0:
-                loop.end_of_epoch(done + i)
-            order = torch.randperm(len(ids), generator=generator)
-        idx, order = order[:cfg.train.batch_size], order[cfg.train.batch_size:]
-        loop.step(ids[idx], probes[idx], labels[idx], sources[idx], done + i)
+    stream = _Stream(parent.order if same_config else torch.empty(0, dtype=torch.long), len(ids),
+                     cfg.train.batch_size, generator, loop.end_of_epoch, done)
+    fit(model, lambda _: stream.batches(ids, probes, labels, sources), loop.loss, opt, steps=spec.steps,
+        hooks=[loop], grad_clip=cfg.train.grad_clip, step=done)
+    order = stream.order
     model.eval()
     model.memory.refresh_keys(model.encoder)
     score = accuracy(model, task.validation[0], task.validation[1], device)
-    state = TrialState(dict(spec.values), {k: v.cpu() for k, v in model.state_dict().items()},
-                       model.memory.state_dict(),
-                       _to_cpu(opt.state_dict()), order, generator.get_state(), done + spec.steps)
+    state = TrialState(dict(spec.values), {k: v.cpu() for k, v in model.state_dict().items()}, _to_cpu(opt.state_dict()), order, generator.get_state(), done + spec.steps)
     return TrialResult(spec.trial_id, dict(spec.values), score, spec.steps, state, time.perf_counter() - start)
 
 

@@ -1,21 +1,18 @@
-"""The word benchmark's training loop: stories and probes per step, memory offered every new
-item, keys re-encoded and the lifecycle run at the end of every epoch."""
+"""The word benchmark's training step on hsokv.fit: stories and probes per step, memory offered
+every new item, keys re-encoded and the lifecycle run at the end of every epoch."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget, initial_confidence,
+from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget, initial_confidence, record_use,
                                               update_confidence, write_decision)
 from hsokv.config import TrainConfig
+from hsokv.fit import fit
 from hsokv.model import BaselineTransformer, TransformerWithKV
+from hsokv.retrieval import has_label
 from hsokv.training import StepLogger, make_optimizer
-
-
-def _batches(n: int, batch_size: int, generator: torch.Generator):
-    order = torch.randperm(n, generator=generator)
-    return order.split(batch_size)
 
 
 def train_classifier(model: BaselineTransformer, ids: torch.Tensor, probes: torch.Tensor, labels: torch.Tensor,
@@ -35,29 +32,24 @@ def train_classifier(model: BaselineTransformer, ids: torch.Tensor, probes: torc
     forgetting, when switched on, run there too.
     """
     loop = TrainingLoop(model, cfg, device, label_domains, steps_per_epoch=-(-len(ids) // cfg.batch_size))
+    loop.history, loop.log, loop.phase = [], log, phase
+    loop.progress = tqdm(total=cfg.epochs, desc=desc, leave=False, disable=None)
     model.encoder.pool.observe(ids, labels)
-    history: list[dict] = []
-    epochs = tqdm(range(cfg.epochs), desc=desc, leave=False, disable=None)
-    for epoch in epochs:
-        model.train()
-        for idx in _batches(len(ids), cfg.batch_size, generator):
-            record = loop.step(ids[idx], probes[idx], labels[idx], sources[idx], step)
-            record.update(phase=phase, epoch=epoch)
-            history.append(record)
-            if log is not None:
-                log(record)
-            step += 1
-        end = loop.end_of_epoch(step)
-        if end:
-            history[-1].update(end)
-        epochs.set_postfix(loss=f"{history[-1]['loss']:.3f}")
+
+    def batches(epoch: int):
+        for idx in torch.randperm(len(ids), generator=generator).split(cfg.batch_size):
+            yield ids[idx], probes[idx], labels[idx], sources[idx]
+    step = fit(model, batches, loop.loss, loop.opt, epochs=cfg.epochs, hooks=[loop], grad_clip=cfg.grad_clip,
+               step=step)
+    loop.progress.close()
     model.eval()
-    return step, history
+    return step, loop.history
 
 
 class TrainingLoop:
-    """One optimiser step at a time, so a caller can train for epochs (train_classifier) or for a
-    step budget that resumes later (hsokv.benchmarks.words.objective)."""
+    """The word benchmark's step as a hsokv.fit loss and hook, so a caller can train for epochs
+    (train_classifier) or for a step budget that resumes later (hsokv.benchmarks.words.objective).
+    With `history` set, each step's record is kept there (with phase and epoch) and logged."""
 
     def __init__(self, model: BaselineTransformer, cfg: TrainConfig, device: torch.device,
                  label_domains: torch.Tensor | None, steps_per_epoch: int,
@@ -67,38 +59,54 @@ class TrainingLoop:
         self.steps_per_epoch = steps_per_epoch
         self.with_memory = isinstance(model, TransformerWithKV)
         self.counters = {"consolidated": 0, "forgotten": 0}
+        self.history: list[dict] | None = None
+        self.log: StepLogger | None = None
+        self.phase, self.epoch, self.progress = 1, 0, None
         if self.with_memory and model.memory_cfg.context_boosts:
             num_domains = int(label_domains.max()) + 1 if label_domains is not None else 1
-            model.memory.context_boost = ContextBoost(model.memory_cfg, num_domains, steps_per_epoch)
+            model.retrieval.context_boost = ContextBoost(model.memory_cfg, num_domains, steps_per_epoch)
 
-    def step(self, x, p, y, src, step: int) -> dict:
-        model, device = self.model, self.device
+    def loss(self, batch) -> tuple[torch.Tensor, tuple]:
+        model = self.model
         model.train()
-        x, p, y, src = x.to(device), p.to(device), y.to(device), src.to(device)
+        x, p, y, src = (t.to(self.device) for t in batch)
         width = max(x.shape[1], p.shape[1])
         queries = torch.cat([F.pad(x, (0, width - x.shape[1])), F.pad(p, (0, width - p.shape[1]))])
         targets, exclude = torch.cat([y, y]), torch.cat([src, src])
         h = model.encoder(queries)
         if self.with_memory:
-            logits = model.head(h, exclude, memory_rows=model.memory.has_label(targets, exclude))
+            logits = model.head(h, exclude, memory_rows=has_label(model.memory, targets, exclude))
         else:
             logits = model.classifier(h)
         row_loss = F.cross_entropy(logits, targets, reduction="none")
-        loss = row_loss.mean()
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), self.cfg.grad_clip)
-        self.opt.step()
+        return row_loss.mean(), (h, queries, targets, exclude, row_loss, logits, len(y))
+
+    def after_step(self, step: int, batch, loss: torch.Tensor, output: tuple) -> None:
+        model = self.model
+        h, queries, targets, exclude, row_loss, logits, n_stories = output
         record = {"step": step, "loss": loss.item(),
                   "batch_accuracy": float((logits.argmax(-1) == targets).float().mean())}
         if self.with_memory:  # after the update: the step's graph still reads the old memory
             memory = model.memory
             record.update(_memory_step(model, h.detach(), queries, targets, exclude, row_loss.detach(),
-                                       len(y), step, self.label_domains))
+                                       n_stories, step, self.label_domains))
             record.update(memory_size=len(memory), memory_writes=memory.writes,
                           memory_evictions=memory.evictions, memory_consolidated=self.counters["consolidated"],
                           memory_forgotten=self.counters["forgotten"])
-        return record
+        if self.history is not None:
+            record.update(phase=self.phase, epoch=self.epoch)
+            self.history.append(record)
+            if self.log is not None:
+                self.log(record)
+
+    def end_epoch(self, epoch: int, step: int) -> None:
+        end = self.end_of_epoch(step)
+        if self.history is not None:
+            if end:
+                self.history[-1].update(end)
+            self.progress.update()
+            self.progress.set_postfix(loss=f"{self.history[-1]['loss']:.3f}")
+        self.epoch = epoch + 1
 
     def end_of_epoch(self, step: int) -> dict:
         """Re-encode memory keys with the current encoder; consolidate and forget if switched on."""
@@ -121,17 +129,20 @@ def _memory_step(model: TransformerWithKV, h, queries, targets, exclude, row_los
                  label_domains: torch.Tensor | None) -> dict:
     """Record which entries the batch retrieved, update confidence, and offer new items to memory."""
     memory, mcfg = model.memory, model.memory_cfg
-    if memory.context_boost is not None:
-        memory.context_boost.now = step
-    _, hit = memory.record_use(h, targets, step, exclude)
+    if model.retrieval.context_boost is not None:
+        model.retrieval.context_boost.now = step
+    _, hit = record_use(model.retrieval, memory, h, targets, step, exclude)
     update_confidence(mcfg, memory)
     y, src = targets[:n_stories], exclude[:n_stories]
-    new = ~memory.contains_sources(src)
+    new = ~memory.contains("source", src)
     if new.any():
         write, first = write_decision(mcfg, memory, h[:n_stories], y, row_loss[:n_stories])
         both, first = torch.cat([new & write, new & write]), torch.cat([first, first])
         if both.any():
-            domains = None if label_domains is None else label_domains.to(targets.device)[targets[both]]
-            memory.write(h[both], targets[both], queries[both], exclude[both], step,
-                         initial_confidence(mcfg, first[both]), first[both], domains)
+            labels = targets[both]
+            domains = torch.full_like(labels, -1) if label_domains is None else label_domains.to(labels.device)[labels]
+            tokens = queries[both]
+            memory.add(h[both], step, label=labels, source=exclude[both], domain=domains, first_exposure=first[both],
+                       tokens=F.pad(tokens, (0, memory.value("tokens").shape[1] - tokens.shape[1])),
+                       confidence=initial_confidence(mcfg, first[both]))
     return {"memory_hit_rate": float(hit.float().mean()) if len(hit) else 0.0}

@@ -8,7 +8,8 @@ from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.data import ImageSet, make_stream
 from hsokv.benchmarks.continual.methods import METHODS
 from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, check_runs, method_args, run_one, runs
-from hsokv.config import ConfigError, ContinualConfig
+from hsokv.benchmarks.continual.config import ContinualConfig
+from hsokv.config import ConfigError
 
 ARGS = ContinualConfig().method_args | {"hsokv_reservoir": {"method": "hsokv", "lr": 0.03, "alpha": 0.2, "beta": 0.5,
                                                           "selection": "reservoir"},

@@ -2,16 +2,24 @@ import pytest
 import torch
 
 from hsokv.config import MEMORY_POLICIES, MemoryConfig, ModelConfig
-from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget, initial_confidence, protected, update_confidence,
-                             write_decision)
-from hsokv.memory import KeyValueMemory
+from hsokv.benchmarks.words.lifecycle import (ContextBoost, Lifecycle, consolidate, forget, initial_confidence,
+                                              protected, update_confidence, write_decision)
+from hsokv.episodic import EpisodicMemory
 from hsokv.model import TransformerWithKV
+from hsokv.retrieval import Retrieval
+
+VALUES = {"tokens": ((3,), torch.long), "label": ((), torch.long), "source": ((), torch.long)}
+
+
+def _write(memory, keys, labels, tokens):
+    n = len(keys)
+    memory.add(keys, 0, label=labels, tokens=tokens, source=torch.arange(n), confidence=torch.full((n,), 0.5),
+               first_exposure=torch.zeros(n, dtype=torch.bool), domain=torch.full((n,), -1))
 
 
 def _memory(n=6, dim=4):
-    mem = KeyValueMemory(dim, 16, 3)
-    mem.write(torch.eye(n, dim) if n <= dim else torch.randn(n, dim), torch.arange(n) % 3,
-              torch.ones(n, 3, dtype=torch.long), torch.arange(n), 0)
+    mem = EpisodicMemory(16, VALUES, dim, "lru", [Lifecycle()])
+    _write(mem, torch.eye(n, dim) if n <= dim else torch.randn(n, dim), torch.arange(n) % 3, torch.ones(n, 3, dtype=torch.long))
     return mem
 
 
@@ -35,14 +43,14 @@ def test_surprise_writing_uses_loss_first_exposure_and_novelty():
 def test_confidence_protection_and_forgetting():
     cfg = MemoryConfig(forgetting=True, forgetting_threshold=0.5, protection_window=10)
     mem = _memory(4)
-    mem.first_exposure[:2] = True
-    mem.retrieval_count[:4] = torch.tensor([3, 30, 3, 30])
+    mem.value("first_exposure")[:2] = True
+    mem.value("uses")[:4] = torch.tensor([3, 30, 3, 30])
     update_confidence(cfg, mem)
-    assert mem.confidence[0] == pytest.approx(0.5 + 0.5 - 0.03)
-    assert mem.confidence[3] == pytest.approx(0.5 - 0.3)
+    assert mem.value("confidence")[0] == pytest.approx(0.5 + 0.5 - 0.03)
+    assert mem.value("confidence")[3] == pytest.approx(0.5 - 0.3)
     assert protected(cfg, mem).tolist()[:4] == [True, False, False, False]
     removed = forget(cfg, mem, now=0, steps_per_epoch=1)
-    assert removed >= 1 and bool(mem.valid[0])  # the protected first exposure survives
+    assert removed >= 1 and bool(mem.filled[0])  # the protected first exposure survives
     assert mem.deletions == removed
 
 
@@ -55,11 +63,12 @@ def test_consolidation_deletes_only_verified_memories(verify):
     torch.manual_seed(0)
     mcfg = MemoryConfig(consolidation=True, consolidation_verify=verify, consolidation_confidence=0.0,
                         consolidation_success=0.0, consolidation_steps=1)
-    model = TransformerWithKV(20, 4, 6, ModelConfig(num_layers=1, d_model=8, num_heads=2, ff_dim=16), mcfg).eval()
+    model = TransformerWithKV(20, 4, 6, ModelConfig(num_layers=1, d_model=8, num_heads=2, ff_dim=16), mcfg,
+                              [Lifecycle()]).eval()
     ids = torch.randint(2, 20, (8, 6))
     with torch.no_grad():
-        model.memory.write(model.encoder(ids), torch.arange(8) % 4, ids, torch.arange(8), 0)
-    model.memory.retrieval_count[:8] = 1
+        _write(model.memory, model.encoder(ids), torch.arange(8) % 4, ids)
+    model.memory.value("uses")[:8] = 1
     stats = consolidate(mcfg, model, torch.optim.SGD(model.parameters(), lr=0.0))  # lr 0: the model learns nothing
     assert stats["consolidation_chosen"] == 8
     if verify:  # an untrained model cannot answer without memory, so nothing may go
@@ -71,12 +80,12 @@ def test_consolidation_deletes_only_verified_memories(verify):
 def test_context_boost_rescoring_changes_ranking_inputs():
     cfg = MemoryConfig(context_boosts=True)
     mem = _memory(4)
-    mem.domains[:4] = torch.tensor([0, 0, 1, 1])
-    q = torch.randn(3, 4)
-    plain = mem.similarities(q).clone()
-    mem.context_boost = ContextBoost(cfg, num_domains=2, steps_per_epoch=1)
-    mem.context_boost.now = 5
-    boosted = mem.similarities(q)
+    mem.value("domain")[:4] = torch.tensor([0, 0, 1, 1])
+    q, retrieval = torch.randn(3, 4), Retrieval()
+    plain = retrieval.similarities(mem, q).clone()
+    retrieval.context_boost = ContextBoost(cfg, num_domains=2, steps_per_epoch=1)
+    retrieval.context_boost.now = 5
+    boosted = retrieval.similarities(mem, q)
     assert boosted.shape == plain.shape and not torch.allclose(boosted[:, :4], plain[:, :4])
     assert torch.isinf(boosted[:, 4:]).all()  # empty slots stay invisible
 
@@ -87,6 +96,6 @@ def test_gate_fusion_and_mean_aggregation_run():
     ids = torch.randint(2, 20, (5, 6))
     with torch.no_grad():
         h = model.encoder(ids)
-        model.memory.write(h, torch.tensor([0, 1, 2, 3, 0]), ids, torch.arange(5), 0)
+        model.memory.add(h, label=torch.tensor([0, 1, 2, 3, 0]), tokens=ids, source=torch.arange(5))
         logits, _ = model(ids)
     assert logits.shape == (5, 4) and hasattr(model, "gate")

@@ -17,8 +17,10 @@ import torch.nn.functional as F
 
 from hsokv.benchmarks.glue.data import Example
 from hsokv.config import PipelineConfig
-from hsokv.memory import KeyValueMemory
+from hsokv.episodic import EpisodicMemory
+from hsokv.fit import fit
 from hsokv.registry import Registry
+from hsokv.retrieval import Retrieval
 from hsokv.training import make_optimizer
 
 METHODS = Registry("GLUE method")
@@ -50,15 +52,17 @@ class Batches:
 class MemoryClassifier(nn.Module):
     """encoder -> h -> classifier(h) [+ memory evidence]: H-SOKV's additive fusion, any backbone."""
 
-    def __init__(self, encoder: nn.Module, dim: int, num_labels: int, memory: KeyValueMemory | None):
+    def __init__(self, encoder: nn.Module, dim: int, num_labels: int, memory: EpisodicMemory | None,
+                 retrieval: Retrieval | None = None):
         super().__init__()
         self.encoder, self.classifier, self.memory, self.num_labels = encoder, nn.Linear(dim, num_labels), memory, num_labels
+        self.retrieval = retrieval
 
     def forward(self, ids: torch.Tensor, exclude_sources: torch.Tensor | None = None, use_memory: bool = True):
         h = self.encoder(ids)
         logits = self.classifier(h)
         if self.memory is not None and use_memory:
-            logits = logits + self.memory.label_logits(h, self.num_labels, exclude_sources)[0]
+            logits = logits + self.retrieval.label_logits(self.memory, h, self.num_labels, exclude_sources)[0]
         return logits
 
 
@@ -93,43 +97,62 @@ def _train(model: MemoryClassifier, train: Batches, dev: Batches, cfg: PipelineC
         with torch.no_grad():
             model.eval()
             all_ids = train.ids(range(len(train))).to(device)
-            model.memory.write(model.encoder(all_ids), train.labels, all_ids, sources, step=0)
-    best = {"dev_accuracy": -1.0, "epoch": -1}
-    best_state = None
-    for epoch in range(g.epochs):
-        model.train()
-        for idx in torch.randperm(len(train), generator=generator).split(g.batch_size):
-            logits = model(train.ids(idx.tolist()).to(device), sources[idx].to(device))
-            loss = F.cross_entropy(logits, train.labels[idx].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), train_cfg.grad_clip)
-            opt.step()
+            width = model.memory.value("tokens").shape[1]
+            model.memory.add(model.encoder(all_ids), label=train.labels, source=sources,
+                             tokens=F.pad(all_ids, (0, width - all_ids.shape[1])))
+    selection = _BestEpoch(model, dev, g.eval_batch_size, device)
+
+    def batches(epoch: int):
+        return torch.randperm(len(train), generator=generator).split(g.batch_size)
+
+    def loss(idx: torch.Tensor) -> torch.Tensor:
+        logits = model(train.ids(idx.tolist()).to(device), sources[idx].to(device))
+        return F.cross_entropy(logits, train.labels[idx].to(device))
+    fit(model, batches, loss, opt, epochs=g.epochs, hooks=[selection], grad_clip=train_cfg.grad_clip)
+    model.load_state_dict(selection.state)
+    if model.memory is not None:
+        with torch.no_grad():
+            model.memory.refresh_keys(model.encoder)
+    return selection.best
+
+
+class _BestEpoch:
+    """The fit hook of dev-set model selection: at each epoch's end, re-encode the memory's keys,
+    score dev, keep the best epoch's state (ties keep the earlier epoch)."""
+
+    def __init__(self, model: MemoryClassifier, dev: Batches, batch_size: int, device):
+        self.model, self.dev, self.batch_size, self.device = model, dev, batch_size, device
+        self.best, self.state = {"dev_accuracy": -1.0, "epoch": -1}, None
+
+    def end_epoch(self, epoch: int, step: int) -> None:
+        model = self.model
         model.eval()
         if model.memory is not None:
             with torch.no_grad():
                 model.memory.refresh_keys(model.encoder)
-        dev_acc = _accuracy(predict(model, dev, g.eval_batch_size, device), dev)
-        if dev_acc > best["dev_accuracy"]:  # ties keep the earlier epoch
-            best = {"dev_accuracy": dev_acc, "epoch": epoch}
-            best_state = copy.deepcopy(model.state_dict())
-    model.load_state_dict(best_state)
-    if model.memory is not None:
-        with torch.no_grad():
-            model.memory.refresh_keys(model.encoder)
-    return best
+        dev_acc = _accuracy(predict(model, self.dev, self.batch_size, self.device), self.dev)
+        if dev_acc > self.best["dev_accuracy"]:
+            self.best = {"dev_accuracy": dev_acc, "epoch": epoch}
+            self.state = copy.deepcopy(model.state_dict())
 
 
-def _memory(dim: int, cfg: PipelineConfig, device) -> KeyValueMemory:
-    return KeyValueMemory(dim, cfg.memory.capacity, cfg.glue.max_length, "cosine", 1, cfg.glue.memory_temperature,
-                          cfg.memory.eviction, device)
+def _memory(dim: int, cfg: PipelineConfig, reencoded: bool) -> EpisodicMemory:
+    """Labels, and where keys are re-encoded as the encoder trains, the token ids and source ids."""
+    values = {"label": ((), torch.long)}
+    if reencoded:
+        values.update(tokens=((cfg.glue.max_length,), torch.long), source=((), torch.long))
+    return EpisodicMemory(cfg.memory.capacity, values, dim, cfg.memory.eviction)
+
+
+def _retrieval(cfg: PipelineConfig) -> Retrieval:
+    return Retrieval("cosine", 1, cfg.glue.memory_temperature)
 
 
 def trained(with_memory: bool):
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
         enc = backbone.encoder(train.ids(range(len(train))), train.labels)
         model = MemoryClassifier(enc, backbone.dim, len(task.label_names),
-                                 _memory(backbone.dim, cfg, device) if with_memory else None).to(device)
+                                 _memory(backbone.dim, cfg, True) if with_memory else None, _retrieval(cfg)).to(device)
         if cfg.glue.label_init:
             _label_init(model, backbone, task, device)
         out = _train(model, train, dev, cfg, backbone.pretrained, device, generator)
@@ -147,12 +170,11 @@ def frozen_memory(make_encoder):
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
         encoder = make_encoder(backbone, train).to(device).eval().requires_grad_(False)
         probe = encoder(train.ids([0]).to(device))
-        memory = _memory(probe.shape[-1], cfg, device)
-        ids = train.ids(range(len(train))).to(device)
-        memory.write(encoder(ids), train.labels, ids, torch.arange(len(train)), step=0)
+        memory, retrieval = _memory(probe.shape[-1], cfg, False).to(device), _retrieval(cfg)
+        memory.add(encoder(train.ids(range(len(train))).to(device)), label=train.labels)
 
         def nearest_label(x):
-            return F.one_hot(memory.labels[memory.retrieve(encoder(x), 1)[1][:, 0]], len(task.label_names)).float()
+            return F.one_hot(retrieval.nearest_label(memory, encoder(x)), len(task.label_names)).float()
         out = {"dev_accuracy": _accuracy(predict(nearest_label, dev, cfg.glue.eval_batch_size, device), dev)}
         for split, data in evals.items():
             out[split] = _accuracy(predict(nearest_label, data, cfg.glue.eval_batch_size, device), data)

@@ -10,7 +10,7 @@ import torch
 
 from hsokv.benchmarks.lm.knn import build_datastore, choose, interpolate, knn_log_prob, search
 from hsokv.benchmarks.lm.methods.transformer import Transformer
-from hsokv.config import LanguageModelConfig
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 
 
 class KnnLM:

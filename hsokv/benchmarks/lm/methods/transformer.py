@@ -21,8 +21,9 @@ import time
 import torch
 import torch.nn.functional as F
 
+from hsokv.benchmarks.lm.config import LanguageModelConfig
 from hsokv.benchmarks.lm.model import GPT, GPTConfig
-from hsokv.config import LanguageModelConfig
+from hsokv.fit import fit
 
 
 def learning_rate(step: int, cfg: LanguageModelConfig) -> float:
@@ -82,35 +83,20 @@ class Transformer:
         # a separate generator, so logging more or less often never changes the training batches
         probes = torch.Generator().manual_seed(seed + 1_000_003)
         opt = self.model.configure_optimizer(cfg.learning_rate, cfg.weight_decay, (0.9, cfg.beta2))
-        history, seconds, best = [], 0.0, None
-        self.model.train()
-        for step in range(cfg.max_iters + 1):
-            if step % cfg.eval_interval == 0 or step == cfg.max_iters:
-                history.append({"step": step, **self._estimate(splits, probes), "seconds": seconds})
-                if log:
-                    log(history[-1])
-                if cfg.keep_best_val and (best is None or history[-1]["val_loss"] < best[0]):
-                    best = (history[-1]["val_loss"], step,
-                            {k: v.detach().clone() for k, v in self.model.state_dict().items()})
-            if step == cfg.max_iters:
-                break
-            start = time.perf_counter()
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(step, cfg)
-            with autocast(self.device):
-                _, loss = self.model(*random_batch(splits["train"], cfg.batch_size, cfg.block_size, batches,
-                                                   self.device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
-            opt.step()
-            seconds += time.perf_counter() - start
-        if best is not None:   # val is the selection split; test is still scored once, afterwards
-            self.model.load_state_dict(best[2])
-        self.kept_step = best[1] if best is not None else cfg.max_iters
+        curve = _Curve(self, splits, probes, opt, log)
+
+        def train_batches(_):
+            for step in range(cfg.max_iters):
+                curve.before_step(step)
+                yield random_batch(splits["train"], cfg.batch_size, cfg.block_size, batches, self.device)
+        fit(self.model, train_batches, lambda batch: self.model(*batch)[1], opt, steps=cfg.max_iters,
+            hooks=[curve], grad_clip=cfg.grad_clip or None, autocast=lambda: autocast(self.device))
+        curve.before_step(cfg.max_iters)
+        if curve.best is not None:   # val is the selection split; test is still scored once, afterwards
+            self.model.load_state_dict(curve.best[2])
+        self.kept_step = curve.best[1] if curve.best is not None else cfg.max_iters
         self.model.eval()
-        return history
+        return curve.history
 
     @torch.no_grad()
     def score(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -124,3 +110,31 @@ class Transformer:
                 logp.append(lp.gather(2, y.to(self.device)[..., None]).flatten().cpu())
                 states.append(h.flatten(0, 1))
         return torch.cat(logp), torch.cat(states)
+
+
+class _Curve:
+    """The hsokv.fit hook of the transformer's training: before each step, the loss-curve point
+    (every eval_interval steps and at the end) and the step's learning rate; training seconds."""
+
+    def __init__(self, method: Transformer, splits: dict[str, torch.Tensor], probes: torch.Generator,
+                 opt: torch.optim.Optimizer, log):
+        self.method, self.splits, self.probes, self.opt, self.log = method, splits, probes, opt, log
+        self.history, self.seconds, self.start = [], 0.0, 0.0
+        self.best = None   # (val estimate, step, weights) of the lowest val estimate, with keep_best_val
+
+    def before_step(self, step: int) -> None:
+        cfg = self.method.cfg
+        if step % cfg.eval_interval == 0 or step == cfg.max_iters:
+            self.history.append({"step": step, **self.method._estimate(self.splits, self.probes),
+                                 "seconds": self.seconds})
+            if self.log:
+                self.log(self.history[-1])
+            if cfg.keep_best_val and (self.best is None or self.history[-1]["val_loss"] < self.best[0]):
+                self.best = (self.history[-1]["val_loss"], step,
+                             {k: v.detach().clone() for k, v in self.method.model.state_dict().items()})
+        self.start = time.perf_counter()
+        for group in self.opt.param_groups:
+            group["lr"] = learning_rate(step, cfg)
+
+    def after_step(self, step: int, batch, loss: torch.Tensor, output) -> None:
+        self.seconds += time.perf_counter() - self.start

@@ -10,9 +10,10 @@ import torch.nn as nn
 
 from hsokv.benchmarks.words.training import train_classifier
 from hsokv.config import PipelineConfig
-from hsokv.memory import KeyValueMemory
+from hsokv.episodic import EpisodicMemory
 from hsokv.model import TransformerWithKV
 from hsokv.registry import Registry
+from hsokv.retrieval import Retrieval
 from hsokv.training import StepLogger
 
 METHODS = Registry("method")
@@ -53,17 +54,18 @@ def predict_with_memory(model: TransformerWithKV, ids: torch.Tensor, device: tor
     """H-SOKV's predictions, and what its classifier alone and its nearest memory entry say; also
     used on a model reloaded from its checkpoint (stages/evaluate.py)."""
     h = model.encoder(ids.to(device))
-    _, top = model.memory.retrieve(h, 1)
-    return Predictions(model.head(h).argmax(-1), model.classifier(h).argmax(-1), model.memory.labels[top[:, 0]])
+    nearest = model.retrieval.nearest_label(model.memory, h)
+    return Predictions(model.head(h).argmax(-1), model.classifier(h).argmax(-1), nearest)
 
 
 class _MemoryOnly(_Method):
-    """A frozen, untrained encoder whose outputs are written to a KeyValueMemory; no training."""
+    """A frozen, untrained encoder whose outputs are written to memory with their labels; no training."""
 
     def _setup(self, encoder: nn.Module, dim: int, similarity: str):
         self.encoder = encoder.to(self.device).eval().requires_grad_(False)
         m = self.cfg.memory
-        self.memory = KeyValueMemory(dim, m.capacity, self.max_length, similarity, 1, 1.0, m.eviction, self.device)
+        self.memory = EpisodicMemory(m.capacity, {"label": ((), torch.long)}, dim, m.eviction).to(self.device)
+        self.retrieval = Retrieval(similarity)
 
     @torch.no_grad()
     def learn(self, ids, probes, labels, sources, phase):
@@ -73,12 +75,11 @@ class _MemoryOnly(_Method):
         for texts in (ids, probes):  # the same training examples every method sees
             for chunk in torch.arange(len(texts)).split(bs):
                 x = texts[chunk].to(self.device)
-                self.memory.write(self.encoder(x), labels[chunk], x, sources[chunk], self.step)
+                self.memory.add(self.encoder(x), self.step, label=labels[chunk])
                 self.step += 1
         return [{"phase": phase, "step": self.step, "memory_size": len(self.memory)}]
 
     @torch.no_grad()
     def predict(self, ids):
-        _, top = self.memory.retrieve(self.encoder(ids.to(self.device)), 1)
-        label = self.memory.labels[top[:, 0]]
+        label = self.retrieval.nearest_label(self.memory, self.encoder(ids.to(self.device)))
         return Predictions(label, None, label)

@@ -1,6 +1,7 @@
 """hsokv: TransformerWithKV trained end to end; memory written with every training story."""
 from __future__ import annotations
 
+from hsokv.benchmarks.words.lifecycle import Lifecycle
 from hsokv.benchmarks.words.methods.base import METHODS, _Trained, predict_with_memory
 from hsokv.model import TransformerWithKV
 
@@ -12,7 +13,7 @@ class HSOKV(_Trained):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
-                                       self.cfg.memory, self.device).to(self.device)
+                                       self.cfg.memory, [Lifecycle()]).to(self.device)
 
     def predict(self, ids):
         return predict_with_memory(self.model, ids, self.device)
