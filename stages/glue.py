@@ -12,6 +12,10 @@ READS = ("device", "glue", "model", "memory.capacity", "memory.eviction", "train
          "train.weight_decay", "train.grad_clip", "baselines")
 
 
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def main(args):
     cfg = load_params(args.params, READS)
     g = cfg.glue
@@ -22,9 +26,9 @@ def main(args):
                                    g.max_eval_examples)
             sizes = {name: len(examples) for name, examples in splits.evals.items()}
             for r in run_seed(splits, backbone, g.methods, cfg):
-                scores = " ".join(f"{k} {v:.3f}" for k, v in r.items() if k in splits.evals)
-                print(f"{args.task} {backbone}/{r['method']} seed {seed}: dev(k-shot) {r['dev_accuracy']:.3f} "
-                      f"{scores} ({r['wall_seconds']:.1f}s)", flush=True)
+                scores = " ".join(f"{k} {_fmt(r[k])}" for k in ("dev_accuracy", *splits.evals))
+                print(f"{args.task} {backbone}/{r['method']} seed {seed}: {scores} ({r['wall_seconds']:.1f}s)"
+                      + (f" skipped: {r['skipped']}" if "skipped" in r else ""), flush=True)
                 records.append(r)
     write_json(Path(args.out) / f"{args.task}.json",
                {"task": args.task, "preset": cfg.preset, "config": as_dict(cfg), "eval_splits": list(sizes),

@@ -11,7 +11,8 @@ import torch
 
 from hsokv.benchmarks.glue.backbones import make_backbone
 from hsokv.benchmarks.glue.data import Example, FewShotSplits
-from hsokv.benchmarks.glue.methods import METHODS, Batches
+from hsokv.benchmarks.glue.batches import Batches
+from hsokv.benchmarks.glue.methods import METHODS
 from hsokv.config import PipelineConfig
 from hsokv.training import pick_device, seed_everything
 
@@ -23,7 +24,7 @@ def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg:
     backbone = make_backbone(backbone_name, splits.train, len(task.label_names), cfg.glue.max_length, cfg)
 
     def batches(examples: list[Example]) -> Batches:
-        return Batches(backbone.tokenize(examples), [e.label for e in examples])
+        return Batches(backbone.tokenize(examples), [e.label for e in examples], examples)
 
     train, dev = batches(splits.train), batches(splits.dev)
     evals = {name: batches(examples) for name, examples in splits.evals.items()}
