@@ -42,13 +42,29 @@ class MemoryClassifier(nn.Module):
             logits = logits + self.memory.label_logits(h, self.num_labels, exclude_sources)[0]
         return logits
 
+    def readouts(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits with memory, without) from one encoder pass: evaluation reports both."""
+        h = self.encoder(ids)
+        logits = self.classifier(h)
+        return logits + self.memory.label_logits(h, self.num_labels)[0], logits
+
 
 @torch.no_grad()
 def predict(fn: Callable[[torch.Tensor], torch.Tensor], data: Batches, batch_size: int, device) -> torch.Tensor:
-    pred = torch.empty(len(data), dtype=torch.long)
+    return predict_each(lambda x: (fn(x),), data, batch_size, device)[0]
+
+
+@torch.no_grad()
+def predict_each(fn: Callable[[torch.Tensor], tuple[torch.Tensor, ...]], data: Batches, batch_size: int,
+                 device) -> list[torch.Tensor]:
+    """One prediction per readout `fn` returns, from one pass over `data`."""
+    preds = None
     for idx, ids in data.in_length_order(batch_size):
-        pred[idx] = fn(ids.to(device)).argmax(-1).cpu()
-    return pred
+        logits = fn(ids.to(device))
+        preds = preds or [torch.empty(len(data), dtype=torch.long) for _ in logits]
+        for pred, out in zip(preds, logits):
+            pred[idx] = out.argmax(-1).cpu()
+    return preds
 
 
 def accuracy(pred: torch.Tensor, data: Batches) -> float:
@@ -141,10 +157,11 @@ def trained(with_memory: bool):
         out = {**chosen, "grid": points}
         bs = cfg.glue.eval_batch_size
         for split, data in evals.items():
-            out[split] = accuracy(predict(model, data, bs, device), data)
             if with_memory:
-                out[f"{split}_without_memory"] = accuracy(
-                    predict(lambda x: model(x, use_memory=False), data, bs, device), data)
+                both = predict_each(model.readouts, data, bs, device)
+                out[split], out[f"{split}_without_memory"] = (accuracy(p, data) for p in both)
+            else:
+                out[split] = accuracy(predict(model, data, bs, device), data)
         return out
     return run
 

@@ -17,9 +17,14 @@ from hsokv.benchmarks.glue.prompts import zero_shot_scores
 MIXES = tuple(i / 10 for i in range(11))
 
 
+def label_means(keys: torch.Tensor, labels: torch.Tensor, num_labels: int) -> torch.Tensor:
+    """[num_labels, dim]: each label's mean key."""
+    return torch.stack([keys[labels == c].mean(0) for c in range(num_labels)])
+
+
 def prototypes(keys: torch.Tensor, labels: torch.Tensor, num_labels: int) -> torch.Tensor:
     """[num_labels, dim]: each label's mean key, unit length."""
-    return F.normalize(torch.stack([keys[labels == c].mean(0) for c in range(num_labels)]), dim=-1)
+    return F.normalize(label_means(keys, labels, num_labels), dim=-1)
 
 
 @METHODS.register("hsokv_proto")
