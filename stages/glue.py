@@ -3,7 +3,7 @@ import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.glue.data import load_few_shot
-from hsokv.benchmarks.glue.protocol import run_seed
+from hsokv.benchmarks.glue.protocol import check_optional, run_seed
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
 from hsokv.io import write_json
@@ -19,6 +19,7 @@ def _fmt(value: float | None) -> str:
 def main(args):
     cfg = load_params(args.params, READS)
     g = cfg.glue
+    check_optional(g.backbones, g.methods)
     records, sizes = [], {}
     for backbone in g.backbones:
         for seed in g.seeds:

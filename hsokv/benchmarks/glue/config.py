@@ -15,7 +15,8 @@ class GlueConfig(Section):
     tasks: list[Literal["SST-2", "MNLI"]] = Field(["SST-2"], min_length=1)
     backbones: list[str] = name_field("hsokv.benchmarks.glue.backbones:BACKBONES", ["scratch", "minilm"], min_length=1)
     methods: list[str] = name_field("hsokv.benchmarks.glue.methods:METHODS",
-                                    ["hsokv", "finetune", "kv_only", "knn", "majority"], min_length=1)
+                                    ["hsokv", "hsokv_proto", "hsokv_anchor", "finetune", "zero_shot", "logreg", "kv_only",
+                                     "knn", "majority"], min_length=1)
     k: int = Field(16, ge=1, le=10_000, description="examples per class, for training and again for the dev set")
     seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's sampling seeds")
     k_shot_source: Literal["lm_bff", "sample"] = Field(

@@ -17,6 +17,17 @@ from hsokv.config import PipelineConfig
 from hsokv.training import pick_device, seed_everything
 
 
+def check_optional(backbones: list[str], methods: list[str]) -> None:
+    """Refuse, before any run, a backbone or method whose optional package (requirements-research.txt)
+    is missing, naming the install command."""
+    if "mpnet" in backbones:
+        from hsokv.benchmarks.glue.backbones.mpnet import check_installed
+        check_installed()
+    if "setfit" in methods:
+        from hsokv.benchmarks.glue.methods.setfit import check_installed
+        check_installed()
+
+
 def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg: PipelineConfig) -> list[dict]:
     """Every method on one seed's samples with one backbone; one record per method."""
     device = pick_device(cfg.device)

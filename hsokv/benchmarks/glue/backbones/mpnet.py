@@ -59,6 +59,10 @@ def _pieces() -> list[Path]:
     return pieces
 
 
+def check_installed() -> None:
+    _pieces()
+
+
 def model_folder() -> Path:
     """The unzipped sentence-transformers folder, built on first use, its weights verified."""
     from hsokv.data.fetch import sha256

@@ -22,16 +22,22 @@ def _texts(backbone, data) -> list[str]:
             for e in data.examples]
 
 
+def check_installed() -> None:
+    try:
+        import datasets  # noqa: F401
+        import setfit  # noqa: F401
+    except ImportError:
+        raise BackboneError(f"glue.methods lists 'setfit', which needs the setfit package: {INSTALL}") from None
+
+
 @METHODS.register("setfit")
 def setfit(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
     if not hasattr(backbone, "sentence_transformers_folder"):
         return {"dev_accuracy": None, **{split: None for split in evals},
                 "skipped": f"backbone {backbone.name!r} is not a sentence-transformers model"}
-    try:
-        from datasets import Dataset
-        from setfit import SetFitModel, Trainer, TrainingArguments
-    except ImportError:
-        raise BackboneError(f"glue.methods lists 'setfit', which needs the setfit package: {INSTALL}") from None
+    check_installed()
+    from datasets import Dataset
+    from setfit import SetFitModel, Trainer, TrainingArguments
     model = SetFitModel.from_pretrained(str(backbone.sentence_transformers_folder()), device=str(device))
     with tempfile.TemporaryDirectory() as scratch:
         args = TrainingArguments(output_dir=scratch, batch_size=16, num_epochs=1,
