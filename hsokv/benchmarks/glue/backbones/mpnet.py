@@ -60,7 +60,9 @@ def _pieces() -> list[Path]:
 
 
 def check_installed() -> None:
-    _pieces()
+    """The pieces' packages, unless the folder was built already (a GPU host may get the folder alone)."""
+    if not (cache_root() / "all-mpnet-base-v2" / "model.safetensors").is_file():
+        _pieces()
 
 
 def model_folder() -> Path:

@@ -32,16 +32,16 @@ def hsokv_proto(backbone, task, train, dev, evals, cfg, device, generator) -> di
     encoder = FrozenEncoder.of_backbone(backbone, train, cfg, device)
     protos = prototypes(encoder.vectors(train.seqs), train.labels, len(task.label_names))
 
-    def parts(data):
+    def parts(data) -> tuple[torch.Tensor, torch.Tensor]:
         return zero_shot_scores(encoder, task, data), F.normalize(encoder.vectors(data.seqs), dim=-1) @ protos.T
 
-    def score(data, mix: float) -> float:
+    def accuracies(data, mixes) -> dict[float, float]:
         zero, memory = parts(data)
-        return accuracy(((1 - mix) * zero + mix * memory).argmax(-1), data)
-    dev_by_mix = {mix: score(dev, mix) for mix in MIXES}
+        return {mix: accuracy(((1 - mix) * zero + mix * memory).argmax(-1), data) for mix in mixes}
+    dev_by_mix = accuracies(dev, MIXES)
     mix = max(MIXES, key=lambda m: (dev_by_mix[m], -abs(m - 0.5)))  # ties: the most even mix
     out = {"dev_accuracy": dev_by_mix[mix], "mix": mix}
     for split, data in evals.items():
-        out[split] = score(data, mix)
-        out[f"{split}_without_memory"] = score(data, 0.0)
+        scores = accuracies(data, (mix, 0.0))
+        out[split], out[f"{split}_without_memory"] = scores[mix], scores[0.0]
     return out
