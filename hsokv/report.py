@@ -1,4 +1,5 @@
-"""Statistics over seeds (mean, std, 95% CI) and the table cell every benchmark's report prints them in."""
+"""Statistics over seeds (mean, std, 95% CI; paired t-tests between two methods) and the table cell
+every benchmark's report prints them in."""
 from __future__ import annotations
 
 import math
@@ -22,3 +23,17 @@ def cell(stat: dict | None, scale: float = 1.0, fmt: str = "{:.3f}") -> str:
     if stat is None:
         return "n/a"
     return f"{fmt.format(stat['mean'] * scale)} ± {fmt.format(stat['std'] * scale)}"
+
+
+def paired_test(a: list[float], b: list[float]) -> dict:
+    """a - b over the same seeds (in the same order): the difference's statistics and the two-sided
+    paired t-test's p value (None with one seed, or when every difference is the same)."""
+    if len(a) != len(b):
+        raise ValueError(f"paired values need the same seeds: {len(a)} vs {len(b)}")
+    diff = [x - y for x, y in zip(a, b)]
+    p = None
+    if len(diff) > 1 and len(set(diff)) > 1:
+        from scipy import stats  # here, not at the top: most reports never test
+
+        p = float(stats.ttest_rel(a, b).pvalue)
+    return {"difference": summarize(diff), "p_value": p}

@@ -29,11 +29,12 @@ def _params(**sections):
 def test_config_checks_names_against_loaded_registries():
     import hsokv.benchmarks.glue.protocol  # noqa: F401  (loads the GLUE methods and backbones)
     import hsokv.benchmarks.rl.config  # noqa: F401
+    import hsokv.benchmarks.rl.policies  # noqa: F401  (loads POLICIES)
     import hsokv.search.backends  # noqa: F401
     import hsokv.search.strategies  # noqa: F401
-    with pytest.raises(ConfigError, match=r"glue\.methods: unknown 'x'; valid: finetune, hsokv, knn, kv_only, majority"):
+    with pytest.raises(ConfigError, match=r"glue\.methods: unknown 'x'; valid: finetune, hsokv, hsokv_anchor, hsokv_proto, knn, kv_only, logreg, majority, setfit, zero_shot"):
         resolve(_params(glue={"methods": ["hsokv", "x"]}))
-    with pytest.raises(ConfigError, match=r"glue\.backbones: unknown 'bert'; valid: minilm, scratch"):
+    with pytest.raises(ConfigError, match=r"glue\.backbones: unknown 'bert'; valid: minilm, mpnet, scratch"):
         resolve(_params(glue={"backbones": ["bert"]}))
     with pytest.raises(ConfigError, match=r"swarm\.strategies: unknown 'bayes'; valid: default, grid, random, swarm"):
         resolve(_params(swarm={"strategies": ["bayes"]}))

@@ -1,6 +1,6 @@
 import pytest
 
-from hsokv.report import summarize
+from hsokv.report import paired_test, summarize
 
 
 def test_summarize_mean_std_ci():
@@ -9,3 +9,14 @@ def test_summarize_mean_std_ci():
     assert s["ci95"] == pytest.approx(4.303 * 0.2 / 3**0.5)
     assert summarize([None, None]) is None
     assert summarize([0.4])["ci95"] is None
+
+
+def test_paired_test_pairs_by_position():
+    # differences 1, 2, 2: mean 5/3, std 1/sqrt(3), t = 5.0 on 2 degrees of freedom
+    out = paired_test([1.0, 2.0, 3.0], [0.0, 0.0, 1.0])
+    assert out["difference"]["mean"] == pytest.approx(5 / 3)
+    assert out["p_value"] == pytest.approx(0.0377, abs=5e-4)
+    assert paired_test([0.6], [0.5])["p_value"] is None           # one seed: no test
+    assert paired_test([0.6, 0.7], [0.5, 0.6])["p_value"] is None  # identical differences: no spread to test
+    with pytest.raises(ValueError, match="same seeds"):
+        paired_test([0.1, 0.2], [0.1])

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from hsokv.jobs import run_parallel
 
 
 def label(run: str, buffer: int | None, seed: int, epochs: int) -> str:
@@ -92,25 +91,11 @@ def main() -> None:
         run_worker(spec, Path(args.data), out, jobs[0], args.commit)
         return
     todo = [j for j in jobs if not (out / f"{label(j[0], j[1], j[2], spec['epochs'])}.json").exists()]
-    (out / "logs").mkdir(exist_ok=True)
-    running: list[tuple[subprocess.Popen, str]] = []
-    failed = []
-    while todo or running:
-        while todo and len(running) < args.parallel:
-            job = todo.pop(0)
-            name = label(job[0], job[1], job[2], spec["epochs"])
-            log = open(out / "logs" / f"{name}.log", "w")
-            cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", args.spec, "--data", args.data,
-                   "--out", args.out, "--jobs", f"{job[0]}:{job[1] or 'none'}:{job[2]}", "--commit", args.commit,
-                   "--worker"]
-            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()), name))
-        time.sleep(2)
-        for proc, name in list(running):
-            if proc.poll() is not None:
-                running.remove((proc, name))
-                print(f"{time.strftime('%H:%M:%S')} {name}: {'done' if proc.returncode == 0 else 'FAILED'}", flush=True)
-                if proc.returncode:
-                    failed.append(name)
+    failed = run_parallel([(label(job[0], job[1], job[2], spec["epochs"]),
+                            [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", args.spec, "--data",
+                             args.data, "--out", args.out, "--jobs", f"{job[0]}:{job[1] or 'none'}:{job[2]}",
+                             "--commit", args.commit, "--worker"]) for job in todo],
+                          out / "logs", args.parallel)
     if failed:
         sys.exit(f"failed: {failed}")
 

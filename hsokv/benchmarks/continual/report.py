@@ -12,9 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
 
-from hsokv.report import summarize  # noqa: E402
+from hsokv.report import paired_test, summarize  # noqa: E402
 
 BOUNDS = ("joint",)   # the upper bound is not a competitor
 
@@ -71,9 +70,7 @@ def compare(rows: dict[str, dict]) -> dict:
         common = sorted(set(h["seeds"]) & set(b["seeds"]))
         hv = [h["class_il"]["per_seed"][h["seeds"].index(s)] for s in common]
         bv = [b["class_il"]["per_seed"][b["seeds"].index(s)] for s in common]
-        diff = [x - y for x, y in zip(hv, bv)]
-        p = float(stats.ttest_rel(hv, bv).pvalue) if len(common) > 1 and np.std(diff) > 0 else None
-        out[name] = {"best_other": best, "seeds": common, "difference": summarize(diff), "p_value": p}
+        out[name] = {"best_other": best, "seeds": common, **paired_test(hv, bv)}
     return out
 
 

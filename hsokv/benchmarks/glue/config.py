@@ -1,7 +1,7 @@
 """Few-shot GLUE's params section (`glue`), registered with hsokv.config."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -15,7 +15,8 @@ class GlueConfig(Section):
     tasks: list[Literal["SST-2", "MNLI"]] = Field(["SST-2"], min_length=1)
     backbones: list[str] = name_field("hsokv.benchmarks.glue.backbones:BACKBONES", ["scratch", "minilm"], min_length=1)
     methods: list[str] = name_field("hsokv.benchmarks.glue.methods:METHODS",
-                                    ["hsokv", "finetune", "kv_only", "knn", "majority"], min_length=1)
+                                    ["hsokv", "hsokv_proto", "hsokv_anchor", "finetune", "zero_shot", "logreg", "kv_only",
+                                     "knn", "majority"], min_length=1)
     k: int = Field(16, ge=1, le=10_000, description="examples per class, for training and again for the dev set")
     seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's sampling seeds")
     k_shot_source: Literal["lm_bff", "sample"] = Field(
@@ -24,8 +25,16 @@ class GlueConfig(Section):
     epochs: int = Field(15, ge=1, le=10_000)
     batch_size: int = Field(8, ge=1, le=4096)
     pretrained_learning_rate: float = Field(3e-5, gt=0.0, le=1.0, description="a pretrained backbone's fine-tuning rate")
+    # LM-BFF's grid is learning rate {1e-5, 2e-5, 5e-5} x batch {2, 4, 8} for 1,000 steps; every point is
+    # trained and the best on the k-shot dev set is kept (hsokv and finetune alike).
+    grid_learning_rates: list[Annotated[float, Field(gt=0.0, le=1.0)]] | None = Field(
+        None, min_length=1, description="pretrained fine-tuning rates tried; null = [pretrained_learning_rate]")
+    grid_batch_sizes: list[Annotated[int, Field(ge=1, le=4096)]] | None = Field(None, min_length=1, description="batch sizes tried; null = [batch_size]")
+    steps: int | None = Field(None, ge=1, le=1_000_000,
+                              description="optimiser steps per grid point (whole epochs, rounded up); null = epochs")
     label_init: bool = Field(True, description="a pretrained backbone's classifier starts at its vectors of label sentences")
     memory_temperature: float = Field(0.2, gt=0.0, description="memory logits are cosine similarity / this")
     eval_batch_size: int = Field(64, ge=1, le=65_536)
     max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
+    setfit_iterations: int = Field(20, ge=1, le=1000, description="SetFit's pair-generation iterations (its default)")
     _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)

@@ -11,9 +11,21 @@ import torch
 
 from hsokv.benchmarks.glue.backbones import make_backbone
 from hsokv.benchmarks.glue.data import Example, FewShotSplits
-from hsokv.benchmarks.glue.methods import METHODS, Batches
+from hsokv.benchmarks.glue.batches import Batches
+from hsokv.benchmarks.glue.methods import METHODS
 from hsokv.config import PipelineConfig
 from hsokv.training import pick_device, seed_everything
+
+
+def check_optional(backbones: list[str], methods: list[str]) -> None:
+    """Refuse, before any run, a backbone or method whose optional package (requirements-research.txt)
+    is missing, naming the install command."""
+    if "mpnet" in backbones:
+        from hsokv.benchmarks.glue.backbones.mpnet import check_installed
+        check_installed()
+    if "setfit" in methods:
+        from hsokv.benchmarks.glue.methods.setfit import check_installed
+        check_installed()
 
 
 def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg: PipelineConfig) -> list[dict]:
@@ -23,7 +35,7 @@ def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg:
     backbone = make_backbone(backbone_name, splits.train, len(task.label_names), cfg.glue.max_length, cfg)
 
     def batches(examples: list[Example]) -> Batches:
-        return Batches(backbone.tokenize(examples), [e.label for e in examples])
+        return Batches(backbone.tokenize(examples), [e.label for e in examples], examples)
 
     train, dev = batches(splits.train), batches(splits.dev)
     evals = {name: batches(examples) for name, examples in splits.evals.items()}

@@ -35,7 +35,7 @@ def test_scratch_encoder_is_fresh_per_call(cfg):
 
 
 def test_unknown_backbone(cfg):
-    with pytest.raises(ConfigError, match=r"unknown backbone 'bert'; valid: minilm, scratch$"):
+    with pytest.raises(ConfigError, match=r"unknown backbone 'bert'; valid: minilm, mpnet, scratch$"):
         make_backbone("bert", TRAIN, 2, 32, cfg)
 
 

@@ -27,8 +27,10 @@ def test_every_method_runs_on_the_scratch_backbone(splits):
     records = run_seed(splits, "scratch", list(METHODS), _cfg())
     by = {r["method"]: r for r in records}
     assert set(by) == set(METHODS)
+    assert by["setfit"]["dev"] is None and "sentence-transformers" in by["setfit"]["skipped"]
     for r in records:
-        assert 0.0 <= r["dev"] <= 1.0 and r["n_train"] == 8 and r["seed"] == 13
+        assert r["n_train"] == 8 and r["seed"] == 13
+        assert r["method"] == "setfit" or 0.0 <= r["dev"] <= 1.0
     assert by["majority"]["dev"] == pytest.approx(3 / 5)  # the fixture's dev set is 3 positive, 2 negative
     assert "dev_without_memory" in by["hsokv"] and "dev_without_memory" not in by["finetune"]
     assert 0 <= by["hsokv"]["epoch"] < 3

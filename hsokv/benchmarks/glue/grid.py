@@ -1,0 +1,128 @@
+"""Few-shot GLUE's research runs on a GPU host without dvc: one process per (task, backbone,
+method, seed), one JSON each.
+
+Each job writes `<out>/<task>-<backbone>-<method>-s<seed>.json` atomically when it finishes (its
+record, the evaluation set sizes, device, torch version and commit); a job whose file exists is
+skipped, so a grid can be resumed in a later session. The settings come from a spec JSON (the
+params file with the preset chosen, written here with --write-spec), so the host needs neither
+params.yaml nor DVC. --collect gathers the files into results/glue/<task>.json for report_glue.
+
+    python -m hsokv.benchmarks.glue.grid --write-spec spec.json --preset research
+    python -m hsokv.benchmarks.glue.grid --spec spec.json --data DIR --out DIR --parallel 4 --commit <sha>
+        [--jobs SST-2:mpnet:hsokv:13 ...]          (default: every job the spec names)
+    python -m hsokv.benchmarks.glue.grid --spec spec.json --out DIR --collect results/glue
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hsokv.jobs import run_parallel
+
+
+def label(task: str, backbone: str, method: str, seed: int) -> str:
+    return f"{task}-{backbone}-{method}-s{seed}"
+
+
+def parse_job(text: str) -> tuple[str, str, str, int]:
+    task, backbone, method, seed = text.split(":")
+    return task, backbone, method, int(seed)
+
+
+def _config(spec: dict):
+    import hsokv.benchmarks.glue.protocol  # noqa: F401  (registers the glue section, its methods and backbones)
+    from hsokv.config import resolve
+    return resolve(spec["params"])
+
+
+def all_jobs(spec: dict) -> list[tuple[str, str, str, int]]:
+    g = _config(spec).glue
+    return [(t, b, m, s) for t in g.tasks for b in g.backbones for m in g.methods for s in g.seeds]
+
+
+def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int], commit: str) -> None:
+    import torch
+
+    from hsokv.benchmarks.glue.data import load_few_shot
+    from hsokv.benchmarks.glue.protocol import run_seed
+    from hsokv.io import write_json
+
+    cfg = _config(spec)
+    g = cfg.glue
+    task, backbone, method, seed = job
+    splits = load_few_shot(data / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples)
+    record = run_seed(splits, backbone, [method], cfg)[0]
+    write_json(out / f"{label(*job)}.json", {
+        "record": record, "eval_examples": {n: len(e) for n, e in splits.evals.items()},
+        "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "commit": commit, "spec": spec})
+
+
+def collect(out: Path, dest: Path) -> list[Path]:
+    """Per-job files -> one results/glue/<task>.json per task, in the stage's format."""
+    by_task: dict[str, dict] = {}
+    for path in sorted(out.glob("*.json")):
+        run = json.loads(path.read_text(encoding="utf-8"))
+        r = run["record"]
+        entry = by_task.setdefault(r["task"], {"task": r["task"], "preset": run["spec"]["params"]["preset"],
+                                               "config": run["spec"]["params"], "eval_splits": list(run["eval_examples"]),
+                                               "eval_examples": run["eval_examples"], "runs": []})
+        entry["runs"].append({**r, "commit": run["commit"], "gpu": run["gpu"]})
+    from hsokv.io import write_json
+    dest.mkdir(parents=True, exist_ok=True)
+    for task, entry in by_task.items():
+        write_json(dest / f"{task}.json", entry)
+    return [dest / f"{t}.json" for t in by_task]
+
+
+def write_spec(path: Path, params: Path, preset: str) -> None:
+    import yaml
+    raw = yaml.safe_load(params.read_text(encoding="utf-8"))
+    raw["preset"] = preset
+    spec = {"params": raw}
+    _config(spec)  # refuse a spec that does not resolve, before it travels
+    path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--write-spec", metavar="PATH", help="write the spec for --preset and stop")
+    p.add_argument("--params", default="params.yaml")
+    p.add_argument("--preset", default="research")
+    p.add_argument("--spec")
+    p.add_argument("--data", help="folder holding <task>/ as download_glue writes it (data/raw/glue)")
+    p.add_argument("--out")
+    p.add_argument("--jobs", nargs="+", help="task:backbone:method:seed; default: every job of the spec")
+    p.add_argument("--parallel", type=int, default=1)
+    p.add_argument("--commit", default="unknown")
+    p.add_argument("--collect", metavar="DIR", help="gather --out's files into DIR/<task>.json and stop")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.write_spec:
+        write_spec(Path(args.write_spec), Path(args.params), args.preset)
+        return
+    if args.collect:
+        print("\n".join(map(str, collect(Path(args.out), Path(args.collect)))))
+        return
+    if not (args.spec and args.data and args.out):
+        p.error("--spec, --data and --out are required to run a grid")
+    spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = [parse_job(j) for j in args.jobs] if args.jobs else all_jobs(spec)
+    if args.worker:
+        run_worker(spec, Path(args.data), out, jobs[0], args.commit)
+        return
+    todo = [j for j in jobs if not (out / f"{label(*j)}.json").exists()]
+    failed = run_parallel([(label(*job), [sys.executable, "-m", "hsokv.benchmarks.glue.grid", "--spec", args.spec,
+                                          "--data", args.data, "--out", args.out, "--jobs", ":".join(map(str, job)),
+                                          "--commit", args.commit, "--worker"]) for job in todo],
+                          out / "logs", args.parallel)
+    if failed:
+        sys.exit(f"failed: {failed}")
+
+
+if __name__ == "__main__":
+    main()
