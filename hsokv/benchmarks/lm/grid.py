@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from hsokv.jobs import run_parallel
 
 
 def run_worker(spec: dict, corpus_path: Path, out: Path, job: str, commit: str) -> None:
@@ -86,14 +86,10 @@ def main() -> None:
         return
     jobs = ["ngram", *(args.seeds or [str(s) for s in spec["language_model"]["seeds"]])]
     todo = [j for j in jobs if not (out / ("ngram.json" if j == "ngram" else f"seed_{j}.json")).exists()]
-    (out / "logs").mkdir(exist_ok=True)
-    running = []
-    for job in todo:   # all at once: one process per seed, plus the n-gram on the CPU
-        log = open(out / "logs" / f"{job}.log", "w")
-        cmd = [sys.executable, "-m", "hsokv.benchmarks.lm.grid", "--spec", args.spec, "--corpus", args.corpus,
-               "--out", args.out, "--commit", args.commit, "--worker", job]
-        running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()), job))
-    failed = [job for proc, job in running if proc.wait() != 0]
+    cmd = [sys.executable, "-m", "hsokv.benchmarks.lm.grid", "--spec", args.spec, "--corpus", args.corpus,
+           "--out", args.out, "--commit", args.commit, "--worker"]
+    # all at once: one process per seed, plus the n-gram on the CPU
+    failed = run_parallel([(job, [*cmd, job]) for job in todo], out / "logs", parallel=len(todo) or 1)
     if failed:
         sys.exit(f"failed: {failed}")
 
