@@ -32,7 +32,8 @@ class KnnLM:
     def select(self, log_p_model: torch.Tensor, neighbours: tuple[torch.Tensor, torch.Tensor],
                targets: torch.Tensor) -> list[dict]:
         """Choose (k, temperature, lambda) on validation targets; returns the whole grid's losses."""
-        self.chosen, grid = choose(log_p_model, *neighbours, targets.to(self.device), self.cfg.knn_k,
+        # the model's log-probabilities live on the CPU, the neighbours on the model's device
+        self.chosen, grid = choose(log_p_model.to(self.device), *neighbours, targets.to(self.device), self.cfg.knn_k,
                                    self.cfg.knn_temperature, self.cfg.knn_lambda)
         return grid
 
