@@ -2,7 +2,7 @@
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.glue.data import load_few_shot
+from hsokv.benchmarks.glue.data import k_shot_provenance, load_few_shot
 from hsokv.benchmarks.glue.protocol import check_optional, run_seed
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
@@ -21,6 +21,8 @@ def main(args):
     g = cfg.glue
     check_optional(g.backbones, g.methods)
     records, sizes = [], {}
+    provenance = k_shot_provenance(Path(args.data) / args.task, g.k_shot_source)
+    print(f"{args.task} k-shot samples: {provenance}", flush=True)
     for backbone in g.backbones:
         for seed in g.seeds:
             splits = load_few_shot(Path(args.data) / args.task, args.task, seed, g.k, g.k_shot_source,
@@ -33,7 +35,7 @@ def main(args):
                 records.append(r)
     write_json(Path(args.out) / f"{args.task}.json",
                {"task": args.task, "preset": cfg.preset, "config": as_dict(cfg), "eval_splits": list(sizes),
-                "eval_examples": sizes, "runs": records})
+                "eval_examples": sizes, "k_shot_source": provenance, "runs": records})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The real download path, end to end, against a web server on 127.0.0.1 (issue 17, Deliver 1).
 
 The server holds tiny files in the official archive layouts, at the official URLs' paths: GLUE's
-`glue/data/SST-2.zip` (SST-2/<file>.tsv inside), CIFAR-10's binary `~kriz/cifar-10-binary.tar.gz`
+`glue/data/SST-2.zip` (SST-2/<file>.tsv inside), LM-BFF's `projects/lm-bff/datasets.tar`
+(original/SST-2/train.tsv inside, from which LM-BFF's 16-shot samples are regenerated), CIFAR-10's binary `~kriz/cifar-10-binary.tar.gz`
 (cifar-10-batches-bin/ inside) and Tiny Shakespeare's `input.txt`. `data.download_origin` points the
 stages at it; the recorded checksums are swapped for the fixtures' own. Each stage then downloads,
 verifies and unpacks exactly as it would from the web, and a damaged download is refused, named,
@@ -24,6 +25,8 @@ import pytest
 import yaml
 
 from hsokv.benchmarks.continual import data as continual_data
+from hsokv.benchmarks.glue.data import k_shot_provenance, load_few_shot
+from hsokv.benchmarks.glue.k_shot import lm_bff_sample
 from hsokv.data import fetch
 from hsokv.errors import DataSourceError, HsokvError
 from stages import check_sources, download_cifar, download_glue, download_lm_corpus
@@ -32,7 +35,11 @@ SHAKESPEARE = "First Citizen:\nBefore we proceed any further, hear me speak.\n"
 SST2 = {"train.tsv": "sentence\tlabel\n" + "".join(f"fine film {i}\t1\ndull film {i}\t0\n" for i in range(6)),
         "dev.tsv": "sentence\tlabel\ngreat\t1\nawful\t0\n",
         "test.tsv": "index\tsentence\n0\tunlabelled\n"}
+# LM-BFF's SST-2 training text (cased, its own order): 40 lines a label, enough for 16 train + 16 dev
+LM_BFF_TRAIN = "sentence\tlabel\n" + "".join(f"A fine film, take {i} .\t1\nA dull film, take {i} .\t0\n"
+                                              for i in range(40))
 GLUE_PATH = "glue/data/SST-2.zip"
+LM_BFF_PATH = "projects/lm-bff/datasets.tar"
 CIFAR_PATH = "~kriz/cifar-10-binary.tar.gz"
 SHAKESPEARE_PATH = "karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 
@@ -69,7 +76,23 @@ def _archives() -> dict[str, bytes]:
             info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    return {GLUE_PATH: glue.getvalue(), CIFAR_PATH: cifar.getvalue(), SHAKESPEARE_PATH: SHAKESPEARE.encode()}
+    lm_bff = io.BytesIO()
+    with tarfile.open(fileobj=lm_bff, mode="w") as tar:
+        # a larger member first, so that a download cut off half-way ends inside train.tsv
+        dev = "sentence\tlabel\n" + "An unsampled line .\t1\n" * 400
+        for name, text in (("original/SST-2/dev.tsv", dev), ("original/SST-2/train.tsv", LM_BFF_TRAIN)):
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tar.addfile(info, io.BytesIO(text.encode()))
+    return {GLUE_PATH: glue.getvalue(), LM_BFF_PATH: lm_bff.getvalue(), CIFAR_PATH: cifar.getvalue(),
+            SHAKESPEARE_PATH: SHAKESPEARE.encode()}
+
+
+def _lm_bff_samples() -> dict[str, str]:
+    """LM-BFF's seed-13 sample of the fixture, by the procedure tests/benchmarks/glue/test_glue_k_shot.py
+    checks against LM-BFF's real files; its checksums stand in for the recorded ones."""
+    train, dev = lm_bff_sample(LM_BFF_TRAIN.splitlines(keepends=True), 13, 16)
+    return {"lm-bff-k-shot/SST-2/16-13/train.tsv": train, "lm-bff-k-shot/SST-2/16-13/dev.tsv": dev}
 
 
 @pytest.fixture
@@ -77,6 +100,7 @@ def archives(monkeypatch):
     """The fixture archives, with their checksums standing in for the recorded ones."""
     monkeypatch.setattr(fetch, "CHECKSUMS", {
         **{f"glue/SST-2/{n}": {"sha256": _sha256(t.encode())} for n, t in SST2.items()},
+        **{path: {"sha256": _sha256(t.encode())} for path, t in _lm_bff_samples().items()},
         "tinyshakespeare/input.txt": {"sha256": _sha256(SHAKESPEARE.encode())}})
     built = _archives()
     batches = _cifar_batches()
@@ -114,7 +138,7 @@ def serving(root: Path, files: dict[str, bytes]):
 
 def _params(tmp_path: Path, params: dict, origin: str) -> str:
     params["data"].update(mirror=None, allow_download=True, download_origin=origin)
-    params["glue"].update(k_shot_source="sample", k=2, seeds=[13])   # LM-BFF's samples have no download
+    params["glue"].update(k_shot_source="lm_bff", k=16, seeds=[13], tasks=["SST-2"])
     params["continual"]["dataset"] = "cifar10"
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(params))
@@ -126,15 +150,22 @@ def test_stages_download_verify_and_unpack_from_the_official_layouts(archives, p
     with serving(tmp_path / "www", archives) as origin:
         p = _params(tmp_path, params, origin)
         check_sources.main(argparse.Namespace(params=p, out=str(out / "sources_checked.txt")))
-        assert f"GLUE SST-2: download {origin}/{GLUE_PATH}" in capsys.readouterr().out
+        said = capsys.readouterr().out
+        assert f"GLUE SST-2: download {origin}/{GLUE_PATH}" in said
+        assert f"LM-BFF SST-2 k-shot samples: download {origin}/{LM_BFF_PATH}, then LM-BFF's sampling" in said
         download_glue.main(argparse.Namespace(params=p, task="SST-2", out=str(out / "glue")))
         download_cifar.main(argparse.Namespace(params=p, out=str(out / "continual")))
         download_lm_corpus.main(argparse.Namespace(params=p, out=str(out / "tinyshakespeare")))
-    assert {f.name: f.read_text() for f in (out / "glue/SST-2").iterdir()} == {
-        n: SST2[n] for n in ("train.tsv", "dev.tsv")}
-    from hsokv.benchmarks.glue.data import load_few_shot
-    splits = load_few_shot(out / "glue/SST-2", "SST-2", 13, 2, "sample")
-    assert len(splits.train) == len(splits.dev) == 4 and len(splits.evals["dev"]) == 2
+    glue = out / "glue/SST-2"
+    assert {str(f.relative_to(glue)) for f in glue.rglob("*") if f.is_file()} == {
+        "dev.tsv", "sources.json", "k_shot/16-13/train.tsv", "k_shot/16-13/dev.tsv"}
+    assert (glue / "dev.tsv").read_text() == SST2["dev.tsv"]
+    splits = load_few_shot(glue, "SST-2", 13, 16, "lm_bff")
+    assert len(splits.train) == len(splits.dev) == 32 and len(splits.evals["dev"]) == 2
+    assert splits.train[0].text_a.startswith("A ")   # LM-BFF's text, not GLUE's
+    assert k_shot_provenance(glue, "lm_bff") == (
+        f"generated from {origin}/{LM_BFF_PATH} (original/SST-2/train.tsv) by LM-BFF's sampling procedure, "
+        "sha256 equal to LM-BFF's file")
     images = continual_data.load_images("cifar10", out / "continual")
     assert images.train_x.shape == (10, 3, 32, 32) and sorted(images.train_y) == list(range(10))
     manifest = yaml.safe_load((out / "continual/manifest.json").read_text())
@@ -147,6 +178,7 @@ def test_stages_download_verify_and_unpack_from_the_official_layouts(archives, p
     (SHAKESPEARE_PATH, "lm", "tinyshakespeare/input.txt fails its checksum"),
     (CIFAR_PATH, "cifar", "cifar-10-binary.tar.gz fails its checksum"),
     (GLUE_PATH, "glue", "SST-2.zip: not a zip archive"),
+    (LM_BFF_PATH, "glue", "datasets.tar: not a readable tar archive"),
 ])
 def test_a_damaged_download_is_refused_named_and_leaves_nothing(archives, params, tmp_path, damaged, stage, named):
     files = dict(archives)

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+import shutil
 import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hsokv.benchmarks.glue.k_shot import LM_BFF_DATASETS_URL, extract_member, write_lm_bff_samples
 from hsokv.data.fetch import fetch_files, mirror_roots, official_url
 from hsokv.errors import GlueDataError
 
 GLUE_URL = "https://dl.fbaipublicfiles.com/glue/data/{task}.zip"
 LM_BFF_SEEDS = (13, 21, 42, 87, 100)
 LM_BFF_K = 16
+SOURCES = "sources.json"   # written by `prepare` beside the files: where each came from
 
 
 @dataclass(frozen=True)
@@ -31,15 +35,17 @@ class GlueTask:
     label_names: tuple[str, ...]           # as written in the files; index = class id
     eval_files: dict[str, str]             # eval split -> GLUE file
     k_shot_dev_file: str                   # LM-BFF's dev file name
+    k_shot_origin: tuple[str, str]         # (archive URL, member): the train.tsv LM-BFF sampled from (k_shot.py)
     label_sentences: tuple[str, ...] | None = None  # one sentence per class, for label_init
 
 
 TASKS: dict[str, GlueTask] = {
     "SST-2": GlueTask("SST-2", ("sentence",), "label", ("0", "1"), {"dev": "dev.tsv"}, "dev.tsv",
-                      ("It was terrible.", "It was great.")),
+                      (LM_BFF_DATASETS_URL, "original/SST-2/train.tsv"), ("It was terrible.", "It was great.")),
     # MNLI's label_column in GLUE's dev files is gold_label too; its pairs are encoded premise [SEP] hypothesis.
     "MNLI": GlueTask("MNLI", ("sentence1", "sentence2"), "gold_label", ("contradiction", "entailment", "neutral"),
-                     {"dev_matched": "dev_matched.tsv", "dev_mismatched": "dev_mismatched.tsv"}, "dev_matched.tsv"),
+                     {"dev_matched": "dev_matched.tsv", "dev_mismatched": "dev_mismatched.tsv"}, "dev_matched.tsv",
+                     (GLUE_URL.format(task="MNLI"), "MNLI/train.tsv")),
 }
 
 
@@ -121,33 +127,47 @@ def required_files(task: GlueTask, seeds: list[int], k_shot_source: str) -> dict
     return files
 
 
-def _download_glue(task: GlueTask, origin: str | None = None):
+def _download_glue(task: GlueTask, seeds: list[int], k_shot_source: str, origin: str | None = None):
+    """A download for fetch_files: GLUE's archive and, for LM-BFF's samples, their regeneration from
+    the train.tsv LM-BFF sampled (k_shot.py); the samples are then verified like any file."""
     url = official_url(GLUE_URL.format(task=task.name), origin)
 
-    def download(folder: Path) -> None:
+    def download(folder: Path) -> dict[str, str]:
         archive = folder / f"{task.name}.zip"
         with urllib.request.urlopen(url, timeout=30) as response, open(archive, "wb") as f:
-            f.write(response.read())
+            shutil.copyfileobj(response, f)
         try:
             with zipfile.ZipFile(archive) as z:
                 z.extractall(folder / "glue")  # the archive holds <task>/<file>.tsv
         except zipfile.BadZipFile as err:  # truncated or not a zip: a failed download, reported as one
             raise OSError(f"{url}: not a zip archive ({err})") from None
+        if k_shot_source != "lm_bff":
+            return {}
+        source, member = task.k_shot_origin
+        source = official_url(source, origin)
+        train = folder / "glue" / member
+        if source != url:
+            train = folder / "lm-bff-original" / member
+            extract_member(source, member, train)
+        dest = folder / "lm-bff-k-shot" / task.name
+        made = write_lm_bff_samples(train, dest, seeds, LM_BFF_K, task.k_shot_dev_file)
+        how = f"generated from {source} ({member}) by LM-BFF's sampling procedure, sha256 equal to LM-BFF's file"
+        return {str(p.relative_to(folder)): how for p in made}
     return download
 
 
 def prepare(task_name: str, dest: str | Path, seeds: list[int], k: int, k_shot_source: str,
             mirror: str | None, allow_download: bool, origin: str | None = None) -> dict[str, str]:
-    """Copy verified files for one task into `dest`; returns {file: source}."""
+    """Copy verified files for one task into `dest`, with SOURCES (each file's origin, JSON);
+    returns {file: source}. LM-BFF's samples come from a mirror first, else are regenerated."""
     task = get_task(task_name)
     _check_source(k, seeds, k_shot_source)
-    # LM-BFF's k-shot folders are produced by their sampling script, not downloadable archives:
-    # only GLUE's own files can come from the web.
-    hint = ("or set glue.k_shot_source: sample to draw the k-shot sets from GLUE's train.tsv"
-            if k_shot_source == "lm_bff" else "")
+    url = official_url(GLUE_URL.format(task=task.name), origin)
+    if k_shot_source == "lm_bff" and task.k_shot_origin[0] != GLUE_URL.format(task=task.name):
+        url += f" (and {official_url(task.k_shot_origin[0], origin)} for LM-BFF's samples)"
     return fetch_files(required_files(task, seeds, k_shot_source), dest, mirror_roots(mirror),
-                       _download_glue(task, origin) if allow_download else None, hint,
-                       official_url(GLUE_URL.format(task=task.name), origin))
+                       _download_glue(task, seeds, k_shot_source, origin) if allow_download else None,
+                       "", url, manifest=SOURCES)
 
 
 def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:
@@ -160,6 +180,20 @@ def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:
     if extra:
         raise GlueDataError(f"glue.seeds {extra} have no LM-BFF sample; LM-BFF's seeds are {list(LM_BFF_SEEDS)} "
                             "(or set glue.k_shot_source: sample)")
+
+
+def k_shot_provenance(root: str | Path, k_shot_source: str) -> str:
+    """Where one task's training samples came from, for the results: LM-BFF's published files (a
+    mirror), their regeneration (a download), or our own sampler; from `prepare`'s SOURCES."""
+    if k_shot_source == "sample":
+        return "sampled from GLUE's train.tsv by hsokv's sampler (glue.k_shot_source: sample)"
+    path = Path(root) / SOURCES
+    if not path.is_file():   # a folder copied by hand (a GPU host) or written before download_glue recorded it
+        return f"not recorded (no {SOURCES}: download_glue writes it)"
+    sources = json.loads(path.read_text(encoding="utf-8"))
+    kinds = {v if v.startswith("generated") else "LM-BFF's published files (mirror copy)"
+             for k, v in sources.items() if k.startswith("k_shot/")}
+    return "; ".join(sorted(kinds))
 
 
 def load_few_shot(root: str | Path, task_name: str, seed: int, k: int, k_shot_source: str,
