@@ -4,7 +4,7 @@ ways to provide it; on success writes a small file of fixed content that the dow
 on, so passing the check never reruns anything downstream."""
 import argparse
 
-from hsokv.benchmarks.continual.data import CIFAR_BINARY, cifar_mirror_layouts
+from hsokv.benchmarks.continual.cifar import CIFAR_BINARY, cifar_mirror_layouts
 from hsokv.benchmarks.lm.data import TINY_SHAKESPEARE, TINY_SHAKESPEARE_URL
 from hsokv.cli import run_stage
 from hsokv.config import load_params

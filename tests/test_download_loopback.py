@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 import yaml
 
+from hsokv.benchmarks.continual import cifar
 from hsokv.benchmarks.continual import data as continual_data
 from hsokv.benchmarks.glue.data import k_shot_provenance, load_few_shot
 from hsokv.benchmarks.glue.k_shot import lm_bff_sample
@@ -60,7 +61,7 @@ def _cifar_batches() -> dict[str, bytes]:
     for i, name in enumerate(names):
         labels = np.array([[(2 * i) % 10], [(2 * i + 1) % 10]], dtype=np.uint8)
         out[name] = np.hstack([labels, rng.integers(0, 256, (2, 3072), dtype=np.uint8)]).tobytes()
-    out["batches.meta.txt"] = "\n".join(continual_data.CIFAR_CLASSES).encode() + b"\n"
+    out["batches.meta.txt"] = "\n".join(cifar.CIFAR_CLASSES).encode() + b"\n"
     return out
 
 
@@ -70,8 +71,8 @@ def _archives() -> dict[str, bytes]:
     with zipfile.ZipFile(glue, "w") as z:
         for name, text in SST2.items():
             z.writestr(f"SST-2/{name}", text)
-    cifar = io.BytesIO()
-    with tarfile.open(fileobj=cifar, mode="w:gz") as tar:
+    cifar_tar = io.BytesIO()
+    with tarfile.open(fileobj=cifar_tar, mode="w:gz") as tar:
         for name, data in _cifar_batches().items():
             info = tarfile.TarInfo(f"cifar-10-batches-bin/{name}")
             info.size = len(data)
@@ -84,7 +85,7 @@ def _archives() -> dict[str, bytes]:
             info = tarfile.TarInfo(name)
             info.size = len(text.encode())
             tar.addfile(info, io.BytesIO(text.encode()))
-    return {GLUE_PATH: glue.getvalue(), LM_BFF_PATH: lm_bff.getvalue(), CIFAR_PATH: cifar.getvalue(),
+    return {GLUE_PATH: glue.getvalue(), LM_BFF_PATH: lm_bff.getvalue(), CIFAR_PATH: cifar_tar.getvalue(),
             SHAKESPEARE_PATH: SHAKESPEARE.encode()}
 
 
@@ -104,13 +105,13 @@ def archives(monkeypatch):
         "tinyshakespeare/input.txt": {"sha256": _sha256(SHAKESPEARE.encode())}})
     built = _archives()
     batches = _cifar_batches()
-    fmt = continual_data.CIFAR_BINARY
+    fmt = cifar.CIFAR_BINARY
     fixture_fmt = dataclasses.replace(
         fmt, archive_md5=_md5(built[CIFAR_PATH]),
         train=tuple((n, _md5(batches[n])) for n, _ in fmt.train),
         test=(fmt.test[0], _md5(batches[fmt.test[0]])), meta=(fmt.meta[0], _md5(batches[fmt.meta[0]])))
-    monkeypatch.setattr(continual_data, "CIFAR_BINARY", fixture_fmt)
-    monkeypatch.setattr(continual_data, "CIFAR_FORMATS", (continual_data.CIFAR_PYTHON, fixture_fmt))
+    monkeypatch.setattr(cifar, "CIFAR_BINARY", fixture_fmt)
+    monkeypatch.setattr(cifar, "CIFAR_FORMATS", (cifar.CIFAR_PYTHON, fixture_fmt))
     monkeypatch.delenv(fetch.MIRROR_ENV, raising=False)
     return built
 
