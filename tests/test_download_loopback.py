@@ -196,3 +196,27 @@ def test_a_damaged_download_is_refused_named_and_leaves_nothing(archives, params
     assert isinstance(err.value, HsokvError)   # hsokv.cli turns it into `error: ...`, exit 2
     assert named in str(err.value) and origin in str(err.value), str(err.value)
     assert list(out.iterdir()) == []           # no output, no temporary, no staging folder
+
+
+def test_mnli_samples_are_regenerated_from_glues_own_train_file(monkeypatch, params, tmp_path):
+    """MNLI's LM-BFF samples come from the GLUE archive download_glue fetches anyway."""
+    head = "index\tsentence1\tsentence2\tgold_label\n"
+    train = head + "".join(f"{i}\tA man sits {i} .\tSomeone sits .\t{lab}\n"
+                           for i, lab in enumerate(["entailment", "neutral", "contradiction"] * 40))
+    dev = {n: head + "0\tA cat .\tAn animal .\tentailment\n" for n in ("dev_matched.tsv", "dev_mismatched.tsv")}
+    samples = lm_bff_sample(train.splitlines(keepends=True), 13, 16)
+    made = dict(zip(("lm-bff-k-shot/MNLI/16-13/train.tsv", "lm-bff-k-shot/MNLI/16-13/dev_matched.tsv"), samples))
+    monkeypatch.setattr(fetch, "CHECKSUMS", {path: {"sha256": _sha256(t.encode())}
+                                             for path, t in {**{f"glue/MNLI/{n}": t for n, t in dev.items()}, **made}.items()})
+    monkeypatch.delenv(fetch.MIRROR_ENV, raising=False)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, text in {"train.tsv": train, **dev}.items():
+            z.writestr(f"MNLI/{name}", text)
+    with serving(tmp_path / "www", {"glue/data/MNLI.zip": archive.getvalue()}) as origin:
+        p = _params(tmp_path, params, origin)
+        download_glue.main(argparse.Namespace(params=p, task="MNLI", out=str(tmp_path / "glue")))
+    folder = tmp_path / "glue/MNLI"
+    assert (folder / "k_shot/16-13/train.tsv").read_text() == samples[0]
+    assert load_few_shot(folder, "MNLI", 13, 16, "lm_bff").train[0].text_b == "Someone sits ."
+    assert k_shot_provenance(folder, "lm_bff").startswith(f"generated from {origin}/glue/data/MNLI.zip (MNLI/train.tsv)")
