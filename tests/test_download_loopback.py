@@ -1,10 +1,11 @@
 """The real download path, end to end, against a web server on 127.0.0.1 (issue 17, Deliver 1).
 
 The server holds tiny files in the official archive layouts, at the official URLs' paths: GLUE's
-`glue/data/SST-2.zip` (SST-2/<file>.tsv inside), LM-BFF's `projects/lm-bff/datasets.tar`
+`glue/data/SST-2.zip` (SST-2/<file>.tsv inside) and `glue/data/MNLI.zip` (MNLI's 16-column files), LM-BFF's `projects/lm-bff/datasets.tar`
 (original/SST-2/train.tsv inside, from which LM-BFF's 16-shot samples are regenerated), CIFAR-10's binary `~kriz/cifar-10-binary.tar.gz`
 (cifar-10-batches-bin/ inside) and Tiny Shakespeare's `input.txt`. `data.download_origin` points the
-stages at it; the recorded checksums are swapped for the fixtures' own. Each stage then downloads,
+stages at it; the recorded checksums (of files and of GLUE's archives) are swapped for the fixtures'
+own. Each stage then downloads,
 verifies and unpacks exactly as it would from the web, and a damaged download is refused, named,
 with nothing left behind.
 """
@@ -26,6 +27,7 @@ import yaml
 
 from hsokv.benchmarks.continual import cifar
 from hsokv.benchmarks.continual import data as continual_data
+from hsokv.benchmarks.glue import data as glue_data
 from hsokv.benchmarks.glue.data import k_shot_provenance, load_few_shot
 from hsokv.benchmarks.glue.k_shot import lm_bff_sample
 from hsokv.data import fetch
@@ -47,6 +49,11 @@ SHAKESPEARE_PATH = "karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _known(archive: bytes) -> dict:
+    """A GLUE_ARCHIVES entry for a fixture archive."""
+    return {"bytes": len(archive), "sha256": _sha256(archive)}
 
 
 def _md5(data: bytes) -> str:
@@ -112,6 +119,7 @@ def archives(monkeypatch):
         test=(fmt.test[0], _md5(batches[fmt.test[0]])), meta=(fmt.meta[0], _md5(batches[fmt.meta[0]])))
     monkeypatch.setattr(cifar, "CIFAR_BINARY", fixture_fmt)
     monkeypatch.setattr(cifar, "CIFAR_FORMATS", (cifar.CIFAR_PYTHON, fixture_fmt))
+    monkeypatch.setattr(glue_data, "GLUE_ARCHIVES", {"SST-2": _known(built[GLUE_PATH])})
     monkeypatch.delenv(fetch.MIRROR_ENV, raising=False)
     return built
 
@@ -178,7 +186,7 @@ def test_stages_download_verify_and_unpack_from_the_official_layouts(archives, p
 @pytest.mark.parametrize("damaged, stage, named", [
     (SHAKESPEARE_PATH, "lm", "tinyshakespeare/input.txt fails its checksum"),
     (CIFAR_PATH, "cifar", "cifar-10-binary.tar.gz fails its checksum"),
-    (GLUE_PATH, "glue", "SST-2.zip: not a zip archive"),
+    (GLUE_PATH, "glue", "SST-2.zip: sha256 "),
     (LM_BFF_PATH, "glue", "datasets.tar: not a readable tar archive"),
 ])
 def test_a_damaged_download_is_refused_named_and_leaves_nothing(archives, params, tmp_path, damaged, stage, named):
@@ -198,25 +206,79 @@ def test_a_damaged_download_is_refused_named_and_leaves_nothing(archives, params
     assert list(out.iterdir()) == []           # no output, no temporary, no staging folder
 
 
-def test_mnli_samples_are_regenerated_from_glues_own_train_file(monkeypatch, params, tmp_path):
-    """MNLI's LM-BFF samples come from the GLUE archive download_glue fetches anyway."""
-    head = "index\tsentence1\tsentence2\tgold_label\n"
-    train = head + "".join(f"{i}\tA man sits {i} .\tSomeone sits .\t{lab}\n"
+# GLUE's MNLI files: train.tsv has 12 columns (label1 and gold_label), the dev files 16
+MNLI_DEV_HEADER = ("index", "promptID", "pairID", "genre", "sentence1_binary_parse", "sentence2_binary_parse",
+                   "sentence1_parse", "sentence2_parse", "sentence1", "sentence2",
+                   "label1", "label2", "label3", "label4", "label5", "gold_label")
+MNLI_DEV_ROWS = [("0", "A cat sleeps ", "An animal \"rests.", "entailment"), ("1", "A dog .", "No dog .", "contradiction")]
+
+
+def _mnli_archive() -> tuple[bytes, tuple[str, str]]:
+    """(MNLI.zip in GLUE's layout, LM-BFF's seed-13 sample of its train.tsv)."""
+    head = "index\tpromptID\tpairID\tgenre\tsentence1\tsentence2\tlabel1\tgold_label\n"
+    train = head + "".join(f"{i}\t{i}\t{i}n\tslate\tA man sits {i} .\tSomeone sits .\t{lab}\t{lab}\n"
                            for i, lab in enumerate(["entailment", "neutral", "contradiction"] * 40))
-    dev = {n: head + "0\tA cat .\tAn animal .\tentailment\n" for n in ("dev_matched.tsv", "dev_mismatched.tsv")}
-    samples = lm_bff_sample(train.splitlines(keepends=True), 13, 16)
-    made = dict(zip(("lm-bff-k-shot/MNLI/16-13/train.tsv", "lm-bff-k-shot/MNLI/16-13/dev_matched.tsv"), samples))
-    monkeypatch.setattr(fetch, "CHECKSUMS", {path: {"sha256": _sha256(t.encode())}
-                                             for path, t in {**{f"glue/MNLI/{n}": t for n, t in dev.items()}, **made}.items()})
-    monkeypatch.delenv(fetch.MIRROR_ENV, raising=False)
+    full = "\t".join(MNLI_DEV_HEADER) + "\n" + "".join(
+        "\t".join({"index": i, "sentence1": a, "sentence2": b, "gold_label": lab, "genre": "fiction",
+                   "label1": lab}.get(c, f"({c} {i})") for c in MNLI_DEV_HEADER) + "\n" for i, a, b, lab in MNLI_DEV_ROWS)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
-        for name, text in {"train.tsv": train, **dev}.items():
+        for name, text in {"train.tsv": train, "dev_matched.tsv": full, "dev_mismatched.tsv": full,
+                           "original/multinli_1.0_train.jsonl": "{}\n"}.items():
             z.writestr(f"MNLI/{name}", text)
-    with serving(tmp_path / "www", {"glue/data/MNLI.zip": archive.getvalue()}) as origin:
+    return archive.getvalue(), lm_bff_sample(train.splitlines(keepends=True), 13, 16)
+
+
+MNLI_REDUCED = "index\tsentence1\tsentence2\tgold_label\n" + "".join("\t".join(r) + "\n" for r in MNLI_DEV_ROWS)
+
+
+def _mnli_setup(monkeypatch, reduced: str = MNLI_REDUCED):
+    """The fixture MNLI.zip, with checksums recorded for it, for `reduced` (both dev files) and its samples."""
+    zipped, samples = _mnli_archive()
+    made = dict(zip(("lm-bff-k-shot/MNLI/16-13/train.tsv", "lm-bff-k-shot/MNLI/16-13/dev_matched.tsv"), samples))
+    recorded = {"glue/MNLI/dev_matched.tsv": reduced, "glue/MNLI/dev_mismatched.tsv": reduced, **made}
+    monkeypatch.setattr(fetch, "CHECKSUMS", {path: {"sha256": _sha256(t.encode())} for path, t in recorded.items()})
+    monkeypatch.setattr(glue_data, "GLUE_ARCHIVES", {"MNLI": _known(zipped)})
+    monkeypatch.delenv(fetch.MIRROR_ENV, raising=False)
+    return zipped, samples
+
+
+def test_mnli_dev_files_are_cut_down_to_the_recorded_columns_and_samples_regenerated(monkeypatch, params, tmp_path):
+    """GLUE's 16-column dev files become the 4-column files of the recorded checksums, byte for byte;
+    MNLI's LM-BFF samples come from the train.tsv of the same archive."""
+    zipped, samples = _mnli_setup(monkeypatch)
+    with serving(tmp_path / "www", {"glue/data/MNLI.zip": zipped}) as origin:
         p = _params(tmp_path, params, origin)
         download_glue.main(argparse.Namespace(params=p, task="MNLI", out=str(tmp_path / "glue")))
     folder = tmp_path / "glue/MNLI"
+    for name in ("dev_matched.tsv", "dev_mismatched.tsv"):
+        assert (folder / name).read_bytes() == MNLI_REDUCED.encode()
     assert (folder / "k_shot/16-13/train.tsv").read_text() == samples[0]
-    assert load_few_shot(folder, "MNLI", 13, 16, "lm_bff").train[0].text_b == "Someone sits ."
+    splits = load_few_shot(folder, "MNLI", 13, 16, "lm_bff")
+    assert splits.train[0].text_b == "Someone sits ." and splits.evals["dev_matched"][1].label == 0
     assert k_shot_provenance(folder, "lm_bff").startswith(f"generated from {origin}/glue/data/MNLI.zip (MNLI/train.tsv)")
+    sources = yaml.safe_load((folder / "sources.json").read_text())
+    assert sources["dev_matched.tsv"] == (f"{origin}/glue/data/MNLI.zip (MNLI/dev_matched.tsv) cut down to columns "
+                                          "index, sentence1, sentence2, gold_label")
+
+
+@pytest.mark.parametrize("fault", ["altered archive", "truncated archive", "reduction differs from the record"])
+def test_mnli_download_that_fails_verification_is_named_and_leaves_nothing(monkeypatch, params, tmp_path, fault):
+    zipped, _ = _mnli_setup(monkeypatch, MNLI_REDUCED.replace("sleeps ", "sleeps") if
+                            fault == "reduction differs from the record" else MNLI_REDUCED)
+    served = {"altered archive": zipped[:100] + bytes([zipped[100] ^ 1]) + zipped[101:],
+              "truncated archive": zipped[: len(zipped) // 2]}.get(fault, zipped)
+    out = tmp_path / "workspace"
+    out.mkdir()
+    with serving(tmp_path / "www", {"glue/data/MNLI.zip": served}) as origin:
+        p = _params(tmp_path, params, origin)
+        with pytest.raises(DataSourceError) as err:
+            download_glue.main(argparse.Namespace(params=p, task="MNLI", out=str(out / "glue")))
+    said = str(err.value)
+    if fault == "reduction differs from the record":
+        got = _sha256(MNLI_REDUCED.encode())
+        assert f"download {origin}/glue/data/MNLI.zip: glue/MNLI/dev_matched.tsv fails its checksum (sha256 {got}" in said
+    else:
+        url, want = f"{origin}/glue/data/MNLI.zip", glue_data.GLUE_ARCHIVES["MNLI"]
+        assert f"{url}: sha256 {_sha256(served)} ({len(served)} bytes), expected {want['sha256']} ({want['bytes']} bytes)" in said
+    assert list(out.iterdir()) == []   # no output, no temporary, no staging folder
