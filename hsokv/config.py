@@ -6,8 +6,8 @@ one section per concern. A key written in a section overrides the preset's value
 validated before any work starts: an unknown key, a wrong type or an out-of-range value raises
 ConfigError naming the key and what is allowed.
 
-The shared sections (data, model, memory, train, baselines; the model search's swarm, re-exported
-from hsokv.search.config) live here. A benchmark's own section
+The shared sections (data, model, memory, train, baselines) live here; the model search's swarm
+section lives in hsokv.search.config. A benchmark's own section
 lives in its package and registers itself (`@section("glue")`), so this module never imports a
 benchmark: a stage imports the benchmarks it runs, and their sections are validated with the
 rest. A section no imported module registered is kept as given and cannot be read
@@ -29,9 +29,10 @@ from hsokv.io import load_yaml
 from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
 # Section and its helpers, re-exported: every section class imports them from here.
 from hsokv.sections import SECTIONS, Section, distinct_non_negative_seeds, name_field, section  # noqa: F401
-# The swarm section lives in hsokv.search.config; PolicySwarmConfig below shares its shape. Its
-# names are re-exported until hsokv.search (backends, space, swarm, strategies) imports them from
-# there: branches ray and rl edit those imports now.
+# The swarm section's names, re-exported only for the modules that still import them from here:
+# hsokv/search/{backends,space,strategies,swarm}.py and hsokv/benchmarks/words/objective.py (import
+# them from hsokv.search.config there, then delete this line). Importing it also registers the
+# swarm section for every stage that loads params.
 from hsokv.search.config import SEARCHABLE, DimensionSpec, SwarmConfig, SwarmShape  # noqa: F401
 
 class DataConfig(Section):

@@ -1,5 +1,6 @@
-"""Worker processes side by side, at most `parallel` at once, one log file each: what the GPU
-grid runners (continual, GLUE) share."""
+"""Worker processes side by side, at most `parallel` at once, one log file each: what the GPU and
+many-core grid runners (continual, GLUE, LM, RL) share. Standard library only: the RL host has no
+pydantic."""
 from __future__ import annotations
 
 import os
@@ -8,21 +9,49 @@ import time
 from pathlib import Path
 
 
-def run_parallel(jobs: list[tuple[str, list[str]]], log_dir: Path, parallel: int) -> list[str]:
+def run_parallel(jobs: list[tuple[str, list[str]]], log_dir: Path, parallel: int,
+                 env: dict[str, str] | None = None, needs: dict[str, list[str]] | None = None,
+                 poll: float = 2.0) -> list[str]:
     """Run each (name, command) as its own process, logging to log_dir/<name>.log, and print a line
-    as each ends; returns the names whose process failed."""
+    as each ends; returns the names whose process failed.
+
+    `env` adds variables to every process's environment. `needs` maps a job to jobs of this run it
+    waits for (the RL runner's baselines wait for their seed's swarm): it starts once they all
+    succeeded, and is dropped (neither run nor counted as failed) when one of them failed or was
+    dropped. Jobs start in list order as slots and prerequisites allow; `poll` is seconds between checks.
+    """
+    names = {name for name, _ in jobs}
+    needs = {job: list(pre) for job, pre in (needs or {}).items() if pre}
+    unknown = sorted({p for pre in needs.values() for p in pre} - names)
+    if unknown:   # would wait for ever
+        raise ValueError(f"needs names jobs that are not in this run: {unknown}")
     log_dir.mkdir(parents=True, exist_ok=True)
-    todo, running, failed = list(jobs), [], []
+    todo, running, failed, succeeded = list(jobs), [], [], set()
     while todo or running:
-        while todo and len(running) < parallel:
-            name, cmd = todo.pop(0)
+        if not running and not any(all(p in succeeded for p in needs.get(j[0], ())) for j in todo):
+            raise ValueError(f"needs makes a cycle among {[n for n, _ in todo]}")
+        for job in [j for j in todo if all(p in succeeded for p in needs.get(j[0], ()))]:
+            if len(running) >= parallel:
+                break
+            todo.remove(job)
+            name, cmd = job
             log = open(log_dir / f"{name}.log", "w")
-            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy()), name))
-        time.sleep(2)
+            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                             env={**os.environ, **(env or {})}), name))
+        time.sleep(poll)
         for proc, name in list(running):
             if proc.poll() is not None:
                 running.remove((proc, name))
                 print(f"{time.strftime('%H:%M:%S')} {name}: {'done' if proc.returncode == 0 else 'FAILED'}", flush=True)
-                if proc.returncode:
-                    failed.append(name)
+                if proc.returncode == 0:
+                    succeeded.add(name)
+                    continue
+                failed.append(name)
+                gone = {name}
+                while True:   # drop what waits on it, and what waits on those
+                    dropped = [j for j in todo if gone & set(needs.get(j[0], ()))]
+                    if not dropped:
+                        break
+                    todo = [j for j in todo if j not in dropped]
+                    gone |= {n for n, _ in dropped}
     return failed

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import torch
 
-from hsokv.benchmarks.continual.data import load_images, make_stream
+from hsokv.benchmarks.continual.data import load_images
 from hsokv.benchmarks.continual.protocol import run_one, runs
 from hsokv.benchmarks.continual.report import summary, table, write_plots
+from hsokv.benchmarks.continual.stream import make_stream
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, outputs, write_json

@@ -2,8 +2,8 @@
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.glue.data import load_few_shot
-from hsokv.benchmarks.glue.protocol import check_optional, run_seed
+from hsokv.benchmarks.glue.data import k_shot_provenance
+from hsokv.benchmarks.glue.protocol import run_task
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
 from hsokv.io import write_json
@@ -12,28 +12,14 @@ READS = ("device", "glue", "model", "memory.capacity", "memory.eviction", "train
          "train.weight_decay", "train.grad_clip", "baselines")
 
 
-def _fmt(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
 def main(args):
     cfg = load_params(args.params, READS)
-    g = cfg.glue
-    check_optional(g.backbones, g.methods)
-    records, sizes = [], {}
-    for backbone in g.backbones:
-        for seed in g.seeds:
-            splits = load_few_shot(Path(args.data) / args.task, args.task, seed, g.k, g.k_shot_source,
-                                   g.max_eval_examples)
-            sizes = {name: len(examples) for name, examples in splits.evals.items()}
-            for r in run_seed(splits, backbone, g.methods, cfg):
-                scores = " ".join(f"{k} {_fmt(r[k])}" for k in ("dev_accuracy", *splits.evals))
-                print(f"{args.task} {backbone}/{r['method']} seed {seed}: {scores} ({r['wall_seconds']:.1f}s)"
-                      + (f" skipped: {r['skipped']}" if "skipped" in r else ""), flush=True)
-                records.append(r)
+    provenance = k_shot_provenance(Path(args.data) / args.task, cfg.glue.k_shot_source)
+    print(f"{args.task} k-shot samples: {provenance}", flush=True)
+    records, sizes = run_task(args.params, READS, args.data, args.task)
     write_json(Path(args.out) / f"{args.task}.json",
                {"task": args.task, "preset": cfg.preset, "config": as_dict(cfg), "eval_splits": list(sizes),
-                "eval_examples": sizes, "runs": records})
+                "eval_examples": sizes, "k_shot_source": provenance, "runs": records})
 
 
 if __name__ == "__main__":

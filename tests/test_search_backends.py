@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from hsokv.benchmarks.words.objective import WordsObjective
-from hsokv.config import ConfigError, SwarmConfig
+from hsokv.config import ConfigError
+from hsokv.search.config import SwarmConfig
 from hsokv.search.backends import BACKENDS, SerialBackend, TaskFailed, make_backend
 from hsokv.search.strategies import run_search
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from hsokv.config import ConfigError, DimensionSpec, resolve
+from hsokv.config import ConfigError, resolve
+from hsokv.search.config import DimensionSpec
 from hsokv.search.space import SearchSpace, apply, distance, mean_pairwise_distance
 
 

@@ -3,7 +3,8 @@ import pytest
 
 from conftest import SMALL_SWARM
 from hsokv.benchmarks.words.objective import WordsObjective
-from hsokv.config import DimensionSpec, SwarmConfig, search_config
+from hsokv.config import search_config
+from hsokv.search.config import DimensionSpec, SwarmConfig
 from hsokv.search.backends import SerialBackend
 from hsokv.search.space import SearchSpace, distance
 from hsokv.search.strategies import run_search

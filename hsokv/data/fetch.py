@@ -50,13 +50,15 @@ def official_url(url: str, origin: str | None) -> str:
 
 
 def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
-                download: Callable[[Path], None] | None = None, how_to_provide: str = "",
-                url: str = "") -> dict[str, str]:
+                download: Callable[[Path], dict[str, str] | None] | None = None, how_to_provide: str = "",
+                url: str = "", manifest: str | None = None) -> dict[str, str]:
     """Place verified copies of `files` ({path under dest: path under a mirror root}) in `dest`.
 
     `download(folder)`, when given, must fill `folder` with files in the mirror layout (from `url`,
-    which the errors name). Returns
-    {path under dest: where it came from}. Raises DataSourceError naming every source tried.
+    which the errors name); it may return {mirror path: how that file was made} for files it derived
+    rather than unpacked. Returns {path under dest: where it came from}, also written as JSON to
+    `dest`/`manifest` when given (with the files, so the provenance cannot disagree with them).
+    Raises DataSourceError naming every source tried.
     """
     unknown = sorted(m for m in files.values() if m not in CHECKSUMS)
     if unknown:
@@ -64,6 +66,7 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                               "of a verified copy there before this file can be used")
     tried: list[str] = []
     origin: dict[str, str] = {}
+    notes: dict[str, str] = {}
     with atomic_dir(dest) as tmp:
         def take_from(root: Path, label: str) -> None:
             missing = [d for d in files if d not in origin]
@@ -80,7 +83,9 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 target = tmp / dest_rel
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, target)
-                origin[dest_rel] = str(src)
+                # a download's staging path is gone afterwards: say what it was made from instead
+                origin[dest_rel] = (notes.get(files[dest_rel], label) if label.startswith("download")
+                                    else str(src))
             lacking = [files[d] for d in files if d not in origin and not (root / files[d]).is_file()]
             if lacking:
                 where = "the archive" if label.startswith("download") else root
@@ -100,7 +105,7 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 staging = Path(tmp) / ".download"
                 staging.mkdir()
                 try:
-                    download(staging)
+                    notes.update(download(staging) or {})
                     take_from(staging, f"download {url}".strip())
                 except OSError as err:  # urllib's URLError, socket errors, and a damaged archive (the download's)
                     tried.append(f"download {url}".strip() + f": failed ({err})")
@@ -112,6 +117,8 @@ def fetch_files(files: dict[str, str], dest: str | Path, mirrors: list[Path],
                 f"could not get verified copies of {len(missing)} file(s), e.g. {missing[0]}.\nTried:\n  {lines}\n"
                 f"Provide them with data.mirror (params.yaml) or ${MIRROR_ENV} pointing at a folder in the official "
                 f"layout{', ' + how_to_provide if how_to_provide else ''}.")
+        if manifest:
+            (tmp / manifest).write_text(json.dumps(origin, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return origin
 
 

@@ -33,7 +33,8 @@ def parse_job(text: str) -> tuple[str, int | None, int]:
 def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, int], commit: str) -> None:
     import torch
 
-    from hsokv.benchmarks.continual.data import load_images, make_stream
+    from hsokv.benchmarks.continual.data import load_images
+    from hsokv.benchmarks.continual.stream import make_stream
     from hsokv.benchmarks.continual.protocol import run_one
     from hsokv.io import write_json
 

@@ -23,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.backbones import ImageClassifier, make_image_model
-from hsokv.benchmarks.continual.data import Split, Stream, Task
+from hsokv.benchmarks.continual.stream import Split, Stream, Task
 from hsokv.benchmarks.continual.methods import METHODS, ContinualMethod
 from hsokv.errors import ConfigError
 from hsokv.fit import fit

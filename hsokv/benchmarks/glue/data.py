@@ -3,24 +3,37 @@
 Protocol (LM-BFF, Gao et al. 2021): for each seed, k training examples per class and a dev set of
 the same size, both drawn from GLUE's training set; evaluation on GLUE's full dev sets (GLUE's
 test labels are hidden). `prepare` copies what a task needs into data/raw/glue/<task>/ (from a
-mirror or the official archive, checksum-verified); `load_few_shot` reads it back.
+mirror or the official archive, checksum-verified); `load_few_shot` reads it back. A downloaded
+archive is verified whole (GLUE_ARCHIVES) before anything is unpacked; MNLI's dev files are then
+cut down to the 4 columns of the recorded copies (columns.py) and verified like any file.
 """
 from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+import shutil
 import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hsokv.data.fetch import fetch_files, mirror_roots, official_url
+from hsokv.benchmarks.glue.columns import keep_columns_in_file
+from hsokv.benchmarks.glue.k_shot import LM_BFF_DATASETS_URL, extract_member, write_lm_bff_samples
+from hsokv.data.fetch import fetch_files, mirror_roots, official_url, sha256
 from hsokv.errors import GlueDataError
 
 GLUE_URL = "https://dl.fbaipublicfiles.com/glue/data/{task}.zip"
 LM_BFF_SEEDS = (13, 21, 42, 87, 100)
 LM_BFF_K = 16
+SOURCES = "sources.json"   # written by `prepare` beside the files: where each came from
+# GLUE's archives as published in TensorFlow Datasets' url_checksums/glue.txt (the same files at
+# GLUE_URL). A download must match before anything in it is read.
+GLUE_ARCHIVES: dict[str, dict] = {
+    "SST-2": {"bytes": 7_439_277, "sha256": "d67e16fb55739c1b32cdce9877596db1c127dc322d93c082281f64057c16deaa"},
+    "MNLI": {"bytes": 312_783_507, "sha256": "e7c1d896d26ed6caf700110645df426cc2d8ebf02a5ab743d5a5c68ac1c83633"},
+}
 
 
 @dataclass(frozen=True)
@@ -31,15 +44,19 @@ class GlueTask:
     label_names: tuple[str, ...]           # as written in the files; index = class id
     eval_files: dict[str, str]             # eval split -> GLUE file
     k_shot_dev_file: str                   # LM-BFF's dev file name
+    k_shot_origin: tuple[str, str]         # (archive URL, member): the train.tsv LM-BFF sampled from (k_shot.py)
     label_sentences: tuple[str, ...] | None = None  # one sentence per class, for label_init
+    eval_columns: tuple[str, ...] | None = None     # the columns our eval files keep (None: GLUE's files whole)
 
 
 TASKS: dict[str, GlueTask] = {
     "SST-2": GlueTask("SST-2", ("sentence",), "label", ("0", "1"), {"dev": "dev.tsv"}, "dev.tsv",
-                      ("It was terrible.", "It was great.")),
+                      (LM_BFF_DATASETS_URL, "original/SST-2/train.tsv"), ("It was terrible.", "It was great.")),
     # MNLI's label_column in GLUE's dev files is gold_label too; its pairs are encoded premise [SEP] hypothesis.
     "MNLI": GlueTask("MNLI", ("sentence1", "sentence2"), "gold_label", ("contradiction", "entailment", "neutral"),
-                     {"dev_matched": "dev_matched.tsv", "dev_mismatched": "dev_mismatched.tsv"}, "dev_matched.tsv"),
+                     {"dev_matched": "dev_matched.tsv", "dev_mismatched": "dev_mismatched.tsv"}, "dev_matched.tsv",
+                     (GLUE_URL.format(task="MNLI"), "MNLI/train.tsv"),
+                     eval_columns=("index", "sentence1", "sentence2", "gold_label")),
 }
 
 
@@ -121,33 +138,74 @@ def required_files(task: GlueTask, seeds: list[int], k_shot_source: str) -> dict
     return files
 
 
-def _download_glue(task: GlueTask, origin: str | None = None):
-    url = official_url(GLUE_URL.format(task=task.name), origin)
+def _unpack_glue_archive(url: str, task: GlueTask, folder: Path, members: list[str]) -> None:
+    """Download GLUE's archive for `task`, check it against GLUE_ARCHIVES, and extract `members`
+    (those it holds) under `folder`/glue. Every failure is an OSError: fetch_files reports it as a
+    failed download of `url`, alongside the other sources it tried."""
+    archive = folder / f"{task.name}.zip"
+    with urllib.request.urlopen(url, timeout=30) as response, open(archive, "wb") as f:
+        shutil.copyfileobj(response, f)
+    known, got = GLUE_ARCHIVES[task.name], sha256(archive)
+    if got != known["sha256"]:   # truncated, altered, or another version of the archive
+        raise OSError(f"{url}: sha256 {got} ({archive.stat().st_size} bytes), expected {known['sha256']} "
+                      f"({known['bytes']} bytes)")
+    try:
+        with zipfile.ZipFile(archive) as z:
+            for name in sorted(set(members) & set(z.namelist())):   # the archive holds <task>/<file>.tsv
+                z.extract(name, folder / "glue")
+    except zipfile.BadZipFile as err:  # only if GLUE_ARCHIVES records something other than a zip
+        raise OSError(f"{url}: not a zip archive ({err})") from None
+    archive.unlink()   # MNLI's is 300 MB; what is needed has been extracted
 
-    def download(folder: Path) -> None:
-        archive = folder / f"{task.name}.zip"
-        with urllib.request.urlopen(url, timeout=30) as response, open(archive, "wb") as f:
-            f.write(response.read())
-        try:
-            with zipfile.ZipFile(archive) as z:
-                z.extractall(folder / "glue")  # the archive holds <task>/<file>.tsv
-        except zipfile.BadZipFile as err:  # truncated or not a zip: a failed download, reported as one
-            raise OSError(f"{url}: not a zip archive ({err})") from None
+
+def _download_glue(task: GlueTask, seeds: list[int], k_shot_source: str, origin: str | None = None):
+    """A download for fetch_files: the files the task needs from GLUE's verified archive, eval files
+    cut down to `task.eval_columns` (columns.py), and, for LM-BFF's samples, their regeneration from
+    the train.tsv LM-BFF sampled (k_shot.py). fetch_files then verifies every file by its sha256."""
+    url = official_url(GLUE_URL.format(task=task.name), origin)
+    source, member = task.k_shot_origin
+    source = official_url(source, origin)
+    members = [f"{task.name}/{name}" for name in required_files(task, seeds, k_shot_source) if "/" not in name]
+    if k_shot_source == "lm_bff" and source == url:
+        members.append(member)
+
+    def download(folder: Path) -> dict[str, str]:
+        _unpack_glue_archive(url, task, folder, members)
+        notes = {}
+        for name in task.eval_files.values() if task.eval_columns else ():
+            path, shown = folder / "glue" / task.name / name, f"{url} ({task.name}/{name})"
+            if not path.is_file():   # fetch_files reports it missing
+                continue
+            try:
+                keep_columns_in_file(path, task.eval_columns, shown)
+            except GlueDataError as err:   # not GLUE's layout: a failed download, listed with the other sources
+                raise OSError(str(err)) from None
+            notes[f"glue/{task.name}/{name}"] = f"{shown} cut down to columns {', '.join(task.eval_columns)}"
+        if k_shot_source != "lm_bff":
+            return notes
+        train = folder / "glue" / member
+        if source != url:
+            train = folder / "lm-bff-original" / member
+            extract_member(source, member, train)
+        dest = folder / "lm-bff-k-shot" / task.name
+        made = write_lm_bff_samples(train, dest, seeds, LM_BFF_K, task.k_shot_dev_file)
+        how = f"generated from {source} ({member}) by LM-BFF's sampling procedure, sha256 equal to LM-BFF's file"
+        return {**notes, **{str(p.relative_to(folder)): how for p in made}}
     return download
 
 
 def prepare(task_name: str, dest: str | Path, seeds: list[int], k: int, k_shot_source: str,
             mirror: str | None, allow_download: bool, origin: str | None = None) -> dict[str, str]:
-    """Copy verified files for one task into `dest`; returns {file: source}."""
+    """Copy verified files for one task into `dest`, with SOURCES (each file's origin, JSON);
+    returns {file: source}. LM-BFF's samples come from a mirror first, else are regenerated."""
     task = get_task(task_name)
     _check_source(k, seeds, k_shot_source)
-    # LM-BFF's k-shot folders are produced by their sampling script, not downloadable archives:
-    # only GLUE's own files can come from the web.
-    hint = ("or set glue.k_shot_source: sample to draw the k-shot sets from GLUE's train.tsv"
-            if k_shot_source == "lm_bff" else "")
+    url = official_url(GLUE_URL.format(task=task.name), origin)
+    if k_shot_source == "lm_bff" and task.k_shot_origin[0] != GLUE_URL.format(task=task.name):
+        url += f" (and {official_url(task.k_shot_origin[0], origin)} for LM-BFF's samples)"
     return fetch_files(required_files(task, seeds, k_shot_source), dest, mirror_roots(mirror),
-                       _download_glue(task, origin) if allow_download else None, hint,
-                       official_url(GLUE_URL.format(task=task.name), origin))
+                       _download_glue(task, seeds, k_shot_source, origin) if allow_download else None,
+                       "", url, manifest=SOURCES)
 
 
 def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:
@@ -160,6 +218,20 @@ def _check_source(k: int, seeds: list[int], k_shot_source: str) -> None:
     if extra:
         raise GlueDataError(f"glue.seeds {extra} have no LM-BFF sample; LM-BFF's seeds are {list(LM_BFF_SEEDS)} "
                             "(or set glue.k_shot_source: sample)")
+
+
+def k_shot_provenance(root: str | Path, k_shot_source: str) -> str:
+    """Where one task's training samples came from, for the results: LM-BFF's published files (a
+    mirror), their regeneration (a download), or our own sampler; from `prepare`'s SOURCES."""
+    if k_shot_source == "sample":
+        return "sampled from GLUE's train.tsv by hsokv's sampler (glue.k_shot_source: sample)"
+    path = Path(root) / SOURCES
+    if not path.is_file():   # a folder copied by hand (a GPU host) or written before download_glue recorded it
+        return f"not recorded (no {SOURCES}: download_glue writes it)"
+    sources = json.loads(path.read_text(encoding="utf-8"))
+    kinds = {v if v.startswith("generated") else "LM-BFF's published files (mirror copy)"
+             for k, v in sources.items() if k.startswith("k_shot/")}
+    return "; ".join(sorted(kinds))
 
 
 def load_few_shot(root: str | Path, task_name: str, seed: int, k: int, k_shot_source: str,

@@ -22,6 +22,9 @@ from pathlib import Path
 from hsokv.jobs import run_parallel
 
 
+NOT_RECORDED = "not recorded (a run from before download_glue wrote sources.json)"
+
+
 def label(task: str, backbone: str, method: str, seed: int) -> str:
     return f"{task}-{backbone}-{method}-s{seed}"
 
@@ -45,7 +48,7 @@ def all_jobs(spec: dict) -> list[tuple[str, str, str, int]]:
 def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int], commit: str) -> None:
     import torch
 
-    from hsokv.benchmarks.glue.data import load_few_shot
+    from hsokv.benchmarks.glue.data import k_shot_provenance, load_few_shot
     from hsokv.benchmarks.glue.protocol import run_seed
     from hsokv.io import write_json
 
@@ -56,7 +59,7 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int]
     record = run_seed(splits, backbone, [method], cfg)[0]
     write_json(out / f"{label(*job)}.json", {
         "record": record, "eval_examples": {n: len(e) for n, e in splits.evals.items()},
-        "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
+        "k_shot_source": k_shot_provenance(data / task, g.k_shot_source), "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "commit": commit, "spec": spec})
 
 
@@ -68,7 +71,8 @@ def collect(out: Path, dest: Path) -> list[Path]:
         r = run["record"]
         entry = by_task.setdefault(r["task"], {"task": r["task"], "preset": run["spec"]["params"]["preset"],
                                                "config": run["spec"]["params"], "eval_splits": list(run["eval_examples"]),
-                                               "eval_examples": run["eval_examples"], "runs": []})
+                                               "eval_examples": run["eval_examples"],
+                                               "k_shot_source": run.get("k_shot_source", NOT_RECORDED), "runs": []})
         entry["runs"].append({**r, "commit": run["commit"], "gpu": run["gpu"]})
     from hsokv.io import write_json
     dest.mkdir(parents=True, exist_ok=True)

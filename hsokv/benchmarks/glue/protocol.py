@@ -5,15 +5,17 @@ A pretrained backbone's classifier rows start at its vectors of one label senten
 """
 from __future__ import annotations
 
+import multiprocessing
 import time
+from pathlib import Path
 
 import torch
 
-from hsokv.benchmarks.glue.backbones import make_backbone
-from hsokv.benchmarks.glue.data import Example, FewShotSplits
+from hsokv.benchmarks.glue.backbones import BACKBONES, make_backbone
+from hsokv.benchmarks.glue.data import Example, FewShotSplits, load_few_shot
 from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.methods import METHODS
-from hsokv.config import PipelineConfig
+from hsokv.config import PipelineConfig, load_params
 from hsokv.training import pick_device, seed_everything
 
 
@@ -49,3 +51,50 @@ def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg:
                         "n_train": len(train), "n_kshot_dev": len(dev),
                         "device": str(device), **result, "wall_seconds": time.perf_counter() - start})
     return records
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _backbone_seed(params: str, reads: tuple[str, ...], root: Path, task: str, backbone: str,
+                   seed: int) -> tuple[list[dict], dict[str, int]]:
+    """One (backbone, seed): every method, a line printed per run; (records, evaluation set sizes).
+    Reads the params itself, so that it can run in a worker process."""
+    cfg = load_params(params, reads)
+    g = cfg.glue
+    splits = load_few_shot(root / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples)
+    records = run_seed(splits, backbone, g.methods, cfg)
+    for r in records:
+        scores = " ".join(f"{k} {_fmt(r[k])}" for k in ("dev_accuracy", *splits.evals))
+        print(f"{task} {backbone}/{r['method']} seed {seed}: {scores} ({r['wall_seconds']:.1f}s)"
+              + (f" skipped: {r['skipped']}" if "skipped" in r else ""), flush=True)
+    return records, {name: len(examples) for name, examples in splits.evals.items()}
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads:   # a fixed count also fixes the CPU kernels' reduction order, so reruns repeat
+        torch.set_num_threads(threads)
+
+
+def run_task(params: str, reads: tuple[str, ...], root: str | Path, task: str) -> tuple[list[dict], dict[str, int]]:
+    """Every backbone x seed x method of the params on one task: (records in backbone, seed, method
+    order, evaluation set sizes). With glue.workers > 1 the (backbone, seed) pairs run in that many
+    processes of glue.threads torch threads each, pretrained backbones first (the longest jobs, so
+    the last to finish is short): on a few CPU cores, processes of one thread beat one process of
+    many, whose threads wait on each other at every small matrix product. Each process encodes the
+    evaluation sets once per pretrained backbone (frozen.py), instead of once in all."""
+    g = load_params(params, reads).glue
+    check_optional(g.backbones, g.methods)
+    jobs = [(backbone, seed) for backbone in g.backbones for seed in g.seeds]
+    args = [(params, reads, Path(root), task, backbone, seed) for backbone, seed in jobs]
+    if g.workers <= 1:
+        _set_threads(g.threads)
+        done = [_backbone_seed(*a) for a in args]
+    else:
+        order = sorted(range(len(jobs)), key=lambda i: not BACKBONES.get(jobs[i][0]).pretrained)
+        # spawn: a forked child of a process that has used torch's thread pool can hang
+        with multiprocessing.get_context("spawn").Pool(g.workers, _set_threads, (g.threads,)) as pool:
+            results = pool.starmap(_backbone_seed, [args[i] for i in order], chunksize=1)
+        done = [results[order.index(i)] for i in range(len(jobs))]
+    return [r for records, _ in done for r in records], done[-1][1]

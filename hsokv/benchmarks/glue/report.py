@@ -23,12 +23,16 @@ GLUE_ANCHORS = {
 }
 
 
+TASK_KEYS = ("eval_examples", "k_shot_source", "comparisons")   # a task's entries that are not backbones
+
+
 def summary(results: dict[str, dict]) -> dict:
     """{task: {"eval_examples": {split: n}, backbone: {method: {split: stats, ...}}}} over seeds."""
     out: dict = {}
     for task, result in results.items():
         runs, splits = result["runs"], result["eval_splits"]
-        out[task] = {"eval_examples": result["eval_examples"]}
+        out[task] = {"eval_examples": result["eval_examples"],
+                     "k_shot_source": result.get("k_shot_source", "not recorded")}
         for backbone in dict.fromkeys(r["backbone"] for r in runs):
             for method in dict.fromkeys(r["method"] for r in runs):
                 rs = [r for r in runs if r["backbone"] == backbone and r["method"] == method]
@@ -60,7 +64,7 @@ def compare(by_backbone: dict, splits: list[str]) -> list[dict]:
     evaluation split."""
     out = []
     for backbone, methods in by_backbone.items():
-        if backbone in ("eval_examples", "comparisons"):
+        if backbone in TASK_KEYS:
             continue
         for name, h in methods.items():
             if not name.startswith("hsokv"):
@@ -85,7 +89,7 @@ def markdown_table(metrics: dict) -> str:
                   "| backbone | method | " + " | ".join(f"{s} accuracy (%)" for s in splits)
                   + " | without memory (%) | seconds per seed |", "|---|---|" + "---|" * (len(splits) + 2)]
         for backbone, methods in by_backbone.items():
-            if backbone in ("eval_examples", "comparisons"):
+            if backbone in TASK_KEYS:
                 continue
             for method, stats in methods.items():
                 without = stats.get(f"{splits[0]}_without_memory")
@@ -130,7 +134,7 @@ def write_plots(metrics: dict, out_dir: Path) -> None:
     for task, by_backbone in metrics.items():
         split = next(iter(by_backbone["eval_examples"]))
         for backbone, methods in by_backbone.items():
-            if backbone in ("eval_examples", "comparisons"):
+            if backbone in TASK_KEYS:
                 continue
             for method, stats in methods.items():
                 rows.append({"run": f"{task} {backbone}/{method}", "task": task, "backbone": backbone,

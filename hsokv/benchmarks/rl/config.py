@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from hsokv.config import DimensionSpec, Section, SwarmShape, name_field, section
+from hsokv.config import Section, name_field, section
+from hsokv.search.config import DimensionSpec, SwarmShape
 
 ES_SEARCHABLE = ("learning_rate", "sigma", "directions")
 

@@ -18,12 +18,13 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from hsokv.jobs import run_parallel
 
 METHODS = ("swarm", "es", "ars")
 
@@ -113,28 +114,19 @@ def main() -> None:
         return
     todo = [(m, s) for s in (args.seeds or spec["seeds"]) for m in args.methods
             if not (out / f"{label(m, s)}.json").exists()]
-    (out / "logs").mkdir(exist_ok=True)
-    running, failed = [], []
-    while todo or running:
-        ready = [j for j in todo if j[0] == "swarm" or (out / f"{label('swarm', j[1])}.json").exists()]
-        for job in ready[:max(0, args.parallel - len(running))]:
-            todo.remove(job)
-            name = label(*job)
-            log = open(out / "logs" / f"{name}.log", "w")
-            cmd = [sys.executable, "-m", "hsokv.benchmarks.rl.runner", "--spec", args.spec, "--out", args.out,
-                   "--worker", f"{job[0]}:{job[1]}", "--swarm-workers", str(args.swarm_workers), "--commit", args.commit]
-            env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}   # one core per episode loop
-            running.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env), name))
-        if not running and todo:
-            sys.exit(f"cannot start {todo}: their seed's swarm result is missing (its job failed?)")
-        time.sleep(1)
-        for proc, name in list(running):
-            if proc.poll() is not None:
-                running.remove((proc, name))
-                print(f"{time.strftime('%H:%M:%S')} {name}: {'done' if proc.returncode == 0 else 'FAILED'}", flush=True)
-                if proc.returncode:
-                    failed.append(name)
-                    todo = [j for j in todo if not (name.startswith("swarm") and j[1] == int(name.split("-s")[1]))]
+    # A baseline runs at its seed's swarm budget: it waits for that swarm's job, or needs its file
+    # from an earlier session.
+    swarms = {s for m, s in todo if m == "swarm"}
+    stuck = [job for job in todo if job[0] != "swarm" and job[1] not in swarms
+             and not (out / f"{label('swarm', job[1])}.json").exists()]
+    jobs = [(label(*job), [sys.executable, "-m", "hsokv.benchmarks.rl.runner", "--spec", args.spec, "--out", args.out,
+                           "--worker", f"{job[0]}:{job[1]}", "--swarm-workers", str(args.swarm_workers),
+                           "--commit", args.commit]) for job in todo if job not in stuck]
+    needs = {label(m, s): [label("swarm", s)] for m, s in todo if m != "swarm" and s in swarms}
+    failed = run_parallel(jobs, out / "logs", args.parallel, needs=needs, poll=1.0,
+                          env={"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})   # one core per episode loop
+    if stuck:
+        sys.exit(f"cannot start {stuck}: their seed's swarm result is missing (its job failed?)")
     if failed:
         sys.exit(f"failed: {failed}")
 

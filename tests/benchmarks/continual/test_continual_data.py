@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from hsokv.benchmarks.continual import data
+from hsokv.benchmarks.continual import cifar, data, stream
 from hsokv.data.fetch import DataSourceError
 
 SHARED_CIFAR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "cifar10"
@@ -22,39 +22,39 @@ def _batch(n, seed):
 
 
 def _with_md5s(fmt, folder):
-    return data.CifarFormat(fmt.folder, fmt.archive, fmt.archive_md5, fmt.url,
-                            tuple((n, data.md5(folder / n)) for n, _ in fmt.train),
-                            (fmt.test[0], data.md5(folder / fmt.test[0])), (fmt.meta[0], data.md5(folder / fmt.meta[0])))
+    return cifar.CifarFormat(fmt.folder, fmt.archive, fmt.archive_md5, fmt.url,
+                            tuple((n, cifar.md5(folder / n)) for n, _ in fmt.train),
+                            (fmt.test[0], cifar.md5(folder / fmt.test[0])), (fmt.meta[0], cifar.md5(folder / fmt.meta[0])))
 
 
 @pytest.fixture
 def python_mirror(tmp_path, monkeypatch):
     """The python version's layout (tiny batches pickled with bytes keys, as shipped)."""
-    folder = tmp_path / "mirror" / "cifar10" / data.CIFAR_PYTHON.folder
+    folder = tmp_path / "mirror" / "cifar10" / cifar.CIFAR_PYTHON.folder
     folder.mkdir(parents=True)
-    for i, (name, _) in enumerate((*data.CIFAR_PYTHON.train, data.CIFAR_PYTHON.test)):
+    for i, (name, _) in enumerate((*cifar.CIFAR_PYTHON.train, cifar.CIFAR_PYTHON.test)):
         (folder / name).write_bytes(pickle.dumps(_batch(6, i), protocol=2))
     (folder / "batches.meta").write_bytes(pickle.dumps({b"label_names": [b"airplane"] * 10}, protocol=2))
-    fmt = _with_md5s(data.CIFAR_PYTHON, folder)
-    monkeypatch.setattr(data, "CIFAR_PYTHON", fmt)
-    monkeypatch.setattr(data, "CIFAR_FORMATS", (fmt, data.CIFAR_BINARY))
+    fmt = _with_md5s(cifar.CIFAR_PYTHON, folder)
+    monkeypatch.setattr(cifar, "CIFAR_PYTHON", fmt)
+    monkeypatch.setattr(cifar, "CIFAR_FORMATS", (fmt, cifar.CIFAR_BINARY))
     return tmp_path / "mirror"
 
 
 @pytest.fixture
 def binary_mirror(tmp_path, monkeypatch):
     """The binary version's layout: records of a label byte and 3,072 pixel bytes."""
-    folder = tmp_path / "bmirror" / "cifar10" / data.CIFAR_BINARY.folder
+    folder = tmp_path / "bmirror" / "cifar10" / cifar.CIFAR_BINARY.folder
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    for name, _ in (*data.CIFAR_BINARY.train, data.CIFAR_BINARY.test):
+    for name, _ in (*cifar.CIFAR_BINARY.train, cifar.CIFAR_BINARY.test):
         records = rng.integers(0, 256, (4, 3073), dtype=np.uint8)
         records[:, 0] = rng.integers(0, 10, 4)
         records.tofile(folder / name)
-    (folder / "batches.meta.txt").write_text("\n".join(data.CIFAR_CLASSES) + "\n\n")
-    fmt = _with_md5s(data.CIFAR_BINARY, folder)
-    monkeypatch.setattr(data, "CIFAR_BINARY", fmt)
-    monkeypatch.setattr(data, "CIFAR_FORMATS", (data.CIFAR_PYTHON, fmt))
+    (folder / "batches.meta.txt").write_text("\n".join(cifar.CIFAR_CLASSES) + "\n\n")
+    fmt = _with_md5s(cifar.CIFAR_BINARY, folder)
+    monkeypatch.setattr(cifar, "CIFAR_BINARY", fmt)
+    monkeypatch.setattr(cifar, "CIFAR_FORMATS", (cifar.CIFAR_PYTHON, fmt))
     return tmp_path / "bmirror"
 
 
@@ -63,23 +63,23 @@ def test_python_version_from_mirror(python_mirror, tmp_path):
     assert manifest["dataset"] == "cifar10" and len(manifest["files"]) == 7
     images = data.load_images("cifar10", tmp_path / "raw")
     assert images.train_x.shape == (30, 3, 32, 32) and images.train_x.dtype == np.uint8
-    first = pickle.loads((python_mirror / "cifar10" / data.CIFAR_PYTHON.folder / "data_batch_1").read_bytes())
+    first = pickle.loads((python_mirror / "cifar10" / cifar.CIFAR_PYTHON.folder / "data_batch_1").read_bytes())
     assert np.array_equal(images.train_x[0], first[b"data"][0].reshape(3, 32, 32))  # row-major CHW, as shipped
 
 
 def test_binary_version_from_mirror_and_archive(binary_mirror, tmp_path, monkeypatch):
     data.fetch_images("cifar10", tmp_path / "raw", [binary_mirror], allow_download=False)
     images = data.load_images("cifar10", tmp_path / "raw")
-    raw = np.fromfile(binary_mirror / "cifar10" / data.CIFAR_BINARY.folder / "data_batch_1.bin", np.uint8).reshape(4, 3073)
+    raw = np.fromfile(binary_mirror / "cifar10" / cifar.CIFAR_BINARY.folder / "data_batch_1.bin", np.uint8).reshape(4, 3073)
     assert images.train_x.shape == (20, 3, 32, 32) and images.test_y.shape == (4,)
     assert np.array_equal(images.train_x[0], raw[0, 1:].reshape(3, 32, 32)) and images.train_y[0] == raw[0, 0]
-    archive = tmp_path / "arch" / "cifar10" / data.CIFAR_BINARY.archive
+    archive = tmp_path / "arch" / "cifar10" / cifar.CIFAR_BINARY.archive
     archive.parent.mkdir(parents=True)
     with tarfile.open(archive, "w:gz") as tar:
-        tar.add(binary_mirror / "cifar10" / data.CIFAR_BINARY.folder, arcname=data.CIFAR_BINARY.folder)
-    fmt = data.CifarFormat(**{**data.CIFAR_BINARY.__dict__, "archive_md5": data.md5(archive)})
-    monkeypatch.setattr(data, "CIFAR_BINARY", fmt)
-    monkeypatch.setattr(data, "CIFAR_FORMATS", (data.CIFAR_PYTHON, fmt))
+        tar.add(binary_mirror / "cifar10" / cifar.CIFAR_BINARY.folder, arcname=cifar.CIFAR_BINARY.folder)
+    fmt = cifar.CifarFormat(**{**cifar.CIFAR_BINARY.__dict__, "archive_md5": cifar.md5(archive)})
+    monkeypatch.setattr(cifar, "CIFAR_BINARY", fmt)
+    monkeypatch.setattr(cifar, "CIFAR_FORMATS", (cifar.CIFAR_PYTHON, fmt))
     data.fetch_images("cifar10", tmp_path / "raw2", [tmp_path / "arch"], allow_download=False)
     assert data.load_images("cifar10", tmp_path / "raw2").train_y.shape == (20,)
 
@@ -87,8 +87,8 @@ def test_binary_version_from_mirror_and_archive(binary_mirror, tmp_path, monkeyp
 def test_download_goes_through_the_official_url(binary_mirror, tmp_path, monkeypatch):
     archive = tmp_path / "served.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
-        tar.add(binary_mirror / "cifar10" / data.CIFAR_BINARY.folder, arcname=data.CIFAR_BINARY.folder)
-    fmt = data.CifarFormat(**{**data.CIFAR_BINARY.__dict__, "archive_md5": data.md5(archive)})
+        tar.add(binary_mirror / "cifar10" / cifar.CIFAR_BINARY.folder, arcname=cifar.CIFAR_BINARY.folder)
+    fmt = cifar.CifarFormat(**{**cifar.CIFAR_BINARY.__dict__, "archive_md5": cifar.md5(archive)})
     asked = []
 
     def fake_download(url, to):
@@ -96,15 +96,15 @@ def test_download_goes_through_the_official_url(binary_mirror, tmp_path, monkeyp
         to.write_bytes(archive.read_bytes())
     dest = tmp_path / "raw" / "cifar10"
     dest.mkdir(parents=True)
-    monkeypatch.setattr(data, "CIFAR_BINARY", fmt)
-    monkeypatch.setattr(data, "CIFAR_FORMATS", (data.CIFAR_PYTHON, fmt))
-    source = data.fetch_cifar10(dest, [], allow_download=True, download=fake_download)
+    monkeypatch.setattr(cifar, "CIFAR_BINARY", fmt)
+    monkeypatch.setattr(cifar, "CIFAR_FORMATS", (cifar.CIFAR_PYTHON, fmt))
+    source = cifar.fetch_cifar10(dest, [], allow_download=True, download=fake_download)
     assert asked == ["https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"] and source == asked[0]
-    assert (dest / data.CIFAR_BINARY.folder / "test_batch.bin").is_file()
+    assert (dest / cifar.CIFAR_BINARY.folder / "test_batch.bin").is_file()
 
 
 def test_corrupt_member_fails_its_md5_and_writes_nothing(binary_mirror, tmp_path):
-    bad = binary_mirror / "cifar10" / data.CIFAR_BINARY.folder / "data_batch_3.bin"
+    bad = binary_mirror / "cifar10" / cifar.CIFAR_BINARY.folder / "data_batch_3.bin"
     bad.write_bytes(bad.read_bytes()[:-1])
     with pytest.raises(DataSourceError, match="data_batch_3.bin fails its checksum"):
         data.fetch_images("cifar10", tmp_path / "raw", [binary_mirror], allow_download=False)
@@ -125,23 +125,23 @@ def test_unpickler_refuses_code(tmp_path):
     path = tmp_path / "data_batch_1"
     path.write_bytes(pickle.dumps({b"data": Exploit()}, protocol=2))
     with pytest.raises(DataSourceError, match="refusing to load"):
-        data.read_cifar_batch(path)
+        cifar.read_cifar_batch(path)
     buf = pickle.dumps({b"data": np.arange(6, dtype=np.uint8)}, protocol=2)
-    assert data._SafeUnpickler(io.BytesIO(buf), encoding="bytes").load()[b"data"].tolist() == list(range(6))
+    assert cifar._SafeUnpickler(io.BytesIO(buf), encoding="bytes").load()[b"data"].tolist() == list(range(6))
 
 
 def test_binary_reader_rejects_a_partial_record(tmp_path):
     (tmp_path / "b.bin").write_bytes(bytes(3073 + 5))
     with pytest.raises(DataSourceError, match="not a whole number of 3,073-byte"):
-        data.read_cifar_bin(tmp_path / "b.bin")
+        cifar.read_cifar_bin(tmp_path / "b.bin")
 
 
 @pytest.mark.skipif(not (SHARED_CIFAR / "cifar-10-batches-bin").is_dir(), reason="../shared/data/cifar10 absent")
 def test_real_cifar10_binary_matches_the_published_facts():
     """The shared copy passes the recorded MD5s; 1,000 test images per class; first labels as documented."""
-    fmt = data.CIFAR_BINARY
-    assert data.md5(SHARED_CIFAR / fmt.folder / fmt.test[0]) == fmt.test[1]
-    x, y = data.read_cifar_bin(SHARED_CIFAR / fmt.folder / fmt.test[0])
+    fmt = cifar.CIFAR_BINARY
+    assert cifar.md5(SHARED_CIFAR / fmt.folder / fmt.test[0]) == fmt.test[1]
+    x, y = cifar.read_cifar_bin(SHARED_CIFAR / fmt.folder / fmt.test[0])
     assert x.shape == (10000, 3, 32, 32) and np.bincount(y).tolist() == [1000] * 10
     assert y[:10].tolist() == [3, 8, 8, 0, 6, 6, 1, 6, 3, 1]
 
@@ -164,16 +164,16 @@ def blobs(per_class=20, classes=4, seed=0):
 
 
 def test_stream_validation_is_carved_from_training_and_never_trained_on():
-    s = data.make_stream(blobs(), 2, val_per_class=5, train_per_class=None, test_per_class=None,
+    s = stream.make_stream(blobs(), 2, val_per_class=5, train_per_class=None, test_per_class=None,
                          device=torch.device("cpu"))
     assert [t.classes for t in s.tasks] == [[0, 1], [2, 3]]
     for t in s.tasks:
         assert len(t.val.y) == 10 and len(t.train.y) == 30
         train_rows = {r.numpy().tobytes() for r in t.train.x}
         assert not any(r.numpy().tobytes() in train_rows for r in t.val.x)
-    again = data.make_stream(blobs(), 2, 5, None, None, torch.device("cpu"))
+    again = stream.make_stream(blobs(), 2, 5, None, None, torch.device("cpu"))
     assert torch.equal(again.tasks[1].val.x, s.tasks[1].val.x)   # fixed, whatever the run's seed
     with pytest.raises(DataSourceError, match="classes_per_task=3 does not divide"):
-        data.make_stream(blobs(), 3, 5, None, None, torch.device("cpu"))
+        stream.make_stream(blobs(), 3, 5, None, None, torch.device("cpu"))
     with pytest.raises(DataSourceError, match="val_per_class=20 leaves no training image"):
-        data.make_stream(blobs(), 2, 20, None, None, torch.device("cpu"))
+        stream.make_stream(blobs(), 2, 20, None, None, torch.device("cpu"))

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from hsokv.benchmarks.continual import readouts
-from hsokv.benchmarks.continual.data import ImageSet, make_stream
+from hsokv.benchmarks.continual.data import ImageSet
+from hsokv.benchmarks.continual.stream import make_stream
 from hsokv.benchmarks.continual.methods import METHODS
 from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, check_runs, method_args, run_one, runs
 from hsokv.benchmarks.continual.config import ContinualConfig

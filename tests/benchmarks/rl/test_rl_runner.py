@@ -53,3 +53,12 @@ def test_rl_research_aggregates_complete_seeds(tmp_path):
     assert m["seeds"] == [0, 1] and m["methods"]["swarm"]["per_seed"] == [10.0, 20.0]
     assert m["swarm_minus_ars"]["mean"] == -2.0 and m["swarm_minus_ars"]["swarm_not_lower_seeds"] == 0
     assert (tmp_path / "plots" / "returns.csv").is_file() and "| ES" in out.with_suffix(".md").read_text()
+
+
+def test_a_baseline_without_its_seeds_swarm_is_not_started(tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"seeds": [0]}))   # never read: no job can start
+    run = subprocess.run([sys.executable, "-m", "hsokv.benchmarks.rl.runner", "--spec", spec, "--out", tmp_path / "runs",
+                          "--methods", "es"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and "cannot start [('es', 0)]: their seed's swarm result is missing" in run.stderr
+    assert not list((tmp_path / "runs").glob("*.json"))

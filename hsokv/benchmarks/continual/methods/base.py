@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from hsokv.benchmarks.continual.backbones import ImageClassifier
 from hsokv.benchmarks.continual.buffer import herding, reservoir_slots
-from hsokv.benchmarks.continual.data import Split, Stream, Task
+from hsokv.benchmarks.continual.stream import Split, Stream, Task
 from hsokv.episodic import EpisodicMemory
 from hsokv.registry import Registry
 

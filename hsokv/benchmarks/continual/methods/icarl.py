@@ -8,7 +8,7 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.continual.data import Split
+from hsokv.benchmarks.continual.stream import Split
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 
 

@@ -75,6 +75,16 @@ def accuracy(pred: torch.Tensor, data: Batches) -> float:
     return float((pred == data.labels).float().mean())
 
 
+def _trimmed(encoder: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """`encoder` on token rows cut after their last non-padding column. The memory stores rows
+    padded to glue.max_length (128) while a sentence is ~20-60 tokens; every backbone masks padding,
+    so the columns cut are pure cost (re-encoding the keys was most of hsokv's extra time)."""
+    def encode(ids: torch.Tensor) -> torch.Tensor:
+        used = (ids != 0).any(0).nonzero()
+        return encoder(ids[:, : int(used[-1]) + 1 if len(used) else 1])
+    return encode
+
+
 def _label_init(model: MemoryClassifier, backbone, task, device) -> None:
     if not (backbone.pretrained and task.label_sentences):
         return
@@ -109,7 +119,7 @@ def _train(model: MemoryClassifier, train: Batches, dev: Batches, cfg: PipelineC
     model.load_state_dict(selection.state)
     if model.memory is not None:
         with torch.no_grad():
-            model.memory.refresh_keys(model.encoder)
+            model.memory.refresh_keys(_trimmed(model.encoder))
     return selection.best
 
 
@@ -126,7 +136,7 @@ class _BestEpoch:
         model.eval()
         if model.memory is not None:
             with torch.no_grad():
-                model.memory.refresh_keys(model.encoder)
+                model.memory.refresh_keys(_trimmed(model.encoder))
         dev_acc = accuracy(predict(model, self.dev, self.batch_size, self.device), self.dev)
         if dev_acc > self.best["dev_accuracy"]:
             self.best = {"dev_accuracy": dev_acc, "epoch": epoch}
