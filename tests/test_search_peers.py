@@ -2,7 +2,9 @@
 objective whose score is a known function of the config plus seeded noise: seconds, no data."""
 import importlib.util
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -133,3 +135,25 @@ def test_report_gain_over_null_and_targets():
     assert "NOT met" in table(m)
     results["random"] = _fake("random", [0.8, 0.7, 0.75], [0.81, 0.71, 0.76], [0.75, 0.66, 0.71])
     assert not summary(results)["swarm_vs_best_peer"]["targets"]["gain_over_null_above_best_peer"]   # 0.1 vs 0.05
+
+
+def test_ray_tune_peers_keep_the_budget_and_rebuild_the_chosen_model(monkeypatch):
+    """asha and pbt on one local Ray: every result counted within the budget, and the chosen trial's
+    model rebuilt in the driver from its lineage scores what the Tune worker reported."""
+    pytest.importorskip("ray.tune")
+    import ray
+
+    # Ray's workers import the toy objective from this file
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
+    cfg = Sst2SearchConfig(**{**SHAPE, "meta_iterations": 1, "configs_per_region": 2, "rungs": 1})
+    try:
+        for strategy in ("asha", "pbt"):
+            result, log = run_search(strategy, Toy(), cfg, SerialBackend(), 0)
+            assert 0 < result["steps_used"] <= result["budget_steps"] == planned_steps(cfg)
+            replayed = next(e for e in result["events"] if e["event"] == "replayed")
+            assert replayed["replayed"] == replayed["reported"] == result["best"]["validation_accuracy"]
+        assert pbt_shape(cfg) == (2, 8, 4)
+        assert sorted(t["lineage_calls"] for t in result["trials"]) == [1, 1, 2, 2]   # 2 members x 2 intervals
+    finally:
+        ray.shutdown()

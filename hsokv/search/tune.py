@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from hsokv.errors import ConfigError
+from hsokv.search.backends import TaskFailed
 from hsokv.search.lineage import Reported, chunk_seed, milestones, replay, spec_record
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import planned_steps
@@ -148,7 +149,9 @@ def _fit(trainable, param_space, scheduler, objective, space, swarm, seed, log: 
                                             max_concurrent_trials=concurrent, reuse_actors=True,
                                             search_alg=tune.search.BasicVariantGenerator(random_state=seed)),
                 run_config=tune.RunConfig(storage_path=storage, stop=Budget(), verbose=0))
-            tuner.fit()
+            grid = tuner.fit()
+        if grid.errors:   # a trial that raised is a bug in the objective, as on every backend: not retried
+            raise TaskFailed(f"{len(grid.errors)} Ray Tune trial(s) failed; first: {grid.errors[0]!r}")
     finally:
         quiet.setLevel(level)
     for r in arrived:
