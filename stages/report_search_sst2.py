@@ -3,7 +3,7 @@ and plots/search_sst2/ (best so far against steps and against evaluations)."""
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.glue.search import Sst2SearchConfig  # noqa: F401  (registers the search_sst2 section)
+from hsokv.benchmarks.glue.search_config import Sst2SearchConfig  # noqa: F401  (registers search_sst2)
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, outputs, read_json, write_json

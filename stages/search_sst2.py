@@ -5,7 +5,8 @@ run is scored once on the test set (GLUE's SST-2 dev set)."""
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.glue.search import Sst2Objective, Sst2SearchConfig  # noqa: F401  (registers search_sst2)
+from hsokv.benchmarks.glue.search import Sst2Objective
+from hsokv.benchmarks.glue.search_config import Sst2SearchConfig  # noqa: F401  (registers search_sst2)
 from hsokv.benchmarks.glue.search_data import load_task
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, load_params

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.glue.backbones import make_backbone
-from hsokv.benchmarks.glue.search import Sst2SearchConfig  # noqa: F401  (registers the search_sst2 section)
+from hsokv.benchmarks.glue.search_config import Sst2SearchConfig  # noqa: F401  (registers search_sst2)
 from hsokv.benchmarks.glue.search_data import encode_seeds
 from hsokv.cli import run_stage
 from hsokv.config import load_params

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from hsokv.benchmarks.glue.search import Sst2SearchConfig
+from hsokv.benchmarks.glue.search_config import Sst2SearchConfig
 from hsokv.search.backends import SerialBackend
 from hsokv.search.lineage import NullTrial, milestones, replay
 from hsokv.search.strategies import run_search
