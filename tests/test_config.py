@@ -4,16 +4,17 @@ from hsokv.config import ConfigError, load_params, resolve
 
 
 def _register_every_section():
-    """Import every benchmark package, so each registers its params sections."""
+    """Import every benchmark package's config modules (config.py, *_config.py), so each registers its
+    params sections."""
     import importlib
-    import importlib.util
     import pkgutil
 
     import hsokv.benchmarks
     for module in pkgutil.iter_modules(hsokv.benchmarks.__path__):
         package = importlib.import_module(f"hsokv.benchmarks.{module.name}")
-        if importlib.util.find_spec(f"{package.__name__}.config"):
-            importlib.import_module(f"{package.__name__}.config")
+        for sub in pkgutil.iter_modules(package.__path__):
+            if sub.name == "config" or sub.name.endswith("_config"):
+                importlib.import_module(f"{package.__name__}.{sub.name}")
 
 
 def test_params_yaml_lists_every_key(params):

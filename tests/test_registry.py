@@ -36,7 +36,7 @@ def test_config_checks_names_against_loaded_registries():
         resolve(_params(glue={"methods": ["hsokv", "x"]}))
     with pytest.raises(ConfigError, match=r"glue\.backbones: unknown 'bert'; valid: minilm, mpnet, scratch"):
         resolve(_params(glue={"backbones": ["bert"]}))
-    with pytest.raises(ConfigError, match=r"swarm\.strategies: unknown 'bayes'; valid: default, grid, random, swarm"):
+    with pytest.raises(ConfigError, match=r"swarm\.strategies: unknown 'bayes'; valid: asha, default, grid, optuna_tpe, pbt, random, swarm"):
         resolve(_params(swarm={"strategies": ["bayes"]}))
     with pytest.raises(ConfigError, match=r"swarm\.backend: unknown 'dask'; valid: multiprocessing, ray, serial, simulate$"):
         resolve(_params(swarm={"backend": "dask"}))

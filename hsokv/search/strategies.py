@@ -5,6 +5,11 @@
           and cut to the budget, each trained `trial_steps` from scratch.
 - default: no search: the preset's own config, trained `trial_steps` (what H-SOKV gets with the
           swarm switched off).
+- optuna_tpe: Optuna's TPE sampler with its successive-halving pruner (hsokv.search.optuna_tpe).
+- asha:   random configs with asynchronous successive halving, through Ray Tune (hsokv.search.tune).
+- pbt:    Ray Tune's population-based training (hsokv.search.tune).
+Every strategy also runs as its own null control (`run_search(null=True)`): the same search with
+every config replaced by the default one, so its best score measures selection alone.
 """
 from __future__ import annotations
 
@@ -16,6 +21,9 @@ import numpy as np
 
 from hsokv.config import SwarmShape
 from hsokv.registry import Registry
+from hsokv.search import tune
+from hsokv.search.lineage import NullObjective
+from hsokv.search.optuna_tpe import optuna_tpe
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import Heatmap, Swarm, lineage_steps, planned_steps
 from hsokv.search.tracking import SearchLog
@@ -84,18 +92,40 @@ def no_search(objective, space, swarm, backend, seed, log):
     return heatmap
 
 
+def _peer(search):
+    """A peer strategy (it logs its trials; the heatmap is drawn from the log). optuna and ray[tune]
+    are imported when a peer runs, not with this module."""
+    def run(objective, space, swarm, backend, seed, log):
+        search(objective, space, swarm, backend, seed, log)
+        heatmap = Heatmap(space, swarm.heatmap_dims, swarm.heatmap_bins)
+        for t in log.trials:
+            heatmap.add(np.array(t["point"]), t["score"])
+        return heatmap
+    return run
+
+
+STRATEGIES.register("optuna_tpe")(_peer(optuna_tpe))
+STRATEGIES.register("asha")(_peer(tune.asha))
+STRATEGIES.register("pbt")(_peer(tune.pbt))
+
+
 def run_search(strategy: str, objective: Objective, swarm: SwarmShape, backend, seed: int,
-               on_iteration=None) -> tuple[dict, SearchLog]:
-    """One strategy, one seed -> (JSON-ready result, the log holding the best trial's state)."""
+               on_iteration=None, null: bool = False) -> tuple[dict, SearchLog]:
+    """One strategy, one seed -> (JSON-ready result, the log holding the best trial's state).
+    null: the strategy's null control (every config replaced by objective.defaults)."""
     space = SearchSpace(swarm.space)
+    if null:
+        objective = NullObjective.of(objective, space.names)
     log = SearchLog(on_iteration)
     start = time.perf_counter()
     heatmap = STRATEGIES.get(strategy)(objective, space, swarm, backend, seed, log)
     wall = time.perf_counter() - start
     best = log.best
-    return {"strategy": strategy, "seed": seed, "budget_steps": planned_steps(swarm), "steps_used": log.steps,
+    return {"strategy": strategy, "seed": seed, "null": null, "budget_steps": planned_steps(swarm),
+            "steps_used": log.steps, "evaluations": log.evaluations,
             "best": {"values": best.values, "validation_accuracy": best.score, "trial": best.trial_id,
-                     "lineage_steps": best.state.steps, "found_at_steps": log.best_steps},
-            "test": objective.test(best.state), "curve": log.curve, "iterations": log.iterations,
-            "events": log.events, "heatmap": heatmap.to_dict(), "failures": list(backend.failures),
-            "wall_seconds": wall, "trials": log.trials}, log
+                     "lineage_steps": best.state.steps, "found_at_steps": log.best_steps,
+                     "found_at_evaluations": log.best_evaluations},
+            "test": objective.test(best.state), "curve": log.curve, "eval_curve": log.eval_curve,
+            "iterations": log.iterations, "events": log.events, "heatmap": heatmap.to_dict(),
+            "failures": list(backend.failures), "wall_seconds": wall, "trials": log.trials}, log
