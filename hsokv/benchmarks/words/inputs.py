@@ -1,0 +1,109 @@
+"""What a method reads a story as: its encoder's input, one class per kind.
+
+- `scratch` (TokenInputs): word-level token ids from the tokenizer fitted on the seed's training
+  text; the from-scratch transformer's input, as before.
+- a pretrained backbone of GLUE's registry (`minilm`, ...; SentenceInputs): each sentence of a
+  story encoded once by the frozen backbone, a story given as the ids of its sentences' vectors
+  (row 0 = padding). Encoding sentences, not whole stories, lets every vector be computed once
+  per process however many stories, seeds and methods reuse the sentence (2 CPU cores encode
+  ~100 short sentences a second); methods pool a story's sentences themselves (SentenceStories).
+- `text` (TextInputs): the raw strings, for the lexical controls (lookup, bm25).
+"""
+from __future__ import annotations
+
+import re
+
+import torch
+import torch.nn as nn
+from tokenizers import Tokenizer
+
+from hsokv.benchmarks.words.data import Item, SyntheticSplits
+from hsokv.benchmarks.words.tensors import story_ids
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_VECTORS: dict[tuple[str, str], torch.Tensor] = {}   # (backbone, sentence) -> its frozen vector
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def texts_of(splits: SyntheticSplits) -> list[str]:
+    """Every text a run can ask for: stories, probes and comprehension candidates."""
+    items: list[Item] = splits.train_phase1 + splits.train_phase2 + splits.all_items()
+    return [t for it in items for t in (it.text, it.probe, *(it.candidates or ())) if t]
+
+
+class TokenInputs:
+    kind, pretrained = "scratch", False
+
+    def __init__(self, tok: Tokenizer, max_length: int):
+        self.tok, self.max_length, self.vocab_size = tok, max_length, tok.get_vocab_size()
+
+    def __call__(self, texts: list[str]) -> torch.Tensor:
+        return story_ids(self.tok, texts, self.max_length)
+
+
+class TextInputs:
+    kind, pretrained, vocab_size = "text", False, 0
+
+    def __call__(self, texts: list[str]) -> list[str]:
+        return list(texts)
+
+
+class SentenceInputs:
+    pretrained = True
+
+    def __init__(self, backbone, splits: SyntheticSplits, batch_size: int, device):
+        from hsokv.benchmarks.glue.frozen import FrozenEncoder
+
+        self.kind = backbone.name
+        wanted = sorted({s for t in texts_of(splits) for s in sentences(t)})
+        missing = [s for s in wanted if (self.kind, s) not in _VECTORS]
+        if missing:
+            encoder = FrozenEncoder(backbone, "encoder", lambda: backbone.encoder(None, None), batch_size, device)
+            for s, v in zip(missing, encoder.sentences(missing)):
+                _VECTORS[self.kind, s] = v
+        self.index = {s: i + 1 for i, s in enumerate(wanted)}
+        self.table = torch.cat([torch.zeros(1, backbone.dim), torch.stack([_VECTORS[self.kind, s] for s in wanted])])
+        self.vocab_size, self.dim = len(self.table), backbone.dim
+
+    def __call__(self, texts: list[str]) -> torch.Tensor:
+        rows = [[self.index[s] for s in sentences(t)] for t in texts]
+        out = torch.zeros(len(rows), max(1, max(len(r) for r in rows)), dtype=torch.long)
+        for i, r in enumerate(rows):
+            out[i, :len(r)] = torch.tensor(r, dtype=torch.long)
+        return out
+
+
+class SentenceStories(nn.Module):
+    """A story's vector from its sentences' frozen vectors: attention over the sentences (a learned
+    query, zero at start, so it starts as their mean) plus a residual linear adapter (zero at
+    start). Untrained, it is the plain mean: the kNN baseline's key."""
+
+    def __init__(self, table: torch.Tensor):
+        super().__init__()
+        dim = table.shape[1]
+        self.table = nn.Embedding.from_pretrained(table, freeze=True, padding_idx=0)
+        self.query = nn.Parameter(torch.zeros(dim))
+        self.adapter = nn.Linear(dim, dim)
+        nn.init.zeros_(self.adapter.weight)
+        nn.init.zeros_(self.adapter.bias)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        x = self.table(ids)
+        scores = (x @ self.query).masked_fill(ids == 0, float("-inf"))
+        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0).unsqueeze(-1)   # all-padding rows: zeros
+        pooled = (weights * x).sum(1)
+        return pooled + self.adapter(pooled)
+
+
+def make_inputs(backbone: str, splits: SyntheticSplits, tok: Tokenizer, cfg, device):
+    if backbone == "scratch":
+        return TokenInputs(tok, cfg.data.max_length)
+    if backbone == "text":
+        return TextInputs()
+    from hsokv.benchmarks.glue.backbones import make_backbone
+
+    return SentenceInputs(make_backbone(backbone, [], 0, cfg.data.max_length, cfg), splits, cfg.eval.batch_size,
+                          device)
