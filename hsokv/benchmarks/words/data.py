@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from hsokv.benchmarks.words.items import Item
 from hsokv.benchmarks.words.specs import WordSpec, WordSpecError
 from hsokv.benchmarks.words.tasks import build_task_items
 from hsokv.config import ConfigError, DataConfig
@@ -82,22 +83,6 @@ def check_words_within_max_length(splits: SyntheticSplits, max_length: int, seed
                     f"{source}: word {splits.words[item.label]!r} lies at token {positions[-1] + 1} of story "
                     f"{item.id} (seed {seed}), past data.max_length={max_length}: its usage would be cut off. "
                     "Shorten the word's usages or definition, or raise data.max_length")
-
-
-@dataclass
-class Item:
-    id: str
-    text: str
-    label: int
-    exposures: int  # how often the word was seen in training
-    # Training items only: the item's usage sentence among other training filler, without the
-    # definition. Training uses it as a second query, so it practises the test's task
-    # (recognise the word in a sentence that does not define it) on training sentences alone.
-    probe: str | None = None
-    # comprehension items only: the glosses to choose from and the index of the right one
-    candidates: list[str] | None = None
-    answer: int | None = None
-    other: int | None = None  # `swapped` probe items only: the label of the word swapped in
 
 
 @dataclass

@@ -2,9 +2,9 @@
 
 - `scratch` (TokenInputs): word-level token ids from the tokenizer fitted on the seed's training
   text; the from-scratch transformer's input, as before.
-- a pretrained backbone of GLUE's registry (`minilm`, ...; SentenceInputs): each sentence of a
-  story encoded once by the frozen backbone, a story given as the ids of its sentences' vectors
-  (row 0 = padding). Encoding sentences, not whole stories, lets every vector be computed once
+- a pretrained backbone of GLUE's registry (`minilm`, ...; SentenceInputs, given a
+  SentenceEncoder that stages/synthetic.py builds from it): each sentence of a story encoded once
+  by the frozen backbone, a story given as the ids of its sentences' vectors (row 0 = padding). Encoding sentences, not whole stories, lets every vector be computed once
   per process however many stories, seeds and methods reuse the sentence (2 CPU cores encode
   ~100 short sentences a second); methods pool a story's sentences themselves (SentenceStories).
 - `text` (TextInputs): the raw strings, for the lexical controls (lookup, bm25).
@@ -12,9 +12,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from tokenizers import Tokenizer
 
 from hsokv.benchmarks.words.data import Item, SyntheticSplits
@@ -51,18 +54,23 @@ class TextInputs:
         return list(texts)
 
 
+@dataclass(frozen=True)
+class SentenceEncoder:
+    """A frozen pretrained sentence encoder: its name, width, and sentences -> [n, dim] on the CPU."""
+    name: str
+    dim: int
+    encode: Callable[[list[str]], torch.Tensor]
+
+
 class SentenceInputs:
     pretrained = True
 
-    def __init__(self, backbone, splits: SyntheticSplits, batch_size: int, device):
-        from hsokv.benchmarks.glue.frozen import FrozenEncoder
-
+    def __init__(self, backbone: SentenceEncoder, splits: SyntheticSplits):
         self.kind = backbone.name
         wanted = sorted({s for t in texts_of(splits) for s in sentences(t)})
         missing = [s for s in wanted if (self.kind, s) not in _VECTORS]
         if missing:
-            encoder = FrozenEncoder(backbone, "encoder", lambda: backbone.encoder(None, None), batch_size, device)
-            for s, v in zip(missing, encoder.sentences(missing)):
+            for s, v in zip(missing, backbone.encode(missing)):
                 _VECTORS[self.kind, s] = v
         self.index = {s: i + 1 for i, s in enumerate(wanted)}
         self.table = torch.cat([torch.zeros(1, backbone.dim), torch.stack([_VECTORS[self.kind, s] for s in wanted])])
@@ -81,6 +89,8 @@ class SentenceStories(nn.Module):
     query, zero at start, so it starts as their mean) plus a residual linear adapter (zero at
     start). Untrained, it is the plain mean: the kNN baseline's key."""
 
+    SCALE = 8.0
+
     def __init__(self, table: torch.Tensor):
         super().__init__()
         dim = table.shape[1]
@@ -95,15 +105,12 @@ class SentenceStories(nn.Module):
         scores = (x @ self.query).masked_fill(ids == 0, float("-inf"))
         weights = torch.softmax(scores, dim=-1).nan_to_num(0.0).unsqueeze(-1)   # all-padding rows: zeros
         pooled = (weights * x).sum(1)
-        return pooled + self.adapter(pooled)
+        return self.SCALE * F.normalize(pooled + self.adapter(pooled), dim=-1)
 
 
-def make_inputs(backbone: str, splits: SyntheticSplits, tok: Tokenizer, cfg, device):
+def make_inputs(backbone: str | SentenceEncoder, splits: SyntheticSplits, tok: Tokenizer, max_length: int):
     if backbone == "scratch":
-        return TokenInputs(tok, cfg.data.max_length)
+        return TokenInputs(tok, max_length)
     if backbone == "text":
         return TextInputs()
-    from hsokv.benchmarks.glue.backbones import make_backbone
-
-    return SentenceInputs(make_backbone(backbone, [], 0, cfg.data.max_length, cfg), splits, cfg.eval.batch_size,
-                          device)
+    return SentenceInputs(backbone, splits)

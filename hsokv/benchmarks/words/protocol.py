@@ -20,7 +20,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from hsokv.benchmarks.words.data import SyntheticSplits
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.methods.base import predict_with_memory
-from hsokv.benchmarks.words.inputs import make_inputs
+from hsokv.benchmarks.words.inputs import SentenceEncoder, make_inputs
 from hsokv.benchmarks.words.tasks import PROBES, task_items
 from hsokv.benchmarks.words.tensors import eval_tensors, label_domains
 from hsokv.config import ConfigError, PipelineConfig
@@ -92,17 +92,18 @@ def _training(inputs, items: list, source_offset: int):
 
 def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig, seed: int,
              log: StepLogger | None = None, count_flops: bool = True,
-             on_done: Callable[[object], None] | None = None, backbone: str = "scratch") -> dict:
+             on_done: Callable[[object], None] | None = None, backbone: str | SentenceEncoder = "scratch") -> dict:
     """One method, one seed, the whole protocol. count_flops=False skips the FLOP counter, which
     roughly doubles the run time of a small model; flops is then None. on_done(method) runs after
     the protocol (e.g. to save the trained model). `backbone`: what the method reads stories as
-    (hsokv.benchmarks.words.inputs): scratch, a pretrained backbone's name, or text."""
+    (hsokv.benchmarks.words.inputs): "scratch", "text" or a pretrained SentenceEncoder."""
     make_method = METHODS.get(method_name)
-    if (backbone if backbone in ("scratch", "text") else "pretrained") not in make_method.backbones:
-        raise ConfigError(f"method {method_name!r} runs on {list(make_method.backbones)}, not on backbone {backbone!r}")
+    name = backbone if isinstance(backbone, str) else backbone.name
+    if (name if name in ("scratch", "text") else "pretrained") not in make_method.backbones:
+        raise ConfigError(f"method {method_name!r} runs on {list(make_method.backbones)}, not on backbone {name!r}")
     seed_everything(seed)
     device = pick_device(cfg.device)
-    inputs = make_inputs(backbone, splits, tok, cfg, device)
+    inputs = make_inputs(backbone, splits, tok, cfg.data.max_length)
     train1 = _training(inputs, splits.train_phase1, 0)
     train2 = _training(inputs, splits.train_phase2, len(splits.train_phase1))
     tasks = {task: {split: _items(inputs, items) for split, items in task_items(splits, task).items()}
@@ -125,7 +126,7 @@ def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: Pip
             result[split] = evaluate(method, **recognition[split], batch_size=bs)
             for task, d in tasks.items():
                 result["tasks"][task][split] = evaluate(method, **d[split], batch_size=bs)
-    result.update(seed=seed, method=method_name, backbone=backbone, device=str(device),
+    result.update(seed=seed, method=method_name, backbone=name, device=str(device),
                   flops=int(flops.get_total_flops()) if count_flops else None,
                   wall_seconds=time.perf_counter() - start, history=history)
     if on_done is not None:

@@ -21,6 +21,7 @@ import random
 import re
 
 from hsokv.benchmarks.words.config import TASKS
+from hsokv.benchmarks.words.items import Item
 from hsokv.benchmarks.words.specs import WordSpec, WordSpecError
 
 MASK = "[MASK]"
@@ -48,8 +49,6 @@ def build_task_items(specs: list[WordSpec], splits, exposures: dict[int, int], f
     """{task or probe: {"test": [...], "test_phase2": [...]}} for this seed's words (specs in label
     order). `story(rng, core, noise)` places sentences among filler, as the recognition splits do.
     A separate random stream: the recognition splits stay exactly what they were."""
-    from hsokv.benchmarks.words.data import Item   # data.py imports this module
-
     rng = random.Random(f"tasks-{seed}")
     meaning = all(s.has_meaning for s in specs)   # an older spec file: the probes only
     if meaning and len(specs) < candidates:
