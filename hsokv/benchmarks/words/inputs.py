@@ -90,6 +90,8 @@ class SentenceStories(nn.Module):
     start). Untrained, it is the plain mean: the kNN baseline's key."""
 
     SCALE = 8.0
+    SHARPNESS = 16.0
+    ADAPTER = True
 
     def __init__(self, table: torch.Tensor):
         super().__init__()
@@ -102,10 +104,10 @@ class SentenceStories(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         x = self.table(ids)
-        scores = (x @ self.query).masked_fill(ids == 0, float("-inf"))
+        scores = (self.SHARPNESS * x @ self.query).masked_fill(ids == 0, float("-inf"))
         weights = torch.softmax(scores, dim=-1).nan_to_num(0.0).unsqueeze(-1)   # all-padding rows: zeros
         pooled = (weights * x).sum(1)
-        return self.SCALE * F.normalize(pooled + self.adapter(pooled), dim=-1)
+        return self.SCALE * F.normalize(pooled + self.adapter(pooled) if self.ADAPTER else pooled, dim=-1)
 
 
 def make_inputs(backbone: str | SentenceEncoder, splits: SyntheticSplits, tok: Tokenizer, max_length: int):
