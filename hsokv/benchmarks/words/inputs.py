@@ -87,11 +87,16 @@ class SentenceInputs:
 class SentenceStories(nn.Module):
     """A story's vector from its sentences' frozen vectors: attention over the sentences (a learned
     query, zero at start, so it starts as their mean) plus a residual linear adapter (zero at
-    start). Untrained, it is the plain mean: the kNN baseline's key."""
+    start), L2-normalised and scaled. Untrained, it is the plain mean (normalised): the kNN
+    baseline's key.
 
-    SCALE = 8.0
-    SHARPNESS = 16.0
-    ADAPTER = True
+    Measured on quick_test (80 words, seed 0, 20 epochs): without SCALE the frozen vectors' small
+    norms leave the classifier's logits near 0 and training barely moves (final loss 3.75 of
+    ln 80 = 4.38); without SHARPNESS the learned query stays too weak to turn the attention off the
+    filler sentences (0.3-0.5 of the weight stayed on filler; recall one-shot 0.33 vs 0.61 with it).
+    """
+    SCALE = 8.0       # |h|: dot-product logits and memory scores in a trainable range
+    SHARPNESS = 16.0  # multiplies the query's scores: the attention can become sharp in a few epochs
 
     def __init__(self, table: torch.Tensor):
         super().__init__()
@@ -107,7 +112,7 @@ class SentenceStories(nn.Module):
         scores = (self.SHARPNESS * x @ self.query).masked_fill(ids == 0, float("-inf"))
         weights = torch.softmax(scores, dim=-1).nan_to_num(0.0).unsqueeze(-1)   # all-padding rows: zeros
         pooled = (weights * x).sum(1)
-        return self.SCALE * F.normalize(pooled + self.adapter(pooled) if self.ADAPTER else pooled, dim=-1)
+        return self.SCALE * F.normalize(pooled + self.adapter(pooled), dim=-1)
 
 
 def make_inputs(backbone: str | SentenceEncoder, splits: SyntheticSplits, tok: Tokenizer, max_length: int):
