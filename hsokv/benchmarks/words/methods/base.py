@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from hsokv.benchmarks.words.inputs import SentenceStories
+from hsokv.benchmarks.words.inputs import CosineClassifier, SentenceStories
 from hsokv.benchmarks.words.training import train_classifier
 from hsokv.config import PipelineConfig
 from hsokv.episodic import EpisodicMemory
@@ -47,7 +47,7 @@ class _Method:
 class _Trained(_Method):
     """A transformer trained with the shared loop (hsokv.benchmarks.words.training.train_classifier);
     on a pretrained backbone, the frozen sentence vectors pooled by a trained SentenceStories in
-    its encoder's place."""
+    its encoder's place, and a CosineClassifier in its classifier's."""
     backbones = ("scratch", "pretrained")
 
     def _model_config(self):
@@ -60,6 +60,7 @@ class _Trained(_Method):
     def _replace_encoder(self):
         if self.inputs is not None and self.inputs.pretrained:
             self.model.encoder = SentenceStories(self.inputs.table).to(self.device)
+            self.model.classifier = CosineClassifier(self.inputs.dim, self.num_labels).to(self.device)
 
     def learn(self, ids, probes, labels, sources, phase):
         self.step, history = train_classifier(self.model, ids, probes, labels, sources, self.cfg.train, self.device,
