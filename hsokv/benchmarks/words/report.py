@@ -148,7 +148,7 @@ def write_synthetic_plots(metrics: dict, curves: dict[str, pd.DataFrame], out_di
                               for r in rows])
     retention.to_csv(out_dir / "retention.csv", index=False)
     for name, df in curves.items():
-        df.to_csv(out_dir / f"learning_curve_{name}.csv", index=False)
+        df.to_csv(out_dir / f"learning_curve_{name.replace('/', '_')}.csv", index=False)   # minilm/hsokv
 
     fig, ax = plt.subplots(figsize=(8, 4))
     comparison.set_index("method")[["one_shot_accuracy", "few_shot_accuracy", "retention"]].plot.bar(ax=ax)
