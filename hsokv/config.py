@@ -61,7 +61,7 @@ class ModelConfig(Section):
     num_heads: int = Field(8, ge=1, le=64)
     ff_dim: int = Field(512, ge=8, le=16384)
     dropout: float = Field(0.1, ge=0.0, lt=1.0)
-    novelty_prior: float = Field(3.0, ge=0.0, le=100.0, description="initial weight of the novelty prior in pooling; 0 = none")
+    novelty_prior: float = Field(3.0, ge=0.0, le=100.0, description="initial weight of the novelty prior in pooling; 0 = switched off")
 
     @model_validator(mode="after")
     def _heads_divide(self):

@@ -36,13 +36,18 @@ class NoveltyPooling(nn.Module):
     own token has been seen with one label however often it was seen, while template and filler
     words are shared by many labels; the prior points attention at the word from the first step,
     which a from-scratch encoder cannot learn from a few hundred stories. Tokens no training
-    story has shown, [PAD] and [UNK] get no novelty.
+    story has shown, [PAD] and [UNK] get no novelty. `prior_weight` 0 switches the prior off: the
+    prior hard-codes token lookup (a token seen with one label points at it), the ablation
+    `no_novelty_prior` measures what is left without it.
     """
 
     def __init__(self, d_model: int, vocab_size: int, num_labels: int, prior_weight: float = 1.0):
         super().__init__()
         self.query = nn.Parameter(torch.randn(d_model) / d_model**0.5)
-        self.prior_weight = nn.Parameter(torch.tensor(float(prior_weight)))
+        if prior_weight > 0:
+            self.prior_weight = nn.Parameter(torch.tensor(float(prior_weight)))
+        else:  # switched off: a fixed 0 (as a parameter, training would switch it back on)
+            self.register_buffer("prior_weight", torch.tensor(0.0))
         self.register_buffer("token_label_seen", torch.zeros(vocab_size, num_labels, dtype=torch.bool))
 
     @torch.no_grad()

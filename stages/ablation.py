@@ -13,7 +13,7 @@ from hsokv.live import open_live, step_logger
 from hsokv.tokenizer import fit_tokenizer
 
 # H-SOKV on splits it builds itself, at ablation.preset's size (every preset's data/model/train parts).
-READS = ("seeds", "device", *SPLIT_PARAMS, "model", "memory", "train", "eval", "ablation.preset")
+READS = ("seeds", "device", *SPLIT_PARAMS, "model", "memory", "train", "eval", "ablation.preset", "synthetic.tasks")
 
 
 def main(args):
@@ -28,7 +28,7 @@ def main(args):
 
 
 def _one_seed(args, cfg, specs, seed: int, live_dir: Path) -> dict:
-    splits = build_splits(specs, cfg.data, seed)
+    splits = build_splits(specs, cfg.data, seed, cfg.synthetic.candidates)
     with open_live(live_dir / f"seed_{seed}") as live:
         # `synthetic_hsokv` reports H-SOKV's FLOPs; counting them here too would double the
         # run time of the small ablation models.

@@ -15,7 +15,7 @@ def main(args):
     cfg = load_params(args.params, READS)
     specs = load_word_specs(cfg.data.word_specs)
     with atomic_dir(args.out) as tmp:
-        counts = prepare(specs, cfg.data, cfg.seeds, tmp)
+        counts = prepare(specs, cfg.data, cfg.seeds, tmp, cfg.synthetic.candidates)
     print(json.dumps(counts, indent=1))
 
 

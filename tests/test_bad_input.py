@@ -323,7 +323,8 @@ def test_duplicate_key_in_params_yaml(case):
 
 # -- word specs that would corrupt the benchmark -------------------------------------------------------
 def _respell(spec: dict, word: str) -> None:
-    spec["usages"] = [u.replace(spec["word"], word) for u in spec["usages"]]
+    for key in ("usages", "test_usages"):
+        spec[key] = [u.replace(spec["word"], word) for u in spec[key]]
     spec["word"] = word
 
 

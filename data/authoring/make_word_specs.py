@@ -1,233 +1,230 @@
-"""Author the invented-word spec files in data/.
-
-Run once by hand; its outputs are committed and are the benchmark's source of truth:
+"""Author the invented-word spec files in data/ (run by hand; the outputs are committed):
     python data/authoring/make_word_specs.py
 
-`rare_words.yaml` (the default list) and `heldout_words.yaml` share no domain, no sentence
-template and no syllable, so the held-out list measures how the method does on words nobody
-tuned it for. Each word gets a definition and six usage sentences that all contain the word.
+Every word means something: a *kind* (a domain noun), a *purpose* (an action on a domain target)
+and a *detail* (origin, colour, scent ...). Its definition is "a <kind> used to <action> <target>,
+<detail>", unique in the file. Each atom has three wordings with no content word in common: the
+first is the only one training text ever shows (the definition and the six training usages); the
+other two are kept for the tests, so a paraphrase or a test usage can only be matched to its
+word through meaning, never through shared words:
+- `paraphrases`: two re-wordings of the definition in other syntax, without the word (`recall`);
+- `test_usages`: three new sentences with the word whose content follows from the definition
+  (`cloze` masks the word; `comprehension` keeps it and asks for the definition);
+- `gloss`: the definition in a third syntax and mixed test wordings: the right answer among the
+  `comprehension` candidates (never the definition verbatim);
+- `usages`: six training sentences with the word (the `recognition` task, as before), which also
+  carry the definition's content in its first wording.
+
+`rare_words.yaml` (8 domains x 30 words) and `heldout_words.yaml` (4 other domains x 50 words)
+share no domain, sentence template, detail or syllable, so the held-out list measures what
+nobody tuned for. The guarantees (unique definitions, no test text in training, masked test
+usages unique) are checked in tests/benchmarks/words/test_word_authoring.py.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
 import yaml
 
+# Each atom: (training wording, test wording 1, test wording 2). Verbs in the base form.
+ACTIONS = [("calm", "soothe", "quieten"), ("measure", "gauge", "quantify"), ("protect", "shield", "guard"),
+           ("clean", "scrub", "wash"), ("repair", "mend", "fix"), ("warm", "heat", "thaw"),
+           ("mark", "label", "tag"), ("hide", "conceal", "cover up")]
+
 DOMAINS_MAIN = {
     "medical": dict(
-        people=["the nurse", "a surgeon", "the pharmacist", "an intern", "the midwife", "the paramedic"],
-        places=["the ward", "the clinic", "the operating room", "the pharmacy", "the triage tent"],
-        things=["the patient", "the wound", "the fever", "the infusion", "the bandage", "the chart"],
-        adjs=["sterile", "swollen", "chronic", "gentle", "urgent"],
-        kinds=["instrument", "ointment", "procedure", "symptom", "dressing"],
-        purposes=["used to calm an irregular pulse", "that seals small cuts without stitches",
-                  "for draining fluid from a joint", "that signals a rare allergy",
-                  "used to keep a fracture still", "for measuring oxygen in the blood"],
-        templates=["{P} reached for the {w} when {T} got worse in {L}.",
-                   "In {L}, {P} explained why the {w} mattered for {T}.",
-                   "Without a {w}, {P} could not treat {T} properly.",
-                   "{P} wrote that the {w} was {A} and should be checked hourly.",
-                   "The {A} {w} helped {P} with {T} during the night shift.",
-                   "Everyone in {L} trusted the {w} more than the old methods.",
-                   "{P} ordered a fresh {w} before touching {T}.",
-                   "After the {w} was applied, {T} looked much less {A}."]),
+        people=["the nurse", "a surgeon", "the pharmacist", "an intern", "the midwife"],
+        places=["the ward", "the clinic", "the pharmacy", "the triage tent", "the surgery"],
+        kinds=[("ointment", "salve", "balm"), ("instrument", "tool", "implement"), ("bandage", "wrap", "dressing"),
+               ("tablet", "pill", "capsule"), ("stretcher", "litter", "carrier")],
+        targets=[("an irregular pulse", "an uneven heartbeat", "a fluttering heart"),
+                 ("a broken bone", "a fractured limb", "a cracked rib"),
+                 ("a deep cut", "an open gash", "a nasty laceration"),
+                 ("a high fever", "a burning temperature", "a raging febrile spell"),
+                 ("a swollen joint", "an inflamed knee", "a puffy ankle"),
+                 ("sore eyes", "itchy pupils", "irritated eyelids")]),
     "legal": dict(
-        people=["the judge", "a clerk", "the defence lawyer", "the notary", "a juror", "the bailiff"],
+        people=["the judge", "a clerk", "the defence lawyer", "the notary", "the bailiff"],
         places=["the courtroom", "the archive", "the chambers", "the registry", "the appeals office"],
-        things=["the contract", "the verdict", "the estate", "the testimony", "the lease", "the appeal"],
-        adjs=["binding", "disputed", "sealed", "formal", "void"],
-        kinds=["clause", "writ", "filing", "doctrine", "deposition"],
-        purposes=["that freezes an inheritance until heirs agree", "allowing a tenant to break a lease early",
-                  "that transfers a debt to a guarantor", "used to pause a trial for new evidence",
-                  "protecting a witness from being named", "that voids a sale made under pressure"],
-        templates=["{P} cited the {w} while reviewing {T} in {L}.",
-                   "The {w} made {T} far more {A} than anyone expected.",
-                   "In {L}, {P} argued that the {w} did not apply to {T}.",
-                   "{P} drafted a {w} late at night before the hearing.",
-                   "Nobody in {L} had seen a {w} used against {T} before.",
-                   "Because of the {w}, {T} stayed {A} for another year.",
-                   "{P} asked whether the {w} covered {T} at all.",
-                   "A {A} {w} was attached to {T} by {P}."]),
+        kinds=[("clause", "provision", "stipulation"), ("writ", "warrant", "summons"), ("seal", "stamp", "signet"),
+               ("ledger", "register", "logbook"), ("gown", "robe", "vestment")],
+        targets=[("a disputed will", "a contested testament", "a quarrelled-over bequest"),
+                 ("a signed contract", "an inked agreement", "an executed deal"),
+                 ("a sworn witness", "an oath-bound testifier", "a person giving evidence"),
+                 ("a tenant's lease", "the tenancy of a renter", "rental terms for lodgers"),
+                 ("a verdict", "a jury's finding", "a court's ruling"),
+                 ("stolen property", "looted goods", "pilfered belongings")]),
     "finance": dict(
-        people=["the broker", "an auditor", "the treasurer", "a trader", "the banker", "the accountant"],
+        people=["the broker", "an auditor", "the treasurer", "a trader", "the banker"],
         places=["the trading floor", "the vault", "the back office", "the branch", "the exchange"],
-        things=["the portfolio", "the ledger", "the loan", "the dividend", "the budget", "the bond"],
-        adjs=["volatile", "hedged", "overdue", "liquid", "taxable"],
-        kinds=["instrument", "fee", "ratio", "account", "strategy"],
-        purposes=["that pays out only when interest rates fall", "charged for moving money between currencies",
-                  "used to compare debt with yearly income", "that locks savings for a fixed decade",
-                  "for spreading risk across many small loans", "that rewards early repayment of a mortgage"],
-        templates=["{P} added a {w} to {T} before the quarter closed.",
-                   "On {L}, the {w} was suddenly very {A}.",
-                   "{P} warned that the {w} could ruin {T}.",
-                   "The {w} kept {T} {A} through the whole crisis.",
-                   "Nobody at {L} understood how the {w} was priced.",
-                   "{P} sold the {w} and rebalanced {T}.",
-                   "A {A} {w} appeared in {T} during the audit.",
-                   "{P} at {L} explained the {w} to a nervous client."]),
+        kinds=[("fee", "charge", "levy"), ("bond", "debenture", "note"), ("ratio", "proportion", "quotient"),
+               ("account", "deposit book", "holding"), ("spreadsheet", "worksheet", "tabulation")],
+        targets=[("a pension fund", "retirement savings", "old-age nest eggs"),
+                 ("a mortgage", "a home loan", "house credit"),
+                 ("foreign currency", "overseas money", "exchange cash"),
+                 ("a yearly budget", "annual spending plans", "twelve-month outlays"),
+                 ("gold reserves", "bullion stocks", "ingots held in store"),
+                 ("small businesses", "modest firms", "little enterprises")]),
     "technology": dict(
-        people=["the engineer", "a sysadmin", "the developer", "a technician", "the architect", "the tester"],
+        people=["the engineer", "a sysadmin", "the developer", "a technician", "the architect"],
         places=["the data centre", "the lab", "the server room", "the workshop", "the control room"],
-        things=["the server", "the firmware", "the network", "the database", "the circuit", "the cluster"],
-        adjs=["redundant", "encrypted", "faulty", "experimental", "stable"],
-        kinds=["protocol", "component", "algorithm", "device", "utility"],
-        purposes=["that compresses logs before they are archived", "used to reroute traffic around a failed link",
-                  "that cools a processor with liquid metal", "for detecting memory corruption early",
-                  "that signs each software update", "used to balance load between two power supplies"],
-        templates=["{P} installed the {w} on {T} in {L}.",
-                   "The {w} made {T} surprisingly {A}.",
-                   "In {L}, {P} debugged the {w} for hours.",
-                   "{P} replaced a {A} {w} before {T} crashed.",
-                   "Once the {w} was enabled, {T} ran without errors.",
-                   "{P} documented how the {w} talks to {T}.",
-                   "Everyone in {L} blamed the {w} for the outage.",
-                   "A spare {w} sat on a shelf in {L}."]),
+        kinds=[("protocol", "standard", "convention"), ("cable", "wire", "cord"), ("script", "program", "routine"),
+               ("sensor", "detector", "probe"), ("chip", "microcontroller", "semiconductor")],
+        targets=[("a server", "a host machine", "a backend box"),
+                 ("a hard drive", "a disk", "a storage platter"),
+                 ("a network", "an intranet", "connected computers"),
+                 ("a battery", "a power cell", "an accumulator"),
+                 ("a keyboard", "typing keys", "a keypad"),
+                 ("a camera", "a lens module", "a webcam")]),
     "culinary": dict(
-        people=["the chef", "a baker", "the sous chef", "a waiter", "the butcher", "the pastry cook"],
+        people=["the chef", "a baker", "the sous chef", "the butcher", "the pastry cook"],
         places=["the kitchen", "the bakery", "the market", "the pantry", "the dining hall"],
-        things=["the dough", "the broth", "the sauce", "the roast", "the pastry", "the fish"],
-        adjs=["crispy", "smoky", "tender", "bitter", "fragrant"],
-        kinds=["utensil", "spice", "dish", "technique", "pastry"],
-        purposes=["used to fold butter into dough", "made from fermented plums and pepper",
-                  "for scraping the crust off a pan", "served cold at the end of a feast",
-                  "that thickens a broth without flour", "used to smoke fish over juniper"],
-        templates=["{P} used a {w} on {T} in {L}.",
-                   "The {w} made {T} wonderfully {A}.",
-                   "In {L}, {P} kept the {w} near the stove.",
-                   "{P} would never prepare {T} without a {w}.",
-                   "A {A} {w} was the secret behind {T}.",
-                   "{P} showed the apprentices how the {w} works.",
-                   "Everyone in {L} asked about the {w} after dinner.",
-                   "{P} bought a new {w} for {T} at dawn."]),
+        kinds=[("spice", "seasoning", "condiment"), ("utensil", "gadget", "kitchenware"), ("pastry", "tart", "pie"),
+               ("sauce", "gravy", "dressing jar"), ("pot", "pan", "cauldron")],
+        targets=[("fresh bread", "a crusty loaf", "baked dough"),
+                 ("raw fish", "uncooked salmon", "sashimi"),
+                 ("a soup", "a broth", "a stew"),
+                 ("ripe fruit", "juicy apples", "orchard produce"),
+                 ("a roast", "a leg of lamb", "a baked ham"),
+                 ("cheese", "a wheel of brie", "dairy curds")]),
     "nautical": dict(
-        people=["the captain", "a deckhand", "the navigator", "the bosun", "a harbour pilot", "the cook aboard"],
+        people=["the captain", "a deckhand", "the navigator", "the bosun", "a harbour pilot"],
         places=["the harbour", "the bridge", "the lower deck", "the dry dock", "the lighthouse"],
-        things=["the sail", "the anchor", "the hull", "the rigging", "the cargo", "the mast"],
-        adjs=["salty", "weathered", "tight", "loose", "waterlogged"],
-        kinds=["knot", "rope", "manoeuvre", "signal", "vessel"],
-        purposes=["used to secure a boat in a storm", "that warns of ice ahead",
-                  "for turning a ship in a narrow channel", "that holds a sail against the wind",
-                  "used to measure the depth under the keel", "carrying mail between islands"],
-        templates=["{P} tied the {w} to {T} near {L}.",
-                   "The {w} kept {T} {A} through the gale.",
-                   "At {L}, {P} inspected the {w} twice.",
-                   "{P} shouted for the {w} when {T} slipped.",
-                   "A {A} {w} hung beside {T} all winter.",
-                   "{P} learned the {w} from an old sailor.",
-                   "Without the {w}, {T} would have been lost at {L}.",
-                   "{P} painted the {w} before the voyage."]),
+        kinds=[("knot", "hitch", "bend"), ("rope", "line", "hawser"), ("flag", "pennant", "banner"),
+               ("lantern", "lamp", "beacon light"), ("buoy", "float", "marker barrel")],
+        targets=[("a sail", "canvas sheets", "a jib"),
+                 ("an anchor", "a mooring hook", "the ground tackle"),
+                 ("a hull", "a boat's underside", "the keel planks"),
+                 ("cargo", "freight", "shipped goods"),
+                 ("a mast", "a spar", "the tall pole aboard"),
+                 ("a compass", "a bearing dial", "the magnetic needle")]),
     "music": dict(
-        people=["the conductor", "a violinist", "the composer", "a drummer", "the choir director", "the organist"],
+        people=["the conductor", "a violinist", "the composer", "a drummer", "the organist"],
         places=["the concert hall", "the rehearsal room", "the studio", "the cathedral", "the conservatory"],
-        things=["the melody", "the chorus", "the overture", "the rhythm", "the score", "the harmony"],
-        adjs=["haunting", "lively", "muted", "dissonant", "soaring"],
-        kinds=["instrument", "chord", "tempo", "ornament", "dance"],
-        purposes=["played by plucking a single brass string", "that resolves a tense passage slowly",
-                  "used to slow the final bars of a hymn", "added to decorate a long note",
-                  "performed in a circle at harvest time", "that sounds like distant thunder"],
-        templates=["{P} added a {w} to {T} in {L}.",
-                   "The {w} made {T} sound {A}.",
-                   "In {L}, {P} practised the {w} every morning.",
-                   "{P} removed the {w} from {T} after the premiere.",
-                   "A {A} {w} opened {T} that evening.",
-                   "{P} could recognise a {w} from the back of {L}.",
-                   "Critics praised the {w} in {T}.",
-                   "{P} taught the students how to play the {w}."]),
+        kinds=[("instrument", "noisemaker", "sound box"), ("chord", "triad", "harmonic cluster"),
+               ("mute", "damper", "silencer"), ("stand", "score holder", "lectern"), ("case", "box", "carrier bag")],
+        targets=[("a violin", "a fiddle", "a bowed string"),
+                 ("a drum", "a snare", "a kettle percussion"),
+                 ("a piano", "a grand clavier", "the ivories"),
+                 ("a choir", "singers", "a chorus of voices"),
+                 ("a trumpet", "a bugle", "a brass horn"),
+                 ("sheet music", "a printed score", "written notation")]),
     "botany": dict(
-        people=["the gardener", "a botanist", "the florist", "a forester", "the herbalist", "the farmer"],
+        people=["the gardener", "a botanist", "the florist", "a forester", "the herbalist"],
         places=["the greenhouse", "the orchard", "the meadow", "the herbarium", "the nursery"],
-        things=["the seedlings", "the soil", "the roots", "the blossom", "the harvest", "the hedge"],
-        adjs=["fragile", "invasive", "blooming", "withered", "hardy"],
-        kinds=["shrub", "fungus", "vine", "root", "flower"],
-        purposes=["that closes its petals before rain", "used to feed bees in early spring",
-                  "that grows only on burnt ground", "whose bark cures a cough",
-                  "that climbs walls toward the north", "used to dye wool deep blue"],
-        templates=["{P} planted a {w} beside {T} in {L}.",
-                   "The {w} made {T} look {A}.",
-                   "In {L}, {P} pruned the {w} each autumn.",
-                   "{P} found a {w} growing among {T}.",
-                   "A {A} {w} spread across {L} that year.",
-                   "{P} warned that the {w} would choke {T}.",
-                   "Visitors to {L} always asked about the {w}.",
-                   "{P} dried the {w} and stored it with {T}."]),
+        kinds=[("shrub", "bush", "hedge plant"), ("fungus", "mushroom", "mould"), ("vine", "creeper", "climber"),
+               ("fertiliser", "compost", "manure"), ("trowel", "spade", "hoe")],
+        targets=[("young seedlings", "baby sprouts", "new shoots"),
+                 ("tree roots", "underground tendrils", "the rootstock"),
+                 ("rose bushes", "briar blossoms", "thorny bloomers"),
+                 ("a vegetable patch", "a kitchen garden", "the allotment"),
+                 ("fallen leaves", "autumn foliage", "dropped greenery"),
+                 ("bee hives", "honey colonies", "apiary boxes")]),
 }
 
 DOMAINS_HELDOUT = {
     "astronomy": dict(
-        people=["the astronomer", "an observer", "the cosmologist", "a stargazer", "the telescope operator"],
-        places=["the observatory", "the dome", "the desert station", "the planetarium", "the radio array"],
-        things=["the comet", "the nebula", "the eclipse", "the orbit", "the star cluster", "the moon"],
-        adjs=["faint", "distant", "brilliant", "eccentric", "dim"],
-        kinds=["phenomenon", "instrument", "body", "measurement", "event"],
-        purposes=["seen only when two moons align", "that records the spin of a pulsar",
-                  "where a planet seems to move backwards", "used to cancel starlight near a planet",
-                  "that marks the edge of a galaxy", "counting craters on a young moon"],
-        templates=["Through the {w}, {P} finally saw {T} from {L}.",
-                   "{P} logged a {A} {w} near {T}.",
-                   "At {L} the {w} kept everyone awake all night.",
-                   "Nobody expected the {w} to outshine {T}.",
-                   "{P} calibrated the {w} before tracking {T}.",
-                   "Reports of the {w} reached {L} within an hour.",
-                   "A {A} {w} was photographed beside {T}.",
-                   "{P} published a paper on the {w} last spring."]),
+        people=["the astronomer", "an observer", "the cosmologist", "a stargazer"],
+        places=["the observatory", "the dome", "the desert station", "the planetarium"],
+        kinds=[("telescope", "spyglass", "refractor"), ("filter", "screen", "glass plate"),
+               ("chart", "sky guide", "atlas"), ("clock", "timer", "chronometer"), ("mirror", "reflector", "speculum")],
+        targets=[("a comet", "a tailed wanderer", "an icy visitor"),
+                 ("the moon", "our satellite", "our lunar disc"),
+                 ("a nebula", "a gas cloud", "stellar fog"),
+                 ("a meteor", "a shooting star", "a falling fireball"),
+                 ("the sun", "our star", "our solar disc"),
+                 ("a planet", "a world circling a star", "an orbiting globe")]),
     "textiles": dict(
-        people=["the weaver", "a tailor", "the dyer", "a seamstress", "the spinner"],
-        places=["the mill", "the loom room", "the dye works", "the tailor's shop", "the wool market"],
-        things=["the linen", "the tapestry", "the cloak", "the thread", "the quilt", "the silk"],
-        adjs=["coarse", "woven", "faded", "embroidered", "delicate"],
-        kinds=["stitch", "fabric", "pattern", "tool", "weave"],
-        purposes=["that never unravels when cut", "spun from nettle fibres",
-                  "used to stretch wet cloth evenly", "shaped like interlocking fish scales",
-                  "that shimmers green and gold", "for hemming heavy sailcloth"],
-        templates=["Using a {w}, {P} mended {T} at {L}.",
-                   "{P} said the {w} gave {T} a {A} finish.",
-                   "The {w} was famous all over {L}.",
-                   "Buyers at {L} paid double for a {w}.",
-                   "{P} unpicked the {w} from {T} carefully.",
-                   "Grandmother's {w} still held {T} together.",
-                   "A {A} {w} ran along the edge of {T}.",
-                   "{P} kept the secret of the {w} for decades."]),
+        people=["the weaver", "a tailor", "the dyer", "a seamstress"],
+        places=["the mill", "the loom room", "the dye works", "the wool market"],
+        kinds=[("stitch", "suture", "loop"), ("fabric", "cloth", "textile"), ("needle", "pin", "bodkin"),
+               ("loom", "weaving frame", "heddle rig"), ("thimble", "finger cap", "finger guard")],
+        targets=[("a wool coat", "a fleece jacket", "a woollen overcoat"),
+                 ("silk scarves", "shimmering shawls", "satin neckwear"),
+                 ("a wedding dress", "a bridal gown", "a marriage frock"),
+                 ("carpets", "rugs", "floor weavings"),
+                 ("curtains", "drapes", "window hangings"),
+                 ("leather gloves", "suede mittens", "tanned gauntlets")]),
     "geology": dict(
-        people=["the geologist", "a miner", "the surveyor", "a prospector", "the volcanologist"],
-        places=["the quarry", "the canyon", "the mine shaft", "the crater rim", "the field camp"],
-        things=["the bedrock", "the fault line", "the lava", "the sediment", "the glacier", "the ore"],
-        adjs=["porous", "molten", "layered", "crumbling", "ancient"],
-        kinds=["mineral", "formation", "rock", "deposit", "process"],
-        purposes=["that glows under ultraviolet light", "formed where hot springs meet the sea",
-                  "that splits into perfect cubes", "left behind by a retreating glacier",
-                  "that slowly turns wood into stone", "found only beneath salt lakes"],
-        templates=["Deep in {L}, {P} chipped a {w} out of {T}.",
-                   "{P} mapped the {w} running under {T}.",
-                   "The {w} near {L} was unusually {A}.",
-                   "Samples of the {w} were sent from {L} to the museum.",
-                   "{P} dated the {w} by studying {T}.",
-                   "Rain exposed a {A} {w} above {T}.",
-                   "Every visitor to {L} wanted to touch the {w}.",
-                   "{P} feared the {w} would collapse into {T}."]),
+        people=["the geologist", "a miner", "the surveyor", "a prospector"],
+        places=["the quarry", "the canyon", "the mine shaft", "the field camp"],
+        kinds=[("hammer", "mallet", "pick"), ("mineral", "crystal", "gem"), ("drill", "borer", "auger"),
+               ("map", "survey sheet", "cartogram"), ("sieve", "riddle", "sifter")],
+        targets=[("a fault line", "a crack in the crust", "a tectonic fracture"),
+                 ("a volcano", "a fire mountain", "an erupting peak"),
+                 ("fossils", "petrified bones", "ancient remains in stone"),
+                 ("a glacier", "an ice sheet", "a frozen river"),
+                 ("a cave", "a grotto", "an underground hollow"),
+                 ("sand dunes", "drifting hills of grit", "desert mounds")]),
     "sports": dict(
-        people=["the coach", "a goalkeeper", "the referee", "a sprinter", "the team captain"],
-        places=["the stadium", "the training ground", "the locker room", "the velodrome", "the arena"],
-        things=["the final", "the league", "the match", "the relay", "the season", "the penalty"],
-        adjs=["risky", "legal", "exhausting", "daring", "clumsy"],
-        kinds=["move", "rule", "drill", "tactic", "throw"],
-        purposes=["where a defender spins past two attackers", "that bans passing backwards",
-                  "used to warm up before a sprint", "that ends a match after three fouls",
-                  "thrown underarm from a kneeling start", "where the whole team presses at once"],
-        templates=["During {T}, {P} tried a {w} at {L}.",
-                   "{P} insisted the {w} was perfectly {A}.",
-                   "Fans at {L} chanted for another {w}.",
-                   "The {w} decided {T} in the last minute.",
-                   "{P} banned the {w} after {T}.",
-                   "A {A} {w} left the crowd at {L} silent.",
-                   "Rookies practise the {w} until they drop.",
-                   "{P} drew the {w} on a whiteboard before {T}."]),
+        people=["the coach", "a goalkeeper", "the referee", "a sprinter"],
+        places=["the stadium", "the training ground", "the locker room", "the arena"],
+        kinds=[("helmet", "headgear", "skull cap"), ("whistle", "horn", "siren"), ("net", "mesh", "goal cage"),
+               ("trophy", "cup", "prize"), ("bat", "club", "racket")],
+        targets=[("a football pitch", "a soccer field", "the turf"),
+                 ("a runner's shoes", "trainers for athletes", "racing footwear"),
+                 ("a swimming pool", "the lanes of water", "an aquatic basin"),
+                 ("a tennis court", "the clay surface", "a grass arena"),
+                 ("a boxing ring", "the squared circle", "the fighters' canvas"),
+                 ("a ski slope", "a snowy piste", "the downhill run")]),
 }
+
+# Details: a distinguishing fact, usable after a noun in all three wordings.
+DETAILS_MAIN = [("native to the northern islands", "brought over from arctic isles", "shipped out of a polar archipelago"),
+                ("painted bright yellow", "coloured a vivid lemon shade", "with a sunny golden hue"),
+                ("invented by monks", "first devised in a monastery", "created long ago among friars"),
+                ("that smells of cedar", "with a woody fir scent", "giving off a piney odour"),
+                ("banned in the capital", "forbidden within metropolitan limits", "outlawed by city rulers"),
+                ("older than a century", "over a hundred years of age", "dating back several generations"),
+                ("sold in pairs", "bought two at a time", "always coming as twins"),
+                ("covered in tiny spikes", "studded with minute thorns", "bristling with prickles")]
+DETAILS_HELDOUT = [("carved from whalebone", "shaped out of baleen", "fashioned using cetacean ivory"),
+                   ("blessed by a bishop", "sanctified through priestly rites", "consecrated in a chapel"),
+                   ("humming when touched", "buzzing under fingertips", "vibrating at contact"),
+                   ("kept in velvet", "stored wrapped inside plush", "resting on soft nap"),
+                   ("made during storms", "crafted while thunder rolls", "produced amid gales"),
+                   ("striped purple and green", "banded violet with emerald", "showing lilac-olive bands")]
+
+# {w} the word, {k} kind ({ak} with its article), {a} action, {t} target, {d} detail, {P} person, {L} place.
+USAGE_TEMPLATES_MAIN = ["{P} used the {w} to {a} {t} in {L}.",
+                        "In {L}, {P} explained that a {w} is the {k} {d}.",
+                        "Without a {w}, {P} could not {a} {t}.",
+                        "{P} fetched the {w}, {ak} {d}, from {L}.",
+                        "Everyone in {L} knows the {w} helps to {a} {t}.",
+                        "{P} ordered a new {w} to {a} {t} before noon.",
+                        "The {w} that {P} bought was {ak} {d}.",
+                        "At {L}, the {w} was kept ready to {a} {t}."]
+TEST_USAGE_TEMPLATES_MAIN = ["Needing to {a} {t}, {P} reached for the {w}, that {k} {d}.",
+                             "{P} keeps a {w} close, {ak} {d}, for whenever someone must {a} {t}.",
+                             "Ask {P} how to {a} {t} and you will be handed the {w}, the {k} {d}."]
+PARAPHRASE_TEMPLATES_MAIN = ["There is a special {k} {d} whose job is to {a} {t}.",
+                             "Anyone who wants to {a} {t} can rely on a certain {k} {d}."]
+USAGE_TEMPLATES_HELDOUT = ["At {L}, {P} picked up the {w} so as to {a} {t}.",
+                           "{P} said a {w} is simply {ak} {d}.",
+                           "Once {P} had the {w}, it was easy to {a} {t}.",
+                           "Nobody at {L} forgot that the {w} is {ak} {d}.",
+                           "{P} relied on the {w} to {a} {t} each season.",
+                           "The {w} in {L} served to {a} {t}.",
+                           "{P} showed a visitor the {w}, which is {ak} {d}.",
+                           "Every apprentice at {L} learns to {a} {t} with the {w}."]
+TEST_USAGE_TEMPLATES_HELDOUT = ["When {t} needed someone to {a} it, {P} brought the {w}, this {k} {d}.",
+                                "Only the {w}, {ak} {d}, let {P} {a} {t}.",
+                                "If you hope to {a} {t}, {P} would suggest the {w}: {ak} {d}."]
+PARAPHRASE_TEMPLATES_HELDOUT = ["One {k} {d} exists chiefly to {a} {t}.",
+                                "To {a} {t}, people turn to a particular {k} {d}."]
+# `gloss`: the word's definition as a comprehension candidate, in a third syntax and test wording.
+GLOSS_TEMPLATE = "{k} {d}, meant to {a} {t}"
 
 SYLLABLES_MAIN = ["ba", "ko", "ri", "zu", "mel", "tan", "vor", "qui", "sel", "dra", "pho", "nix",
                   "gal", "te", "mu", "shr", "ol", "ven", "ka", "pri"]
 SYLLABLES_HELDOUT = ["fy", "lo", "wex", "ja", "bri", "um", "hed", "co", "ster", "ni", "ap", "gru",
                      "dov", "ys", "tha", "plo", "ez", "rin", "cu", "mab"]
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
 
 
 def _invent_word(rng: random.Random, syllables: list[str], taken: set[str]) -> str:
@@ -238,39 +235,57 @@ def _invent_word(rng: random.Random, syllables: list[str], taken: set[str]) -> s
             return word
 
 
-def make_specs(domains: dict, syllables: list[str], words_per_domain: int, seed: int,
-               usages_per_word: int = 6) -> list[dict]:
+def _sentence(template: str, form: int, atoms: dict, **slots) -> str:
+    kind = atoms["kind"][form]
+    s = template.format(k=kind, ak=f"{_article(kind)} {kind}", a=atoms["action"][form], t=atoms["target"][form],
+                        d=atoms["detail"][form], **slots)
+    return s[0].upper() + s[1:]
+
+
+def make_specs(domains: dict, details: list, templates: tuple[list, list, list], syllables: list[str],
+               words_per_domain: int, seed: int) -> list[dict]:
+    usage_t, test_t, para_t = templates
     rng = random.Random(seed)
     taken: set[str] = set()
-    seen_sentences: set[str] = set()
     specs = []
     for domain, d in domains.items():
-        for _ in range(words_per_domain):
+        combos = list(itertools.product(d["kinds"], ACTIONS, d["targets"], details))
+        for kind, action, target, detail in rng.sample(combos, words_per_domain):  # distinct atoms: unique meanings
             word = _invent_word(rng, syllables, taken)
-            kind = rng.choice(d["kinds"])
-            definition = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} {rng.choice(d['purposes'])}"
-            usages: list[str] = []
-            for template in rng.sample(d["templates"], usages_per_word):
-                while True:
-                    s = template.format(w=word, P=rng.choice(d["people"]), L=rng.choice(d["places"]),
-                                        T=rng.choice(d["things"]), A=rng.choice(d["adjs"]))
-                    s = s[0].upper() + s[1:]
-                    if s not in seen_sentences:
-                        seen_sentences.add(s)
-                        usages.append(s)
-                        break
-            specs.append({"word": word, "definition": definition, "domain": domain, "usages": usages})
+            atoms = {"kind": kind, "action": action, "target": target, "detail": detail}
+
+            def slots(test: bool):
+                # Test sentences name other people and places than training ones: a domain's
+                # characters would otherwise tell a lexical matcher the domain.
+                half = len(d["people"]) // 2 + 1
+                people, places = ((d["people"][half:], d["places"][half:]) if test else
+                                  (d["people"][:half], d["places"][:half]))
+                return {"w": word, "P": rng.choice(people), "L": rng.choice(places)}
+            usages = [_sentence(t, 0, atoms, **slots(False)) for t in rng.sample(usage_t, 6)]
+            test_usages = [_sentence(t, 1 + i % 2, atoms, **slots(True)) for i, t in enumerate(test_t)]
+            paraphrases = [_sentence(t, 1 + i % 2, atoms) for i, t in enumerate(para_t)]
+            gloss = GLOSS_TEMPLATE.format(k=kind[2], d=detail[1], a=action[2], t=target[1])
+            specs.append({
+                "word": word,
+                "definition": f"{_article(kind[0])} {kind[0]} used to {action[0]} {target[0]}, {detail[0]}",
+                "domain": domain,
+                "meaning": {"kind": list(kind), "action": list(action), "target": list(target), "detail": list(detail)},
+                "usages": usages, "test_usages": test_usages,
+                "paraphrases": paraphrases, "gloss": f"{_article(kind[2])} {gloss}"})
     return specs
 
 
 def main() -> None:
     out = Path(__file__).resolve().parents[1]
-    header = "# Invented words for the one-shot benchmark. Generated by data/authoring/make_word_specs.py.\n"
-    for name, domains, syllables, per_domain, seed in [
-        ("rare_words.yaml", DOMAINS_MAIN, SYLLABLES_MAIN, 30, 1),
-        ("heldout_words.yaml", DOMAINS_HELDOUT, SYLLABLES_HELDOUT, 50, 2),
+    header = ("# Invented words for the one-shot benchmark. Generated by data/authoring/make_word_specs.py:\n"
+              "# `meaning` lists each atom's training wording first, then its two test-only wordings.\n")
+    for name, domains, details, templates, syllables, per_domain, seed in [
+        ("rare_words.yaml", DOMAINS_MAIN, DETAILS_MAIN,
+         (USAGE_TEMPLATES_MAIN, TEST_USAGE_TEMPLATES_MAIN, PARAPHRASE_TEMPLATES_MAIN), SYLLABLES_MAIN, 30, 1),
+        ("heldout_words.yaml", DOMAINS_HELDOUT, DETAILS_HELDOUT,
+         (USAGE_TEMPLATES_HELDOUT, TEST_USAGE_TEMPLATES_HELDOUT, PARAPHRASE_TEMPLATES_HELDOUT), SYLLABLES_HELDOUT, 50, 2),
     ]:
-        specs = make_specs(domains, syllables, per_domain, seed)
+        specs = make_specs(domains, details, templates, syllables, per_domain, seed)
         text = header + yaml.safe_dump(specs, sort_keys=False, allow_unicode=True, width=110)
         (out / name).write_text(text, encoding="utf-8")
         print(f"wrote {name}: {len(specs)} words")

@@ -1,4 +1,4 @@
-"""Ablation variants: H-SOKV with one memory change each, against the fixed design ("full").
+"""Ablation variants: H-SOKV with one memory (or model) change each, against the fixed design ("full").
 
 Each `revert_*` variant switches one of the seeds' fixes back to the seed prototype's behaviour;
 `seed_prototype` switches all of them back at once; `full_lifecycle` is the fixed design with its
@@ -23,6 +23,10 @@ VARIANTS: dict[str, dict] = {
         "first_exposure_boost", "protection_window", "confidence_decay")}},
     "revert_additive_fusion": {"fusion": "gate"},
 }
+# Variants that change the model instead of memory.
+MODEL_VARIANTS: dict[str, dict] = {
+    "no_novelty_prior": {"novelty_prior": 0.0},   # the pooling's token-lookup prior switched off
+}
 # The original's ablation grid also crossed memory with the swarm optimiser. Every variant above
 # trains with the preset's hyperparameters (swarm off); the swarm's share is measured by the search
 # stages, where the crossing lives.
@@ -36,11 +40,12 @@ SWARM_VARIANTS = {
 
 def ablation_config(raw_params: dict, variant: str, source: str = "params.yaml") -> PipelineConfig:
     """The active config, with ablation.preset's data/model/train if set, and the variant's memory."""
-    if variant not in VARIANTS:
-        raise ConfigError(f"ablation variant {variant!r} is unknown; known: {sorted(VARIANTS)}")
+    if variant not in VARIANTS and variant not in MODEL_VARIANTS:
+        raise ConfigError(f"ablation variant {variant!r} is unknown; known: {sorted(VARIANTS) + sorted(MODEL_VARIANTS)}")
     active = resolve(raw_params, source)
     base = active
     if active.ablation.preset is not None:
         base = resolve({**raw_params, "preset": active.ablation.preset}, source)
-    memory = MemoryConfig.model_validate({**active.memory.model_dump(), **VARIANTS[variant]})
-    return base.model_copy(update={"seeds": active.seeds, "memory": memory, "device": active.device})
+    memory = MemoryConfig.model_validate({**active.memory.model_dump(), **VARIANTS.get(variant, {})})
+    model = base.model.model_copy(update=MODEL_VARIANTS.get(variant, {}))
+    return base.model_copy(update={"seeds": active.seeds, "memory": memory, "model": model, "device": active.device})

@@ -22,7 +22,9 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from hsokv.benchmarks.words.items import Item
 from hsokv.benchmarks.words.specs import WordSpec, WordSpecError
+from hsokv.benchmarks.words.tasks import build_task_items
 from hsokv.config import ConfigError, DataConfig
 from hsokv.io import read_json, write_json
 from hsokv.tokenizer import fit_tokenizer, split_words
@@ -72,28 +74,15 @@ def check_words_against_filler(specs: list[WordSpec], source: str) -> None:
 def check_words_within_max_length(splits: SyntheticSplits, max_length: int, seed: int, source: str) -> None:
     """Every occurrence of a story's word must lie within the first `max_length` tokens, which is
     all the model reads: a usage cut off there teaches or tests nothing."""
-    for name in SyntheticSplits.SPLITS:
-        for item in getattr(splits, name):
-            word = split_words(splits.words[item.label])[0]
-            for text in (item.text, item.probe):
-                positions = [i for i, token in enumerate(split_words(text or "")) if token == word]
-                if positions and positions[-1] >= max_length:
-                    raise WordSpecError(
-                        f"{source}: word {splits.words[item.label]!r} lies at token {positions[-1] + 1} of story "
-                        f"{item.id} (seed {seed}), past data.max_length={max_length}: its usage would be cut off. "
-                        "Shorten the word's usages or definition, or raise data.max_length")
-
-
-@dataclass
-class Item:
-    id: str
-    text: str
-    label: int
-    exposures: int  # how often the word was seen in training
-    # Training items only: the item's usage sentence among other training filler, without the
-    # definition. Training uses it as a second query, so it practises the test's task
-    # (recognise the word in a sentence that does not define it) on training sentences alone.
-    probe: str | None = None
+    for item in splits.all_items():
+        word = split_words(splits.words[item.label])[0]
+        for text in (item.text, item.probe):
+            positions = [i for i, token in enumerate(split_words(text or "")) if token == word]
+            if positions and positions[-1] >= max_length:
+                raise WordSpecError(
+                    f"{source}: word {splits.words[item.label]!r} lies at token {positions[-1] + 1} of story "
+                    f"{item.id} (seed {seed}), past data.max_length={max_length}: its usage would be cut off. "
+                    "Shorten the word's usages or definition, or raise data.max_length")
 
 
 @dataclass
@@ -109,6 +98,8 @@ class SyntheticSplits:
     test_phase2: list[Item] = field(default_factory=list)
     retention: list[Item] = field(default_factory=list)
     distractor: list[str] = field(default_factory=list)
+    # the meaning tasks' and probes' items (hsokv.benchmarks.words.tasks): {name: {split: [Item]}}
+    tasks: dict[str, dict[str, list[Item]]] = field(default_factory=dict)
 
     SPLITS = ("train_phase1", "train_phase2", "test", "validation", "test_phase2", "retention")
 
@@ -123,7 +114,13 @@ class SyntheticSplits:
         d = dict(d)
         for name in cls.SPLITS:
             d[name] = [Item(**it) for it in d[name]]
+        d["tasks"] = {task: {split: [Item(**it) for it in items] for split, items in splits.items()}
+                      for task, splits in d.get("tasks", {}).items()}
         return cls(**d)
+
+    def all_items(self) -> list[Item]:
+        return [it for name in self.SPLITS for it in getattr(self, name)] + [
+            it for splits in self.tasks.values() for items in splits.values() for it in items]
 
 
 def _story(rng: random.Random, core: list[str], noise: list[str]) -> str:
@@ -139,10 +136,12 @@ def _story(rng: random.Random, core: list[str], noise: list[str]) -> str:
 # builds splits lists these in its READS.
 SPLIT_PARAMS = ("data.word_specs", "data.num_words", "data.phase2_fraction", "data.one_shot_fraction",
                 "data.max_exposures", "data.filler_sentences", "data.distractor_sentences",
-                "data.max_length")   # every usage's word must fall inside it (check_words_within_max_length)
+                "data.max_length",   # every usage's word must fall inside it (check_words_within_max_length)
+                "synthetic.candidates")
 
 
-def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> SyntheticSplits:
+def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int, candidates: int = 4) -> SyntheticSplits:
+    """`candidates`: synthetic.candidates, the comprehension task's choices."""
     check_words_against_filler(specs, cfg.word_specs)
     rng = random.Random(seed)
     specs = list(specs)
@@ -161,11 +160,13 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
     splits = SyntheticSplits(words=[s.word for s in specs], domains=[s.domain for s in specs],
                              phase1_labels=list(range(n - n_phase2)), phase2_labels=list(range(n - n_phase2, n)),
                              distractor=distract_fill)
+    all_exposures: dict[int, int] = {}
     for phase_labels in (splits.phase1_labels, splits.phase2_labels):
         n_one = max(1, round(len(phase_labels) * cfg.one_shot_fraction))
         order = rng.sample(phase_labels, len(phase_labels))
         exposures = {lab: 1 if i < n_one or cfg.max_exposures == 1 else rng.randint(2, cfg.max_exposures)
                      for i, lab in enumerate(order)}
+        all_exposures.update(exposures)
         for label in phase_labels:
             spec, k = specs[label], exposures[label]
             usages = rng.sample(spec.usages, len(spec.usages))
@@ -195,6 +196,8 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
     splits.validation = [it for lab, it in last_test.items() if per_word[lab] >= 2]
     moved = {it.id for it in splits.validation}
     splits.test = [it for it in splits.test if it.id not in moved]
+    splits.tasks = build_task_items(specs, splits, all_exposures, test_fill, _story, cfg.filler_sentences,
+                                    candidates, seed, cfg.word_specs)
     check_words_within_max_length(splits, cfg.max_length, seed, cfg.word_specs)
     return splits
 
@@ -202,14 +205,15 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int) -> Synthetic
 def summary(splits: SyntheticSplits) -> dict:
     training = splits.train_phase1 + splits.train_phase2
     return {"words": len(splits.words), "one_shot_words": len({it.label for it in training if it.exposures == 1}),
-            **{name: len(getattr(splits, name)) for name in SyntheticSplits.SPLITS}}
+            **{name: len(getattr(splits, name)) for name in SyntheticSplits.SPLITS},
+            **{f"{task}_{split}": len(items) for task, d in splits.tasks.items() for split, items in d.items()}}
 
 
-def prepare(specs: list[WordSpec], cfg: DataConfig, seeds: list[int], out_dir: Path) -> dict:
+def prepare(specs: list[WordSpec], cfg: DataConfig, seeds: list[int], out_dir: Path, candidates: int = 4) -> dict:
     """Write each seed's splits and tokenizer (fitted on that seed's training text only)."""
     counts = {}
     for seed in seeds:
-        splits = build_splits(specs, cfg, seed)
+        splits = build_splits(specs, cfg, seed, candidates)
         seed_dir = out_dir / f"seed_{seed}"
         seed_dir.mkdir(parents=True)
         write_json(seed_dir / "splits.json", splits.to_dict())

@@ -31,8 +31,24 @@ def _get(result: dict, path: tuple[str, ...]):
     return result
 
 
+TASK_METRICS = [("one_shot_accuracy", ("test", "one_shot_accuracy")),
+                ("few_shot_accuracy", ("test", "few_shot_accuracy")),
+                ("accuracy", ("test", "accuracy")),
+                ("retention", ("retention", "accuracy")),
+                ("phase2_accuracy", ("test_phase2", "accuracy"))]
+PROBE_METRICS = [("masked_accuracy", ("masked", "accuracy")),
+                 ("masked_one_shot_accuracy", ("masked", "one_shot_accuracy")),
+                 ("follows_swap", ("swapped", "follows_swap")),
+                 ("swapped_accuracy", ("swapped", "accuracy"))]
+
+
 def summary(per_seed: list[dict]) -> dict:
     out = {name: summarize([_get(r, path) for r in per_seed]) for name, path in SYNTHETIC_METRICS}
+    tasks = [t for t in per_seed[0].get("tasks", {})]
+    out["tasks"] = {t: {name: summarize([_get(r["tasks"][t], path) for r in per_seed]) for name, path in TASK_METRICS}
+                    | {"n_test": per_seed[0]["tasks"][t]["test"]["n"]} for t in tasks}
+    if per_seed[0].get("probes"):
+        out["probes"] = {name: summarize([_get(r["probes"], path) for r in per_seed]) for name, path in PROBE_METRICS}
     sizes = [next((h["memory_size"] for h in reversed(r.get("history", [])) if "memory_size" in h), None)
              for r in per_seed]
     out["final_memory_size"] = summarize(sizes)
@@ -52,7 +68,45 @@ def markdown_table(metrics: dict) -> str:
     for name, m in methods.items():
         lines.append(f"| {name} | " + " | ".join(cell(m[c]) for c in cols)
                      + f" | {cell(m['flops'], 1e-9, '{:.1f}')} | {cell(m['wall_seconds'], 1.0, '{:.1f}')} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + task_tables(methods)) + "\n"
+
+
+def _ties(methods: dict, task: str, key: str) -> set[str]:
+    """The best mean and every method whose mean lies inside the best's 95% CI (a tie with it)."""
+    rows = {n: m["tasks"][task][key] for n, m in methods.items() if task in m.get("tasks", {}) and m["tasks"][task][key]}
+    if not rows:
+        return set()
+    best = max(rows, key=lambda n: rows[n]["mean"])
+    ci = rows[best].get("ci95") or 0.0
+    return {n for n, r in rows.items() if r["mean"] >= rows[best]["mean"] - ci}
+
+
+def task_tables(methods: dict) -> list[str]:
+    """Per task variant: one-shot, few-shot and retention; then the word probes."""
+    tasks = list(dict.fromkeys(t for m in methods.values() for t in m.get("tasks", {})))
+    if not tasks:
+        return []
+    lines = ["## Task variants", "", "Mean ± std over seeds; **bold**: the best mean and every mean inside its 95% CI "
+             "(a tie). Chance: recognition, recall and cloze 1/words; comprehension 1/candidates. Retention: the "
+             "phase-1 items again after phase 2.", ""]
+    for key, title in (("one_shot_accuracy", "one-shot"), ("few_shot_accuracy", "few-shot"), ("retention", "retention")):
+        best = {t: _ties(methods, t, key) for t in tasks}
+        lines += [f"**{title}**", "", "| method | " + " | ".join(tasks) + " |", "|---" * (len(tasks) + 1) + "|"]
+        for name, m in methods.items():
+            cells = []
+            for t in tasks:
+                c = cell(m.get("tasks", {}).get(t, {}).get(key))
+                cells.append(f"**{c}**" if name in best[t] else c)
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    probed = {n: m["probes"] for n, m in methods.items() if m.get("probes")}
+    if probed:
+        cols = [name for name, _ in PROBE_METRICS]
+        lines += ["**word probes** (recognition test stories): the word masked, or swapped for another phase-1 word "
+                  "(`follows_swap`: the share of predictions naming the swapped-in word)", "",
+                  "| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+        lines += [f"| {n} | " + " | ".join(cell(p[c]) for c in cols) + " |" for n, p in probed.items()]
+    return lines
 
 
 def ablation_table(metrics: dict) -> str:
@@ -67,7 +121,7 @@ def ablation_table(metrics: dict) -> str:
         lines.append(f"| {name} | " + " | ".join(cell(m[c]) for c in cols)
                      + f" | {'n/a' if delta is None else f'{delta:+.3f}'} | {cell(size, 1.0, '{:.0f}')} |")
     lines += ["", *[f"- `{v}`: {note}" for v, note in metrics["swarm_variants"].items()]]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + [""] + task_tables(metrics["variants"])) + "\n"
 
 
 def learning_curve(per_seed: list[dict]) -> pd.DataFrame | None:
@@ -94,7 +148,7 @@ def write_synthetic_plots(metrics: dict, curves: dict[str, pd.DataFrame], out_di
                               for r in rows])
     retention.to_csv(out_dir / "retention.csv", index=False)
     for name, df in curves.items():
-        df.to_csv(out_dir / f"learning_curve_{name}.csv", index=False)
+        df.to_csv(out_dir / f"learning_curve_{name.replace('/', '_')}.csv", index=False)   # minilm/hsokv
 
     fig, ax = plt.subplots(figsize=(8, 4))
     comparison.set_index("method")[["one_shot_accuracy", "few_shot_accuracy", "retention"]].plot.bar(ax=ax)

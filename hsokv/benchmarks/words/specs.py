@@ -1,4 +1,8 @@
-"""Word-spec files: a YAML list of {word, definition, domain, usages}.
+"""Word-spec files: a YAML list of {word, definition, domain, usages}, optionally with what the
+meaning tasks need (data/authoring/make_word_specs.py writes all of it): `paraphrases` (the
+definition re-worded, without the word), `test_usages` (new sentences with the word, never in
+training), `gloss` (the definition as a comprehension candidate) and `meaning` (the kind, action,
+target and detail the definition is made of, each atom's wordings; it picks hard negatives).
 
 Every usage sentence must contain its word (as a whole token, case-insensitive), each word needs
 at least MIN_USAGES usages, and words and usage sentences must be unique across the file, compared
@@ -22,6 +26,8 @@ from hsokv.tokenizer import split_words
 MIN_USAGES = 4
 MIN_WORDS = 10
 REQUIRED_KEYS = ("word", "definition", "domain", "usages")
+MEANING_KEYS = ("meaning", "test_usages", "paraphrases", "gloss")   # all or none
+ATOMS = ("kind", "action", "target", "detail")
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,14 @@ class WordSpec:
     definition: str
     domain: str
     usages: tuple[str, ...]
+    test_usages: tuple[str, ...] = ()
+    paraphrases: tuple[str, ...] = ()
+    gloss: str | None = None
+    meaning: dict | None = None   # atom -> its wordings, the first being the definition's
+
+    @property
+    def has_meaning(self) -> bool:
+        return self.gloss is not None
 
 
 def contains_word(sentence: str, word: str) -> bool:
@@ -61,9 +75,9 @@ def load_word_specs(path: str | Path) -> list[WordSpec]:
         missing = [k for k in REQUIRED_KEYS if k not in entry]
         if missing:
             raise WordSpecError(f"{where}: missing key(s) {missing}; required: {list(REQUIRED_KEYS)}")
-        extra = sorted(set(entry) - set(REQUIRED_KEYS))
+        extra = sorted(set(entry) - set(REQUIRED_KEYS) - set(MEANING_KEYS))
         if extra:
-            raise WordSpecError(f"{where}: unknown key(s) {extra}; allowed: {list(REQUIRED_KEYS)}")
+            raise WordSpecError(f"{where}: unknown key(s) {extra}; allowed: {list(REQUIRED_KEYS + MEANING_KEYS)}")
         word, definition, domain, usages = (entry[k] for k in REQUIRED_KEYS)
         for key, value in (("word", word), ("definition", definition), ("domain", domain)):
             if not isinstance(value, str) or not value.strip():
@@ -89,7 +103,40 @@ def load_word_specs(path: str | Path) -> list[WordSpec]:
             if normalized(u) in seen_usages:
                 raise WordSpecError(f"{where}: usage {u!r} is duplicated (also under {seen_usages[normalized(u)]!r})")
             seen_usages[normalized(u)] = word
-        specs.append(WordSpec(word, definition.strip(), domain.strip(), tuple(usages)))
+        specs.append(WordSpec(word, definition.strip(), domain.strip(), tuple(usages),
+                              **_meaning_fields(entry, word, where, seen_usages)))
     if len(specs) < MIN_WORDS:
         raise WordSpecError(f"{path}: {len(specs)} words; at least {MIN_WORDS} are needed")
     return specs
+
+
+def _meaning_fields(entry: dict, word: str, where: str, seen: dict[str, str]) -> dict:
+    """The meaning tasks' keys of one entry, checked: all or none of them; test usages hold the
+    word and paraphrases and the gloss do not; no test sentence repeats any other sentence."""
+    present = [k for k in MEANING_KEYS if k in entry]
+    if not present:
+        return {}
+    if len(present) != len(MEANING_KEYS):
+        raise WordSpecError(f"{where}: has {present} but not {[k for k in MEANING_KEYS if k not in entry]}: "
+                            f"the meaning tasks need all of {list(MEANING_KEYS)}")
+    tests, paras, gloss, meaning = entry["test_usages"], entry["paraphrases"], entry["gloss"], entry["meaning"]
+    for key, value, least in (("test_usages", tests, 1), ("paraphrases", paras, 2)):
+        if not isinstance(value, list) or len(value) < least or not all(isinstance(v, str) for v in value):
+            raise WordSpecError(f"{where}: '{key}' must be a list of at least {least} sentences")
+    if not isinstance(gloss, str) or not gloss.strip():
+        raise WordSpecError(f"{where}: 'gloss' must be a non-empty string")
+    if not isinstance(meaning, dict) or sorted(meaning) != sorted(ATOMS) or not all(
+            isinstance(v, list) and v and all(isinstance(x, str) for x in v) for v in meaning.values()):
+        raise WordSpecError(f"{where}: 'meaning' must map each of {list(ATOMS)} to a list of wordings")
+    for u in tests:
+        if not contains_word(u, word):
+            raise WordSpecError(f"{where}: test usage {u!r} does not contain the word {word!r}")
+    for p in paras + [gloss]:
+        if contains_word(p, word):
+            raise WordSpecError(f"{where}: paraphrase or gloss {p!r} contains the word {word!r}: it must not")
+    for u in tests + paras:
+        if normalized(u) in seen:
+            raise WordSpecError(f"{where}: sentence {u!r} is duplicated (also under {seen[normalized(u)]!r})")
+        seen[normalized(u)] = word
+    return {"test_usages": tuple(tests), "paraphrases": tuple(paras), "gloss": gloss.strip(),
+            "meaning": {k: tuple(meaning[k]) for k in ATOMS}}

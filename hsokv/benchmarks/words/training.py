@@ -34,7 +34,8 @@ def train_classifier(model: BaselineTransformer, ids: torch.Tensor, probes: torc
     loop = TrainingLoop(model, cfg, device, label_domains, steps_per_epoch=-(-len(ids) // cfg.batch_size))
     loop.history, loop.log, loop.phase = [], log, phase
     loop.progress = tqdm(total=cfg.epochs, desc=desc, leave=False, disable=None)
-    model.encoder.pool.observe(ids, labels)
+    if hasattr(model.encoder, "pool"):   # the from-scratch encoder's novelty prior counts labels per token
+        model.encoder.pool.observe(ids, labels)
 
     def batches(epoch: int):
         for idx in torch.randperm(len(ids), generator=generator).split(cfg.batch_size):

@@ -28,3 +28,17 @@ def test_ablation_preset_supplies_model_but_active_seeds(params):
 def test_unknown_variant():
     with pytest.raises(ConfigError, match="variant 'nope' is unknown"):
         ablation_config({"preset": "x", "presets": {"x": {"seeds": [0]}}}, "nope")
+
+
+def test_no_novelty_prior_switches_the_prior_off_and_nothing_else(params):
+    import torch
+    from hsokv.model import NoveltyPooling
+    full, off = ablation_config(params, "full"), ablation_config(params, "no_novelty_prior")
+    assert off.model.novelty_prior == 0.0 and off.model.model_copy(update={"novelty_prior": full.model.novelty_prior}) == full.model
+    assert (off.memory, off.train, off.data) == (full.memory, full.train, full.data)
+    pool = NoveltyPooling(8, 10, 3, off.model.novelty_prior)
+    torch.nn.init.zeros_(pool.query)
+    assert "prior_weight" not in dict(pool.named_parameters())   # a fixed 0: training cannot switch it back on
+    pool.observe(torch.tensor([[2, 3]]), torch.tensor([1]))
+    x = torch.randn(1, 2, 8)
+    assert torch.allclose(pool(x, torch.tensor([[2, 3]])), x.mean(1))   # no prior, no learned match: the plain mean

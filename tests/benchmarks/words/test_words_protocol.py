@@ -25,13 +25,29 @@ def tiny(request):
 def test_method_runs_and_reports(tiny, method):
     cfg, splits, tok = tiny
     torch.set_num_threads(1)
-    r = run_seed(method, splits, tok, cfg, seed=0)
+    control = METHODS.get(method).backbones == ("text",)
+    r = run_seed(method, splits, tok, cfg, seed=0, backbone="text" if control else "scratch", count_flops=not control)
     for split in ("test", "retention", "test_phase2"):
         assert 0.0 <= r[split]["accuracy"] <= 1.0
     assert r["test"]["n"] == len(splits.test) and r["retention"]["n"] == len(splits.retention)
-    assert r["flops"] > 0
-    assert (r["test"]["kv_hit_rate"] is None) == (method == "finetune")
+    assert control or r["flops"] > 0
+    assert (r["test"]["kv_hit_rate"] is None) == (method in ("finetune", "lookup", "bm25"))
     assert (r["test"]["kv_utility"] is None) == (method != "hsokv")
+    assert sorted(r["tasks"]) == sorted(cfg.synthetic.tasks) and r["tasks"]["recognition"]["test"] == r["test"]
+    for task in ("recall", "cloze", "comprehension"):
+        assert r["tasks"][task]["test"]["n"] == len(splits.tasks[task]["test"])
+        assert 0.0 <= r["tasks"][task]["retention"]["accuracy"] <= 1.0
+    assert 0.0 <= r["probes"]["swapped"]["follows_swap"] <= 1.0 and r["probes"]["masked"]["n"] == len(splits.test)
+
+
+def test_the_controls_solve_recognition_and_nothing_else(tiny):
+    """lookup names the word from its token (and follows a swapped-in one); on paraphrases and
+    glosses worded with test-only words it is near chance (1/40 words, 1/4 candidates)."""
+    cfg, splits, tok = tiny
+    r = run_seed("lookup", splits, tok, cfg, seed=0, backbone="text", count_flops=False)
+    assert r["test"]["accuracy"] == 1.0 and r["probes"]["swapped"]["follows_swap"] == 1.0
+    assert r["tasks"]["recall"]["test"]["accuracy"] < 0.15 and r["tasks"]["cloze"]["test"]["accuracy"] < 0.15
+    assert r["tasks"]["comprehension"]["test"]["accuracy"] < 0.45
 
 
 def test_hsokv_learns_the_tiny_task(tiny):
@@ -48,6 +64,29 @@ def test_same_seed_same_result(tiny):
     cfg, splits, tok = tiny
     a, b = (run_seed("hsokv", splits, tok, cfg, seed=0) for _ in range(2))
     assert a["test"] == b["test"] and a["retention"] == b["retention"]
+
+
+def _fake_encoder():
+    """A pretrained encoder's interface at test speed: a sentence is the mean of hashed-character
+    embeddings."""
+    from hsokv.benchmarks.words.inputs import SentenceEncoder
+    emb = torch.nn.EmbeddingBag(51, 16, mode="mean")
+    return SentenceEncoder("fake", 16, lambda texts: torch.stack(
+        [emb(torch.tensor([[ord(c) % 51 for c in t]]))[0].detach() for t in texts]))
+
+
+@pytest.mark.parametrize("method", ["hsokv", "finetune", "knn"])
+def test_methods_run_on_a_pretrained_encoder(tiny, method):
+    cfg, splits, tok = tiny
+    torch.manual_seed(0)
+    r = run_seed(method, splits, tok, cfg, seed=0, backbone=_fake_encoder(), count_flops=False)
+    assert r["backbone"] == "fake" and 0.0 <= r["tasks"]["recall"]["test"]["accuracy"] <= 1.0
+
+
+def test_a_method_refuses_a_backbone_it_cannot_read(tiny):
+    cfg, splits, tok = tiny
+    with pytest.raises(ValueError, match="method 'kv_only' runs on \\['scratch'\\], not on backbone 'fake'"):
+        run_seed("kv_only", splits, tok, cfg, seed=0, backbone=_fake_encoder())
 
 
 def test_unknown_method(tiny):

@@ -14,8 +14,10 @@ class FineTune(_Trained):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.model = BaselineTransformer(self.vocab_size, self.num_labels, self.max_length,
-                                         self.cfg.model).to(self.device)
+                                         self._model_config()).to(self.device)
+        self._replace_encoder()
 
     @torch.no_grad()
     def predict(self, ids):
-        return Predictions(self.model(ids.to(self.device)).argmax(-1))
+        logits = self.model(ids.to(self.device))
+        return Predictions(logits.argmax(-1), scores=logits)

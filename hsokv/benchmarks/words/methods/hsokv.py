@@ -12,8 +12,9 @@ class HSOKV(_Trained):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self.cfg.model,
+        self.model = TransformerWithKV(self.vocab_size, self.num_labels, self.max_length, self._model_config(),
                                        self.cfg.memory, [Lifecycle()]).to(self.device)
+        self._replace_encoder(cosine_classifier=True)
 
     def predict(self, ids):
         return predict_with_memory(self.model, ids, self.device)

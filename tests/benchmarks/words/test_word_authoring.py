@@ -1,0 +1,60 @@
+"""The guarantees of data/authoring/make_word_specs.py, checked on the shipped files: every
+definition unique, no paraphrase or test usage in any training text, masked test usages unique
+between words, and each meaning atom's test wordings sharing no word with its training wording."""
+import pytest
+
+from conftest import REPO
+from hsokv.benchmarks.words.data import build_splits
+from hsokv.benchmarks.words.specs import ATOMS, load_word_specs, normalized
+from hsokv.benchmarks.words.tasks import MASK, replace_word
+from hsokv.config import DataConfig
+from hsokv.tokenizer import split_words
+
+FILES = ("rare_words.yaml", "heldout_words.yaml")
+
+
+@pytest.fixture(scope="module", params=FILES)
+def specs(request):
+    return load_word_specs(REPO / "data" / request.param)
+
+
+def test_every_word_carries_meaning_and_a_unique_definition(specs):
+    assert all(s.has_meaning and len(s.paraphrases) >= 2 and s.test_usages for s in specs)
+    assert len({normalized(s.definition) for s in specs}) == len(specs)
+    assert len({tuple(s.meaning[a][0] for a in ATOMS) for s in specs}) == len(specs)
+
+
+def test_definition_is_built_from_the_training_wordings(specs):
+    for s in specs:
+        assert all(s.meaning[a][0] in s.definition for a in ("action", "target", "detail")), s.word
+
+
+def test_test_wordings_share_no_word_with_the_training_wording(specs):
+    """Only meaning can link a paraphrase or test usage to its word (articles aside)."""
+    for s in specs:
+        for atom, (train, *test) in s.meaning.items():
+            shared = set(split_words(train)) & {t for w in test for t in split_words(w)}
+            assert shared <= {"a", "an"}, (s.word, atom, shared)
+
+
+def test_no_paraphrase_or_test_usage_is_training_text(specs):
+    training = {normalized(t) for s in specs for t in (s.definition, *s.usages)}
+    for s in specs:
+        for t in (*s.paraphrases, *s.test_usages, s.gloss):
+            assert normalized(t) not in training and normalized(s.definition) not in normalized(t)
+    splits = build_splits(specs, DataConfig(num_words=60), 0)
+    text = normalized(" ".join(splits.training_text()))
+    assert not [t for s in specs for t in (*s.paraphrases, *s.test_usages, s.gloss) if normalized(t) in text]
+
+
+def test_masked_test_usages_are_not_shared_between_words(specs):
+    masked = [normalized(replace_word(u, s.word, MASK)) for s in specs for u in s.test_usages]
+    assert len(set(masked)) == len(masked)
+    assert all(MASK.lower() in m for m in masked)
+
+
+def test_the_files_share_no_detail_or_paraphrase_template():
+    main, held = (load_word_specs(REPO / "data" / f) for f in FILES)
+    assert not {s.meaning["detail"] for s in main} & {s.meaning["detail"] for s in held}
+    openings = [{split_words(p)[0] for s in specs for p in s.paraphrases} for specs in (main, held)]
+    assert not openings[0] & openings[1]
