@@ -46,6 +46,8 @@ def repo_copy(tmp_path_factory):
     params["presets"]["quick_test"]["data"]["num_words"] = 40
     params["presets"]["quick_test"]["glue"]["max_eval_examples"] = 64
     params["glue"]["tasks"] = ["SST-2"]   # MNLI runs the same stage code (its pair encoding: unit tests)
+    # ASHA and PBT start Ray Tune (tens of seconds each): tests/test_search_peers.py runs them
+    params["search_sst2"]["strategies"] = ["swarm", "random", "optuna_tpe", "default"]
     shared = REPO.parent / "shared" / "data"
     if not (shared / "glue" / "SST-2").is_dir():
         pytest.skip(f"the GLUE stages need the real SST-2 copy in {shared}")
@@ -73,7 +75,8 @@ def test_repro_quick_test(repo_copy):
     _run(dvc + ["repro"], repo_copy)
     metrics = json.loads((repo_copy / "metrics/synthetic.json").read_text())
     assert metrics["preset"] == "quick_test" and metrics["seeds"] == [0, 1]
-    assert set(metrics["methods"]) == {"hsokv", "finetune", "kv_only", "knn", "knn_novelty"}
+    assert set(metrics["methods"]) == {"hsokv", "finetune", "kv_only", "knn", "knn_novelty", "lookup", "bm25",
+                                       "minilm/hsokv", "minilm/finetune", "minilm/knn"}
     for m in metrics["methods"].values():
         assert m["one_shot_accuracy"]["n_seeds"] == 2 and m["flops"]["mean"] > 0
     for png in ("synthetic/comparison.png", "synthetic/retention.png", "synthetic/learning_curves.png",
@@ -85,6 +88,8 @@ def test_repro_quick_test(repo_copy):
     search = json.loads((repo_copy / "metrics/search.json").read_text())
     assert set(search["strategies"]) == {"swarm", "random", "grid", "default"}
     assert search["strategies"]["swarm"]["steps_used"]["mean"] == search["budget_steps"]
+    sst2 = json.loads((repo_copy / "metrics/search_sst2.json").read_text())
+    assert set(sst2["strategies"]) == {"swarm", "random", "optuna_tpe", "default"} and sst2["seeds"] == [13, 21]
     backends = json.loads((repo_copy / "metrics/search_backends.json").read_text())
     assert all(r["same_result_as_serial"] for r in backends["runs"])
     from hsokv.model import TransformerWithKV
