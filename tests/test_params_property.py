@@ -66,6 +66,8 @@ STAGES = {
     "download_glue": (None, ["--task", "SST-2"]), "glue": (None, ["--task", "SST-2"]), "report_glue": (None, []),
     "download_lm_corpus": (None, []), "language_model": (None, []), "download_cifar": (None, []),
     "continual": (None, []), "distributed": (None, []),
+    "download_search_sst2": (None, []), "sst2_vectors": (None, []),
+    "search_sst2": (None, ["--strategy", "swarm"]), "report_search_sst2": (None, []),
 }
 
 

@@ -46,6 +46,10 @@ def repo_copy(tmp_path_factory):
     params["presets"]["quick_test"]["data"]["num_words"] = 40
     params["presets"]["quick_test"]["glue"]["max_eval_examples"] = 64
     params["glue"]["tasks"] = ["SST-2"]   # MNLI runs the same stage code (its pair encoding: unit tests)
+    # ASHA and PBT start Ray Tune (tens of seconds each): tests/test_search_peers.py runs them
+    params["search_sst2"]["strategies"] = ["swarm", "random", "default"]   # grid/optuna_tpe: tests/test_search_peers.py
+    # recognition (the lookup-prone task) and recall (a new-task path); comprehension and cloze: unit tests
+    params["synthetic"]["tasks"] = ["recognition", "recall"]
     shared = REPO.parent / "shared" / "data"
     if not (shared / "glue" / "SST-2").is_dir():
         pytest.skip(f"the GLUE stages need the real SST-2 copy in {shared}")
@@ -73,9 +77,11 @@ def test_repro_quick_test(repo_copy):
     _run(dvc + ["repro"], repo_copy)
     metrics = json.loads((repo_copy / "metrics/synthetic.json").read_text())
     assert metrics["preset"] == "quick_test" and metrics["seeds"] == [0, 1]
-    assert set(metrics["methods"]) == {"hsokv", "finetune", "kv_only", "knn", "knn_novelty"}
-    for m in metrics["methods"].values():
-        assert m["one_shot_accuracy"]["n_seeds"] == 2 and m["flops"]["mean"] > 0
+    assert set(metrics["methods"]) == {"hsokv", "finetune", "kv_only", "knn", "knn_novelty", "lookup", "bm25",
+                                       "minilm/hsokv", "minilm/finetune", "minilm/knn"}
+    for name, m in metrics["methods"].items():   # the lookup and bm25 controls train nothing: no FLOPs
+        assert m["one_shot_accuracy"]["n_seeds"] == 2
+        assert (m["flops"] is None) == (name in ("lookup", "bm25")) and (m["flops"] is None or m["flops"]["mean"] > 0)
     for png in ("synthetic/comparison.png", "synthetic/retention.png", "synthetic/learning_curves.png",
                 "ablations/variants.png", "memory_scale/throughput.png"):
         assert (repo_copy / "plots" / png).stat().st_size > 0
@@ -85,6 +91,8 @@ def test_repro_quick_test(repo_copy):
     search = json.loads((repo_copy / "metrics/search.json").read_text())
     assert set(search["strategies"]) == {"swarm", "random", "grid", "default"}
     assert search["strategies"]["swarm"]["steps_used"]["mean"] == search["budget_steps"]
+    sst2 = json.loads((repo_copy / "metrics/search_sst2.json").read_text())
+    assert set(sst2["strategies"]) == {"swarm", "random", "default"} and sst2["seeds"] == [13, 21]
     backends = json.loads((repo_copy / "metrics/search_backends.json").read_text())
     assert all(r["same_result_as_serial"] for r in backends["runs"])
     from hsokv.model import TransformerWithKV

@@ -24,7 +24,7 @@ def test_failed_synthetic_run_keeps_the_last_models_logs_and_results(tmp_path, p
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     paths = {"params": str(tmp_path / "params.yaml"), "data": str(tmp_path / "data/synthetic")}
     prepare_synthetic.main(argparse.Namespace(params=paths["params"], out=paths["data"]))
-    run = argparse.Namespace(**paths, method="hsokv", out=str(tmp_path / "results/synthetic"),
+    run = argparse.Namespace(**paths, method="hsokv", backbone="scratch", out=str(tmp_path / "results/synthetic"),
                              live=str(tmp_path / "results/synthetic/live"), models=str(tmp_path / "models/hsokv"))
     synthetic.main(run)
     last_good = {d: _tree(tmp_path / d) for d in ("results", "models")}
