@@ -19,9 +19,12 @@ import numpy as np
 import pandas as pd
 
 from hsokv.figures import plt
+from hsokv.io import atomic_write_text, outputs, read_json, write_json
 from hsokv.report import cell, paired_test, summarize
 
-NOT_PEERS = ("swarm", "default")   # default is no search; every other strategy is a peer of the swarm
+NOT_PEERS = ("swarm", "default")
+# what a run's test dict holds beside the scores: set sizes, not metrics
+SIZES = ("n", "validation_n")   # default is no search; every other strategy is a peer of the swarm
 
 
 def _runs(result: dict, null: bool) -> dict[int, dict]:
@@ -44,7 +47,10 @@ def summary(results: dict[str, dict]) -> dict:
         row = {"validation": summarize(val), "test": summarize([real[s][k]["test"]["accuracy"] for k in seeds]),
                "steps_used": summarize([real[s][k]["steps_used"] for k in seeds]),
                "evaluations": summarize([real[s][k]["evaluations"] for k in seeds]),
-               "wall_seconds": summarize([real[s][k]["wall_seconds"] for k in seeds])}
+               "wall_seconds": summarize([real[s][k]["wall_seconds"] for k in seeds]),
+               # the objective's other test figures of the chosen config (e.g. one-shot, another task)
+               "test_other": {key: summarize([real[s][k]["test"][key] for k in seeds])
+                              for key in real[s][seeds[0]]["test"] if key not in SIZES + ("accuracy",)}}
         if all(k in null[s] for k in seeds):
             null_val = [null[s][k]["best"]["validation_accuracy"] for k in seeds]
             row["null_validation"] = summarize(null_val)
@@ -116,7 +122,26 @@ def table(m: dict) -> str:
             d = v["test_vs_default"]
             lines.append(f"Swarm - no search on test: {cell(d['difference'])} (p {_p(d['p_value'])}).")
         lines.append("Targets: " + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in v["targets"].items()) + ".")
+    other = sorted({key for r in m["strategies"].values() for key in r.get("test_other", {})})
+    if other:
+        lines += ["", "Other test figures of the chosen configs (never selected on):", "",
+                  "| strategy | " + " | ".join(other) + " |", "|---" * (len(other) + 1) + "|"]
+        lines += [f"| {s} | " + " | ".join(cell(r.get("test_other", {}).get(key)) for key in other) + " |"
+                  for s, r in m["strategies"].items()]
     return "\n".join(lines) + "\n"
+
+
+def write_report(results_dir: Path, strategies: list[str], metrics_dir: Path, name: str, plots_dir: Path) -> str:
+    """Every strategy's results_dir/<strategy>.json -> metrics_dir/<name>.{json,md} and plots_dir,
+    replaced together or not at all; returns the markdown table."""
+    results = {s: read_json(Path(results_dir) / f"{s}.json") for s in strategies}
+    metrics = summary(results)
+    json_path, md_path = Path(metrics_dir) / f"{name}.json", Path(metrics_dir) / f"{name}.md"
+    with outputs(files=[json_path, md_path], dirs=[plots_dir]) as new:
+        write_plots(results, new[plots_dir])
+        write_json(new[json_path], metrics)
+        atomic_write_text(new[md_path], table(metrics))
+    return table(metrics)
 
 
 def _mean_curve(runs: list[dict], key: str) -> pd.Series:

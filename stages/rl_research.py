@@ -1,7 +1,7 @@
 """Stage rl_research: the committed per-run results of hsokv.benchmarks.rl.runner (research/rl/*.json,
 one per method and seed) -> metrics/rl_research.{json,md} and plots/rl_research/returns.csv. Runs are
 grouped by the spec's preset and environment; each group is one table; a seed counts only when its
-swarm, ES and ARS runs are all there."""
+swarm, ES and ARS runs are all there (the lineage-mode swarm is a row when every counted seed has it)."""
 import argparse
 from pathlib import Path
 
@@ -23,7 +23,7 @@ def main(args):
         groups.setdefault((r["spec"]["preset"], r["spec"]["env_id"]), {}).setdefault(r["seed"], {})[r["method"]] = r
     metrics, tables, largest = {}, [], None
     for (preset, env_id), by_seed in sorted(groups.items()):
-        per_seed = [{"seed": s, "methods": m} for s, m in sorted(by_seed.items()) if len(m) == 3]
+        per_seed = [{"seed": s, "methods": m} for s, m in sorted(by_seed.items()) if {"swarm", "es", "ars"} <= set(m)]
         if not per_seed:
             continue
         runs = [r for s in per_seed for r in s["methods"].values()]

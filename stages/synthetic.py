@@ -6,17 +6,15 @@ results/synthetic/<backbone>/<method>.json. The controls (lookup, bm25) read tex
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.glue.backbones import make_backbone
-from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.benchmarks.words.data import load_prepared
 from hsokv.benchmarks.words.inputs import SentenceEncoder
+from hsokv.benchmarks.glue.sentences import frozen_sentences
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError, as_dict, load_params
 from hsokv.io import outputs, write_json
 from hsokv.live import open_live, step_logger
-from hsokv.training import pick_device
 
 READS = ("seeds", "device", "data.max_length", "eval", "synthetic.tasks")  # the protocol's; each method adds its own
 
@@ -32,7 +30,7 @@ def main(args):
             raise ConfigError(f"--method {method!r} is unknown; known methods: {sorted(METHODS)}")
     cfg = load_params(args.params, reads(args.method))
     out = Path(args.out) if args.backbone in ("scratch", "text") else Path(args.out) / args.backbone
-    backbone = args.backbone if args.backbone in ("scratch", "text") else sentence_encoder(args.backbone, cfg)
+    backbone = args.backbone if args.backbone in ("scratch", "text") else SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
     for method in args.method.split(","):
         result_file, live = out / f"{method}.json", Path(args.live) / out.relative_to(args.out) / method
         models = [args.models] if method == "hsokv" and args.backbone == "scratch" else []
@@ -44,14 +42,6 @@ def main(args):
                 results.append(_one_seed(args, method, backbone, cfg, seed, new[live], new[models[0]] if models else None))
             write_json(new[result_file], {"method": method, "backbone": args.backbone, "preset": cfg.preset,
                                           "config": as_dict(cfg), "seeds": results})
-
-
-def sentence_encoder(name: str, cfg) -> SentenceEncoder:
-    """A pretrained backbone of GLUE's registry, frozen, as the word benchmark's sentence encoder."""
-    backbone = make_backbone(name, [], 0, cfg.data.max_length, cfg)
-    frozen = FrozenEncoder(backbone, "encoder", lambda: backbone.encoder(None, None), cfg.eval.batch_size,
-                           pick_device(cfg.device))
-    return SentenceEncoder(name, backbone.dim, frozen.sentences)
 
 
 def _one_seed(args, method: str, backbone, cfg, seed: int, live_dir: Path, models: Path | None) -> dict:

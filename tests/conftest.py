@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,20 @@ def search_task():
         "data": {"word_specs": str(REPO / "data/rare_words.yaml")}, "device": "cpu", "swarm": SMALL_SWARM})
     splits = build_splits(load_word_specs(cfg.data.word_specs), cfg.data, 0)
     return cfg, make_task(splits, fit_tokenizer(splits.training_text()), cfg)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fresh_sentence_vectors():
+    """The word benchmark's frozen-vector cache lives for the process, keyed by encoder name (a real
+    encoder's name says which model it is); test modules make their own fake encoders under reused
+    names, so every module starts with the cache empty."""
+    inputs = sys.modules.get("hsokv.benchmarks.words.inputs")
+    if inputs is not None:
+        inputs._VECTORS.clear()
+    yield
+
+
+def pytest_collection_modifyitems(items):
+    """The end-to-end pipeline file is the longest (over half the suite): it starts first, so that
+    with two workers every other file runs beside it rather than after it."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/test_pipeline.py::"))

@@ -1,9 +1,12 @@
 """Rules of the house, checked on the tree itself:
 
 - every stage's dvc.yaml deps are exactly the hsokv/ and stages/ files its script imports
-  (transitively; imports inside functions count, importing a.b.c runs a/__init__.py and
-  a/b/__init__.py, and a package that discovers its modules with pkgutil imports them all), so a
-  code change reruns exactly the stages that run that code;
+  (transitively; imports inside functions, methods and if-blocks count, relative ones too,
+  importing a.b.c runs a/__init__.py and a/b/__init__.py, and a package that discovers its modules
+  with pkgutil imports them all), so a code change reruns exactly the stages that run that code.
+  One exception, on purpose: an import inside a package's module-level __getattr__ (PEP 562, e.g.
+  hsokv/__init__.py's HFSwarmTrainer) runs only when a name is asked of the package, so it counts
+  only for a module that does `from package import name`, not for every importer of the package;
 - every stage's params are exactly what its script declares in READS, plus each preset's part
   of those keys (DVC cannot follow `preset: demo` into `presets.demo`);
 - no import cycle among hsokv modules; the core (hsokv/ outside benchmarks/) never imports a
@@ -17,6 +20,7 @@ import ast
 import importlib
 import re
 import sys
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -157,6 +161,60 @@ def expected_code_deps(script: Path) -> list[str]:
             covered |= files
     lines += [str(p.relative_to(REPO)) for p in sorted(need - covered)]
     return sorted(lines)
+
+
+# -- the closure rule, on a made-up tree ----------------------------------------------------------
+@pytest.fixture
+def tree(tmp_path, monkeypatch):
+    """write({path: source}) lays files out under a temporary REPO that the closure functions read."""
+    def write(files: dict[str, str]) -> Path:
+        for rel, text in files.items():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+        return tmp_path
+    monkeypatch.setitem(globals(), "REPO", tmp_path)
+    imported_names.cache_clear()
+    yield write
+    imported_names.cache_clear()
+
+
+LAZY_PACKAGE = {
+    "hsokv/__init__.py": """
+        def __getattr__(name):
+            from hsokv import lazy
+            return getattr(lazy, name)
+        """,
+    "hsokv/lazy.py": "Thing = 1\n",
+    "hsokv/unused.py": "",
+}
+
+
+def test_closure_follows_imports_wherever_they_are(tree):
+    root = tree({**LAZY_PACKAGE,
+                 "stages/s.py": "def main():\n    import hsokv.a\n",
+                 "hsokv/a.py": """
+                     def f():
+                         from hsokv import b
+                     class C:
+                         def m(self):
+                             from .sub import c
+                     if f is None:
+                         import hsokv.deep.er.mod
+                     """,
+                 "hsokv/b.py": "", "hsokv/sub/__init__.py": "", "hsokv/d.py": "x = 1\n",
+                 "hsokv/sub/c.py": "def g():\n    from ..d import x\n",
+                 "hsokv/deep/__init__.py": "", "hsokv/deep/er/__init__.py": "", "hsokv/deep/er/mod.py": ""})
+    got = {str(p.relative_to(root)) for p in closure(root / "stages/s.py")}
+    assert got == {"stages/s.py", "hsokv/__init__.py", "hsokv/a.py", "hsokv/b.py", "hsokv/sub/__init__.py",
+                   "hsokv/sub/c.py", "hsokv/d.py", "hsokv/deep/__init__.py", "hsokv/deep/er/__init__.py",
+                   "hsokv/deep/er/mod.py"}
+
+
+def test_a_packages_lazy_getattr_counts_only_where_a_name_is_asked_for(tree):
+    root = tree({**LAZY_PACKAGE, "stages/plain.py": "import hsokv.unused\n",
+                 "stages/asks.py": "def main():\n    from hsokv import Thing\n"})
+    assert root / "hsokv/lazy.py" not in closure(root / "stages/plain.py")
+    assert root / "hsokv/lazy.py" in closure(root / "stages/asks.py")
 
 
 # -- params ------------------------------------------------------------------------------------------

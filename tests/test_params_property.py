@@ -68,6 +68,8 @@ STAGES = {
     "continual": (None, []), "distributed": (None, []),
     "download_search_sst2": (None, []), "sst2_vectors": (None, []),
     "search_sst2": (None, ["--strategy", "swarm"]), "report_search_sst2": (None, []),
+    "meaning_vectors": (None, []), "search_meaning": (None, ["--strategy", "swarm"]),
+    "report_search_meaning": (None, []),
 }
 
 

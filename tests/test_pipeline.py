@@ -47,7 +47,10 @@ def repo_copy(tmp_path_factory):
     params["presets"]["quick_test"]["glue"]["max_eval_examples"] = 64
     params["glue"]["tasks"] = ["SST-2"]   # MNLI runs the same stage code (its pair encoding: unit tests)
     # ASHA and PBT start Ray Tune (tens of seconds each): tests/test_search_peers.py runs them
-    params["search_sst2"]["strategies"] = ["swarm", "random", "default"]   # grid/optuna_tpe: tests/test_search_peers.py
+    # The swarm and the no-search control end to end; the peers' budgets and determinism: tests/test_search_*.py
+    params["swarm"]["strategies"] = ["swarm", "default"]
+    params["search_sst2"]["strategies"] = ["swarm", "default"]
+    params["search_meaning"]["strategies"] = ["swarm", "default"]   # the peers share search_sst2's code path
     # recognition (the lookup-prone task) and recall (a new-task path); comprehension and cloze: unit tests
     params["synthetic"]["tasks"] = ["recognition", "recall"]
     shared = REPO.parent / "shared" / "data"
@@ -89,10 +92,10 @@ def test_repro_quick_test(repo_copy):
     assert set(ablations["variants"]) == {"full", "seed_prototype"}
     assert "default" in ablations["swarm_variants"]["kv_only (memory, no swarm)"]
     search = json.loads((repo_copy / "metrics/search.json").read_text())
-    assert set(search["strategies"]) == {"swarm", "random", "grid", "default"}
+    assert set(search["strategies"]) == {"swarm", "default"}
     assert search["strategies"]["swarm"]["steps_used"]["mean"] == search["budget_steps"]
     sst2 = json.loads((repo_copy / "metrics/search_sst2.json").read_text())
-    assert set(sst2["strategies"]) == {"swarm", "random", "default"} and sst2["seeds"] == [13, 21]
+    assert set(sst2["strategies"]) == {"swarm", "default"} and sst2["seeds"] == [13, 21]
     backends = json.loads((repo_copy / "metrics/search_backends.json").read_text())
     assert all(r["same_result_as_serial"] for r in backends["runs"])
     from hsokv.model import TransformerWithKV

@@ -157,3 +157,13 @@ def test_ray_tune_peers_keep_the_budget_and_rebuild_the_chosen_model(monkeypatch
         assert sorted(t["lineage_calls"] for t in result["trials"]) == [1, 1, 2, 2]   # 2 members x 2 intervals
     finally:
         ray.shutdown()
+
+
+def test_report_lists_the_objectives_other_test_figures():
+    results = {"swarm": _fake("swarm", [0.9, 0.8], [0.8, 0.7], [0.8, 0.72])}
+    for run in results["swarm"]["runs"]:
+        run["test"]["recall_accuracy"] = 0.2 + 0.1 * (run["seed"] == 1)
+    m = summary(results)
+    assert m["strategies"]["swarm"]["test_other"]["recall_accuracy"]["mean"] == pytest.approx(0.25)
+    assert "| recall_accuracy |" in table(m) and "0.250 ± " in table(m)
+    assert "Other test figures" not in table(summary({"swarm": _fake("swarm", [0.9], [0.8], [0.8])}))

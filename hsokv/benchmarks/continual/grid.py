@@ -7,15 +7,21 @@ label whose file exists is skipped, so a grid can be resumed in a later session 
 committed as they come. The run settings come from a spec JSON (the resolved `continual`
 section, written here with `--write-spec`), so the GPU host needs neither params.yaml nor DVC.
 
+Runs longer than a lease pause and resume (hsokv.benchmarks.continual.resume): each run keeps
+`<out>/paused/<label>.safetensors`, saved after every task and, with `--time-limit SECONDS`, at the
+first epoch's end past the limit; a later call with the same spec and that file continues the run
+(bit for bit on the CPU) and deletes the file once the result is written.
+
     python -m hsokv.benchmarks.continual.grid --write-spec spec.json --preset research --epochs 5
     python -m hsokv.benchmarks.continual.grid --spec spec.json --data DIR --out DIR \
-        --jobs er:200:0 derpp:500:0 ... --parallel 12 --commit <git sha>
+        --jobs er:200:0 derpp:500:0 ... --parallel 12 --commit <git sha> [--time-limit 1500]
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from hsokv.jobs import run_parallel
@@ -30,7 +36,8 @@ def parse_job(text: str) -> tuple[str, int | None, int]:
     return run, (None if buffer in ("", "none") else int(buffer)), int(seed)
 
 
-def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, int], commit: str) -> None:
+def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, int], commit: str,
+               stop_at: float | None) -> None:
     import torch
 
     from hsokv.benchmarks.continual.data import load_images
@@ -44,12 +51,19 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
     stream = make_stream(images, spec["classes_per_task"], spec["val_per_class"], spec["train_per_class"],
                          spec["test_per_class"], device)
     run, buffer, seed = job
+    name = label(run, buffer, seed, spec["epochs"])
+    paused = out / "paused" / f"{name}.safetensors"
     result = run_one(stream, run, buffer, seed, backbone=spec["backbone"], epochs=spec["epochs"],
                      batch_size=spec["batch_size"], replay_batch_size=spec["replay_batch_size"],
                      augment=spec["augment"], all_method_args=spec["method_args"],
-                     readout_grid=spec["readout_grid"], log=lambda s: print(s, flush=True))
+                     readout_grid=spec["readout_grid"], log=lambda s: print(s, flush=True),
+                     checkpoint=paused, stop_at=stop_at)
+    if result is None:
+        print(f"paused: {paused}", flush=True)
+        return
     result.update({"commit": commit, "cudnn_benchmark": True, "spec": spec})
-    write_json(out / f"{label(run, buffer, seed, spec['epochs'])}.json", result)
+    write_json(out / f"{name}.json", result)
+    paused.unlink(missing_ok=True)
 
 
 def write_spec(path: Path, params: Path, preset: str, epochs: int | None) -> None:
@@ -77,6 +91,8 @@ def main() -> None:
     p.add_argument("--jobs", nargs="+", help="run:buffer:seed (buffer 'none' for no memory)")
     p.add_argument("--parallel", type=int, default=1)
     p.add_argument("--commit", default="unknown")
+    p.add_argument("--time-limit", type=float, help="seconds from now: runs pause at the first epoch's end past it")
+    p.add_argument("--stop-at", type=float, help=argparse.SUPPRESS)   # the workers' deadline (Unix time)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.write_spec:
@@ -89,14 +105,18 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     jobs = [parse_job(j) for j in args.jobs]
     if args.worker:
-        run_worker(spec, Path(args.data), out, jobs[0], args.commit)
+        run_worker(spec, Path(args.data), out, jobs[0], args.commit, args.stop_at)
         return
+    deadline = [] if args.time_limit is None else ["--stop-at", str(time.time() + args.time_limit)]
     todo = [j for j in jobs if not (out / f"{label(j[0], j[1], j[2], spec['epochs'])}.json").exists()]
     failed = run_parallel([(label(job[0], job[1], job[2], spec["epochs"]),
                             [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", args.spec, "--data",
                              args.data, "--out", args.out, "--jobs", f"{job[0]}:{job[1] or 'none'}:{job[2]}",
-                             "--commit", args.commit, "--worker"]) for job in todo],
+                             "--commit", args.commit, "--worker", *deadline]) for job in todo],
                           out / "logs", args.parallel)
+    paused = sorted(p.stem for p in (out / "paused").glob("*.safetensors"))
+    if paused:
+        print(f"paused (rerun the same command to continue): {paused}", flush=True)
     if failed:
         sys.exit(f"failed: {failed}")
 

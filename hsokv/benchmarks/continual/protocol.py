@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from hsokv.benchmarks.continual import readouts
+from hsokv.benchmarks.continual import readouts, resume
 from hsokv.benchmarks.continual.backbones import ImageClassifier, make_image_model
 from hsokv.benchmarks.continual.stream import Split, Stream, Task
 from hsokv.benchmarks.continual.methods import METHODS, ContinualMethod
@@ -60,10 +61,11 @@ def flops_per_example(model: ImageClassifier, example: torch.Tensor) -> tuple[fl
 
 # -- training ----------------------------------------------------------------------------------------
 def train_task(method: ContinualMethod, split: Split, epochs: int, batch_size: int,
-               autocast: Callable[[], Any]) -> list[float]:
+               autocast: Callable[[], Any], stop_at: float | None = None) -> list[float]:
     """The one loop (hsokv.fit): the method gives the loss and its memory writes; the loop owns
-    the step. Returns the mean loss of each epoch."""
-    curve = _LossCurve(method)
+    the step. Returns the mean loss of each epoch trained: fewer than `epochs` when the clock
+    passed `stop_at` (Unix time) at the end of one, so the run can pause there."""
+    curve = _LossCurve(method, stop_at)
 
     def batches(epoch: int):
         return torch.randperm(len(split.y), generator=method.generator, device=split.y.device).split(batch_size)
@@ -73,10 +75,12 @@ def train_task(method: ContinualMethod, split: Split, epochs: int, batch_size: i
 
 
 class _LossCurve:
-    """The fit hook of a continual method: its after_step (memory writes), and each epoch's mean loss."""
+    """The fit hook of a continual method: its after_step (memory writes), each epoch's mean loss,
+    and the stop at the first epoch's end past `stop_at`."""
 
-    def __init__(self, method: ContinualMethod):
-        self.method, self.losses, self.means = method, [], []
+    def __init__(self, method: ContinualMethod, stop_at: float | None):
+        self.method, self.stop_at, self.losses, self.means = method, stop_at, [], []
+        self.stop = False
 
     def after_step(self, step: int, batch, loss: torch.Tensor, output) -> None:
         self.method.after_step()
@@ -85,6 +89,7 @@ class _LossCurve:
     def end_epoch(self, epoch: int, step: int) -> None:
         self.means.append(float(torch.stack(self.losses).float().mean()))
         self.losses = []
+        self.stop = self.stop_at is not None and time.time() >= self.stop_at
 
 
 def _accuracies(readout: str, setting: dict, encoded: list[tuple[torch.Tensor, torch.Tensor]],
@@ -175,8 +180,13 @@ def make_autocast(device: torch.device) -> Callable[[], Any]:
 
 def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone: str, epochs: int,
             batch_size: int, replay_batch_size: int, augment: bool, all_method_args: dict[str, dict],
-            readout_grid: dict[str, list], log: Callable[[str], None] = print) -> dict:
-    """Train one method (run name `run`, e.g. a variant of hsokv) through the stream; score it."""
+            readout_grid: dict[str, list], log: Callable[[str], None] = print,
+            checkpoint: Path | None = None, stop_at: float | None = None) -> dict | None:
+    """Train one method (run name `run`, e.g. a variant of hsokv) through the stream; score it.
+
+    With `checkpoint` (a file path) the run continues from that file when it exists, saves its
+    state there after each task, and pauses (saves and returns None) at the first epoch's end past
+    `stop_at` (Unix time): how a grid spans several GPU leases (hsokv.benchmarks.continual.resume)."""
     device = stream.tasks[0].train.x.device
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -196,12 +206,39 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
         tasks_in_order = [merged]
     else:
         tasks_in_order = tasks
-    rows: dict[str, dict[str, list]] = {}
-    losses: list[float] = []
-    start = time.perf_counter()
+    fingerprint = {"run": run, "buffer": buffer, "seed": seed, "backbone": backbone, "epochs": epochs,
+                   "batch_size": batch_size, "replay_batch_size": replay_batch_size, "augment": augment,
+                   "args": args, "readout_grid": readout_grid, "tasks": [t.classes for t in tasks],
+                   "train_sizes": [len(t.train.y) for t in tasks]}
+    progress = {"task": 0, "epochs_done": 0, "rows": {}, "losses": [], "wall_seconds": 0.0}
+    if checkpoint is not None and checkpoint.exists():
+        tensors, meta, progress = resume.load_run(checkpoint, fingerprint, device)
+        method.load_state(tensors, meta)
+        log(f"  resumed from {checkpoint}: task {progress['task'] + 1}, {progress['epochs_done']} epochs done")
+    rows: dict[str, dict[str, list]] = progress["rows"]
+    losses: list[float] = progress["losses"]
+    start = time.perf_counter() - progress["wall_seconds"]
+
+    def pause(task: int, epochs_done: int) -> None:
+        tensors, meta = method.state(mid_task=epochs_done > 0)
+        resume.save_run(checkpoint, tensors, meta, {"task": task, "epochs_done": epochs_done, "rows": rows,
+                                                    "losses": losses, "wall_seconds": time.perf_counter() - start},
+                        fingerprint)
+
     for i, task in enumerate(tasks_in_order):
-        method.begin_task(i, task)
-        losses += train_task(method, method.training_split(task), epochs, batch_size, autocast)
+        if i < progress["task"]:
+            continue
+        done = progress["epochs_done"] if i == progress["task"] else 0
+        if i > progress["task"] and checkpoint is not None and stop_at is not None and time.time() >= stop_at:
+            return None   # the boundary was saved after the last task; every call trains at least one epoch
+        if done == 0:
+            method.begin_task(i, task)
+        means = train_task(method, method.training_split(task), epochs - done, batch_size, autocast,
+                           None if checkpoint is None else stop_at)
+        losses += means
+        if done + len(means) < epochs:
+            pause(i, done + len(means))
+            return None
         method.end_task(task)
         seen = len(tasks) if method.joint else i + 1
         scored = evaluate(method, tasks[:seen], readout_grid, autocast)
@@ -214,6 +251,8 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
             row["setting"].append(r["setting"])
         log(f"  {run}{'' if buffer is None else '-' + str(buffer)} seed {seed} after task {i + 1}: class-IL "
             + ", ".join(f"{k} {np.mean(v['class_il']):.1f}" for k, v in scored.items()))
+        if checkpoint is not None and i + 1 < len(tasks_in_order):
+            pause(i + 1, 0)   # a kill (the lease ending) loses at most the task in progress
     if device.type == "cuda":
         torch.cuda.synchronize()
     wall = time.perf_counter() - start

@@ -36,6 +36,8 @@ class GlueConfig(Section):
     memory_temperature: float = Field(0.2, gt=0.0, description="memory logits are cosine similarity / this")
     eval_batch_size: int = Field(64, ge=1, le=65_536)
     max_eval_examples: int | None = Field(None, ge=1, description="evaluate on the first n dev examples; null = all")
+    eval_sample_seed: int | None = Field(
+        None, ge=0, description="with max_eval_examples: a random sample of n drawn with this seed instead of the first n")
     threads: int | None = Field(None, ge=1, le=1024,
                                 description="torch CPU threads of each process; null = torch's default (every core)")
     workers: int = Field(1, ge=1, le=64, description="processes running (backbone, seed) pairs side by side")

@@ -234,8 +234,18 @@ def k_shot_provenance(root: str | Path, k_shot_source: str) -> str:
     return "; ".join(sorted(kinds))
 
 
+def eval_subset(examples: list[Example], n: int | None, sample_seed: int | None) -> list[Example]:
+    """The first n examples, or with sample_seed a random n of them (in file order): the same subset
+    for every seed, method and backbone, as it depends on the file and the two numbers only."""
+    if n is None or n >= len(examples):
+        return examples
+    if sample_seed is None:
+        return examples[:n]
+    return [examples[i] for i in sorted(random.Random(sample_seed).sample(range(len(examples)), n))]
+
+
 def load_few_shot(root: str | Path, task_name: str, seed: int, k: int, k_shot_source: str,
-                  max_eval_examples: int | None = None) -> FewShotSplits:
+                  max_eval_examples: int | None = None, eval_sample_seed: int | None = None) -> FewShotSplits:
     """One seed's splits from a folder written by `prepare`."""
     task, root = get_task(task_name), Path(root)
     _check_source(k, [seed], k_shot_source)
@@ -248,5 +258,6 @@ def load_few_shot(root: str | Path, task_name: str, seed: int, k: int, k_shot_so
             counts = [sum(e.label == c for e in split) for c in range(len(task.label_names))]
             if counts != [k] * len(counts):
                 raise GlueDataError(f"{folder / name}: {counts} examples per class, expected {k} each")
-    evals = {split: read_tsv(root / name, task)[:max_eval_examples] for split, name in task.eval_files.items()}
+    evals = {split: eval_subset(read_tsv(root / name, task), max_eval_examples, eval_sample_seed)
+             for split, name in task.eval_files.items()}
     return FewShotSplits(task, seed, train, dev, evals)

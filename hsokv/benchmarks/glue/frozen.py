@@ -8,6 +8,9 @@ scratch backbone is a fresh random encoder per seed, so its vectors are never ca
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -17,6 +20,41 @@ from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.data import Example
 
 _CACHE: dict[tuple[str, str, str], torch.Tensor] = {}
+_DISK: list[Path] = []   # the on-disk cache folder, when one is in use
+
+
+def use_disk_cache(folder: str | Path | None) -> None:
+    """Keep pretrained vectors in `folder` too (None: in memory only, the default)."""
+    _DISK.clear()
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        _DISK.append(Path(folder))
+
+
+def _disk_path(key: tuple[str, str, str]) -> Path | None:
+    return _DISK[0] / f"{key[0]}-{key[1]}-{key[2]}.safetensors" if _DISK else None
+
+
+def _load(key: tuple[str, str, str]) -> torch.Tensor | None:
+    if key in _CACHE:
+        return _CACHE[key]
+    path = _disk_path(key)
+    if path is not None and path.is_file():
+        from safetensors.torch import load_file
+        _CACHE[key] = load_file(path)["vectors"]
+        return _CACHE[key]
+    return None
+
+
+def _store(key: tuple[str, str, str], vectors: torch.Tensor) -> None:
+    _CACHE[key] = vectors
+    path = _disk_path(key)
+    if path is not None:
+        from safetensors.torch import save_file
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        os.close(fd)
+        save_file({"vectors": vectors.contiguous()}, tmp)
+        os.replace(tmp, path)   # a reader sees the whole file or none
 
 
 class FrozenEncoder:
@@ -40,8 +78,9 @@ class FrozenEncoder:
         key = None
         if self.backbone.pretrained:
             key = (self.backbone.name, self.kind, hashlib.sha256(repr(seqs).encode()).hexdigest())
-            if key in _CACHE:
-                return _CACHE[key]
+            cached = _load(key)
+            if cached is not None:
+                return cached
         if self.module is None:
             self.module = self.make_encoder().to(self.device).eval()
         data, out = Batches(seqs, [0] * len(seqs)), None
@@ -50,7 +89,7 @@ class FrozenEncoder:
             out = torch.empty(len(seqs), h.shape[-1]) if out is None else out
             out[idx] = h
         if key is not None:
-            _CACHE[key] = out
+            _store(key, out)
         return out
 
     def sentences(self, texts: list[str]) -> torch.Tensor:

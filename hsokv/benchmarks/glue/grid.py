@@ -3,20 +3,30 @@ method, seed), one JSON each.
 
 Each job writes `<out>/<task>-<backbone>-<method>-s<seed>.json` atomically when it finishes (its
 record, the evaluation set sizes, device, torch version and commit); a job whose file exists is
-skipped, so a grid can be resumed in a later session. The settings come from a spec JSON (the
+skipped, so a grid can be resumed in a later session. With --vector-cache DIR, a pretrained frozen
+encoder's vectors are kept in DIR (frozen.py), so an evaluation set is encoded once per backbone
+for the whole grid, not once per job. Each file records the job's CPU seconds (user + system of its
+process; a job that finds the vectors cached spends only what its method adds) and the machine.
+A --worker given several jobs runs them in order in one process, where the imports and the model
+load are paid by its first job only (on a shared few-core CPU that overhead is most of a cached job). The settings come from a spec JSON (the
 params file with the preset chosen, written here with --write-spec), so the host needs neither
 params.yaml nor DVC. --collect gathers the files into results/glue/<task>.json for report_glue.
 
     python -m hsokv.benchmarks.glue.grid --write-spec spec.json --preset research
     python -m hsokv.benchmarks.glue.grid --spec spec.json --data DIR --out DIR --parallel 4 --commit <sha>
         [--jobs SST-2:mpnet:hsokv:13 ...]          (default: every job the spec names)
+        [--vector-cache DIR]                       (frozen vectors shared by every job)
+    python -m hsokv.benchmarks.glue.grid --spec spec.json --data DIR --out DIR --worker --jobs ...   (one process)
     python -m hsokv.benchmarks.glue.grid --spec spec.json --out DIR --collect results/glue
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
+import time
 from pathlib import Path
 
 from hsokv.jobs import run_parallel
@@ -45,22 +55,34 @@ def all_jobs(spec: dict) -> list[tuple[str, str, str, int]]:
     return [(t, b, m, s) for t in g.tasks for b in g.backbones for m in g.methods for s in g.seeds]
 
 
-def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int], commit: str) -> None:
+def machine() -> dict:
+    """What the CPU seconds were measured on (no host name, no path)."""
+    import torch
+    return {"platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads()}
+
+
+def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int], commit: str,
+               vector_cache: str | None = None) -> None:
     import torch
 
+    start = time.process_time()
+    from hsokv.benchmarks.glue import frozen
     from hsokv.benchmarks.glue.data import k_shot_provenance, load_few_shot
     from hsokv.benchmarks.glue.protocol import run_seed
     from hsokv.io import write_json
 
+    frozen.use_disk_cache(vector_cache)
     cfg = _config(spec)
     g = cfg.glue
     task, backbone, method, seed = job
-    splits = load_few_shot(data / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples)
+    splits = load_few_shot(data / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples,
+                           g.eval_sample_seed)
     record = run_seed(splits, backbone, [method], cfg)[0]
     write_json(out / f"{label(*job)}.json", {
         "record": record, "eval_examples": {n: len(e) for n, e in splits.evals.items()},
         "k_shot_source": k_shot_provenance(data / task, g.k_shot_source), "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
-        "commit": commit, "spec": spec})
+        "commit": commit, "cpu_seconds": time.process_time() - start, "machine": machine(), "spec": spec})
 
 
 def collect(out: Path, dest: Path) -> list[Path]:
@@ -101,8 +123,9 @@ def main() -> None:
     p.add_argument("--jobs", nargs="+", help="task:backbone:method:seed; default: every job of the spec")
     p.add_argument("--parallel", type=int, default=1)
     p.add_argument("--commit", default="unknown")
+    p.add_argument("--vector-cache", help="folder keeping pretrained frozen vectors for every job (created)")
     p.add_argument("--collect", metavar="DIR", help="gather --out's files into DIR/<task>.json and stop")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--worker", action="store_true", help="run the --jobs in order in this one process, skipping those whose file exists")
     args = p.parse_args()
     if args.write_spec:
         write_spec(Path(args.write_spec), Path(args.params), args.preset)
@@ -116,13 +139,18 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     jobs = [parse_job(j) for j in args.jobs] if args.jobs else all_jobs(spec)
-    if args.worker:
-        run_worker(spec, Path(args.data), out, jobs[0], args.commit)
+    if args.worker:   # its jobs in order in this one process (imports and model load paid once)
+        for job in jobs:
+            if not (out / f"{label(*job)}.json").exists():
+                run_worker(spec, Path(args.data), out, job, args.commit, args.vector_cache)
+                print(f"{time.strftime('%H:%M:%S')} {label(*job)}: done", flush=True)
         return
     todo = [j for j in jobs if not (out / f"{label(*j)}.json").exists()]
     failed = run_parallel([(label(*job), [sys.executable, "-m", "hsokv.benchmarks.glue.grid", "--spec", args.spec,
                                           "--data", args.data, "--out", args.out, "--jobs", ":".join(map(str, job)),
-                                          "--commit", args.commit, "--worker"]) for job in todo],
+                                          "--commit", args.commit, "--worker"]
+                                         + (["--vector-cache", args.vector_cache] if args.vector_cache else []))
+                           for job in todo],
                           out / "logs", args.parallel)
     if failed:
         sys.exit(f"failed: {failed}")

@@ -63,7 +63,8 @@ def _backbone_seed(params: str, reads: tuple[str, ...], root: Path, task: str, b
     Reads the params itself, so that it can run in a worker process."""
     cfg = load_params(params, reads)
     g = cfg.glue
-    splits = load_few_shot(root / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples)
+    splits = load_few_shot(root / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples,
+                           g.eval_sample_seed)
     records = run_seed(splits, backbone, g.methods, cfg)
     for r in records:
         scores = " ".join(f"{k} {_fmt(r[k])}" for k in ("dev_accuracy", *splits.evals))

@@ -60,6 +60,17 @@ class PolicySwarmConfig(SwarmShape):
         return self._check_names("distributed.swarm", ("space", "heatmap_dims"))
 
 
+class LineageConfig(Section):
+    """The swarm's lineage mode (hsokv.benchmarks.rl.lineage): every trial continues one policy, the
+    agents exploring configs around the last winner's; agents, regions and rules as in `swarm`."""
+    enabled: bool = Field(True, description="run it beside the halving swarm, at that swarm's env steps; "
+                                            "false = the halving swarm alone (the swarm before issue 22's fix)")
+    configs_per_agent: int = Field(1, ge=1, le=64, description="configs each agent proposes every meta-iteration")
+    agent_steps: int = Field(1, ge=1, le=100_000, description="generations of successive halving's first rung")
+    eta: int = Field(2, ge=2, le=10, description="each rung keeps 1/eta of the configs and runs them eta times longer")
+    rungs: int = Field(3, ge=1, le=6)
+
+
 @section("distributed")
 class RLConfig(Section):
     """Policies on a gymnasium environment: the swarm against ES and ARS at equal environment steps,
@@ -77,6 +88,7 @@ class RLConfig(Section):
     eval_episodes: int = Field(100, ge=1, le=100_000, description="held-out episodes of the final evaluation")
     solved_return: float | None = Field(None, description="mean evaluation return that counts as solved; null = none")
     swarm: PolicySwarmConfig = PolicySwarmConfig()
+    lineage: LineageConfig = LineageConfig()
     backend: str = name_field("hsokv.search.backends:BACKENDS", "auto", also=("auto",),
                               description="auto = ray when importable, else multiprocessing")
     node_counts: list[int] = Field([1, 2, 4], min_length=1, description="workers of each run of the scaling sweep")

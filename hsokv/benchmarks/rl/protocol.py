@@ -108,9 +108,9 @@ def swarm_task(d: dict) -> PolicyTask:
     return PolicyTask(d["env_id"], d["policy"], d["hidden_size"], algorithm_settings(d, d["swarm_tunes"]), d["score_episodes"])
 
 
-def run_swarm(d: dict, seed: int, backend, curve: bool = True, run=run_policy_trial) -> dict:
-    """One swarm run; with `curve`, its best policy is evaluated after every meta-iteration (untimed)."""
-    task, shape = swarm_task(d), swarm_shape(d)
+def tracked_run(d: dict, seed: int, backend, curve: bool, task: PolicyTask, build) -> dict:
+    """A swarm run (`build(log)` makes it; its run() logs every trial); with `curve`, its best policy
+    is evaluated after every meta-iteration (untimed). Shared by both swarm modes."""
     points, paused = [], [0.0]
 
     def checkpoint(record):
@@ -126,7 +126,7 @@ def run_swarm(d: dict, seed: int, backend, curve: bool = True, run=run_policy_tr
 
     log = SearchLog(on_iteration=checkpoint)
     start = time.perf_counter()
-    Swarm(task, SearchSpace(shape.space.__dict__), shape, backend, seed, log, run=run).run()
+    build(log).run()
     simulated = hasattr(backend, "clock")
     wall = backend.clock if simulated else time.perf_counter() - start - paused[0]
     # Each point's wall time: the measured share of the run up to that meta-iteration's trials.
@@ -139,6 +139,13 @@ def run_swarm(d: dict, seed: int, backend, curve: bool = True, run=run_policy_tr
             "best_lineage_generations": best.state.generations, "theta": [float(x) for x in best.state.theta],
             "curve": points, "trials": len(log.trials),
             "evaluation": held_out(d, {**task.settings, **best.values}, best.state, seed, d["eval_episodes"])}
+
+
+def run_swarm(d: dict, seed: int, backend, curve: bool = True, run=run_policy_trial) -> dict:
+    """One run of the halving swarm (hsokv.search.swarm), every agent training its own team's policy."""
+    task, shape = swarm_task(d), swarm_shape(d)
+    return tracked_run(d, seed, backend, curve, task,
+                       lambda log: Swarm(task, SearchSpace(shape.space.__dict__), shape, backend, seed, log, run=run))
 
 
 def run_baseline(d: dict, method: str, seed: int, budget: int) -> dict:

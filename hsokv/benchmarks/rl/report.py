@@ -8,12 +8,16 @@ import numpy as np
 
 from hsokv.report import summarize
 
-METHOD_NAMES = {"swarm": "swarm (tuning {tunes})", "es": "ES (Salimans et al. 2017)", "ars": "ARS V2-t (Mania et al. 2018)"}
+METHODS = ("swarm", "lineage", "es", "ars")
+METHOD_NAMES = {"swarm": "swarm, halving (tuning {tunes})", "lineage": "swarm, one lineage (tuning {tunes})",
+                "es": "ES (Salimans et al. 2017)", "ars": "ARS V2-t (Mania et al. 2018)"}
+# paired per-seed differences reported: each swarm mode against the baselines, and the two modes
+PAIRS = (("swarm", "es"), ("swarm", "ars"), ("lineage", "es"), ("lineage", "ars"), ("lineage", "swarm"))
 
 
 def comparison(per_seed: list[dict], d: dict) -> dict:
-    """Final held-out return, env steps and wall time per method; the swarm's paired differences."""
-    methods = [m for m in ("swarm", "es", "ars") if all(m in s["methods"] for s in per_seed)]
+    """Final held-out return, env steps and wall time per method; the swarms' paired differences."""
+    methods = [m for m in METHODS if all(m in s["methods"] for s in per_seed)]
     out = {"env_id": d["env_id"], "policy": d["policy"], "swarm_tunes": d["swarm_tunes"],
            "settings": {m: {"algorithm": m, **d[m]} for m in ("es", "ars")}, "seeds": [s["seed"] for s in per_seed], "eval_episodes": d["eval_episodes"],
            "methods": {}}
@@ -23,12 +27,11 @@ def comparison(per_seed: list[dict], d: dict) -> dict:
                              "env_steps": summarize([r["env_steps"] for r in runs]),
                              "wall_seconds": summarize([r["wall_seconds"] for r in runs]),
                              "per_seed": [r["evaluation"]["mean_return"] for r in runs]}
-    if "swarm" in methods:
-        swarm = out["methods"]["swarm"]["per_seed"]
-        for m in methods[1:]:
-            other = out["methods"][m]["per_seed"]
-            out[f"swarm_minus_{m}"] = {**summarize([a - b for a, b in zip(swarm, other)]),
-                                       "swarm_not_lower_seeds": sum(a >= b for a, b in zip(swarm, other))}
+    for a, b in PAIRS:
+        if a in methods and b in methods:
+            first, other = out["methods"][a]["per_seed"], out["methods"][b]["per_seed"]
+            out[f"{a}_minus_{b}"] = {**summarize([x - y for x, y in zip(first, other)]),
+                                     f"{a}_not_lower_seeds": sum(x >= y for x, y in zip(first, other))}
     if d.get("solved_return") is not None:
         for m in methods:
             out["methods"][m]["solved_seeds"] = sum(r >= d["solved_return"] for r in out["methods"][m]["per_seed"])
@@ -53,7 +56,7 @@ def timing(per_seed: list[dict], d: dict, backend: str, cpus: int) -> dict:
 def curve_rows(per_seed: list[dict]) -> list[dict]:
     """Mean and std over seeds of each method's k-th curve point (its env steps and wall time averaged too)."""
     rows = []
-    for m in ("swarm", "es", "ars"):
+    for m in METHODS:
         curves = [s["methods"][m]["curve"] for s in per_seed if m in s["methods"]]
         if not curves:
             continue
@@ -76,17 +79,18 @@ def _fmt(s: dict | None, digits: int = 0) -> str:
 def table(c: dict, title: str) -> str:
     lines = [f"## {title}", "",
              f"{c['env_id']}, {c['policy']} policy, seeds {c['seeds']}; final return over {c['eval_episodes']} "
-             "held-out episodes; every method used the swarm's environment steps of its seed (mean ± std over seeds).",
+             "held-out episodes; every method had the halving swarm's environment steps of its seed (the lineage swarm at most "
+             "as many, ES and ARS at least as many; mean ± std over seeds).",
              "", "| method | final return | env steps | wall s |", "|---|---|---|---|"]
     for m, r in c["methods"].items():
         name = METHOD_NAMES[m].format(tunes=c["swarm_tunes"])
         lines.append(f"| {name} | {_fmt(r['final_return'], 1)} | {r['env_steps']['mean']:,.0f} | "
                      f"{r['wall_seconds']['mean']:.1f} |")
-    for m in ("es", "ars"):
-        diff = c.get(f"swarm_minus_{m}")
+    for a, b in PAIRS:
+        diff = c.get(f"{a}_minus_{b}")
         if diff is not None:
-            lines.append(f"\nswarm - {m}: {_fmt(diff, 1)} per seed; swarm not lower on "
-                         f"{diff['swarm_not_lower_seeds']}/{diff['n_seeds']} seeds.")
+            lines.append(f"\n{a} - {b}: {_fmt(diff, 1)} per seed; {a} not lower on "
+                         f"{diff[f'{a}_not_lower_seeds']}/{diff['n_seeds']} seeds.")
     return "\n".join(lines) + "\n"
 
 

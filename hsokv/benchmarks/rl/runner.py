@@ -2,8 +2,9 @@
 
 Each job writes `<out>/<method>-s<seed>.json` atomically when it finishes (with the host's CPU
 count, the library versions and the commit); a job whose file exists is skipped, so a grid can be
-resumed in a later session and the files committed as they come. A seed's swarm runs first: ES
-and ARS start once its file exists, with its environment steps as their budget. Settings come from
+resumed in a later session and the files committed as they come. A seed's (halving) swarm runs
+first: the lineage-mode swarm, ES and ARS start once its file exists, with its environment steps as
+their budget. Settings come from
 a spec JSON (the resolved `distributed` section, written here with `--write-spec` where pydantic
 is installed), so the host needs only numpy, gymnasium and mujoco: no params.yaml, DVC or pydantic.
 The stage `rl_research` aggregates the committed files.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from hsokv.jobs import run_parallel
 
-METHODS = ("swarm", "es", "ars")
+METHODS = ("swarm", "lineage", "es", "ars")
 
 
 def label(method: str, seed: int) -> str:
@@ -57,6 +58,7 @@ def _versions() -> dict:
 
 
 def run_worker(spec: dict, out: Path, method: str, seed: int, swarm_workers: int, commit: str) -> None:
+    from hsokv.benchmarks.rl.lineage import run_lineage
     from hsokv.benchmarks.rl.protocol import run_baseline, run_swarm
     from hsokv.io import read_json, write_json
 
@@ -66,7 +68,11 @@ def run_worker(spec: dict, out: Path, method: str, seed: int, swarm_workers: int
         result["workers"] = swarm_workers
     else:
         budget = read_json(out / f"{label('swarm', seed)}.json")["env_steps"]
-        result = run_baseline(spec, method, seed, budget)
+        if method == "lineage":
+            result = run_lineage(spec, seed, PoolMap(swarm_workers), budget)
+            result["workers"] = swarm_workers
+        else:
+            result = run_baseline(spec, method, seed, budget)
     result.update({"spec": spec, "commit": commit, "cpu_count": os.cpu_count(), "host": platform.node(),
                    "processor": platform.processor(), "python": platform.python_version(), "versions": _versions(),
                    "job_seconds": time.perf_counter() - start})
@@ -112,8 +118,9 @@ def main() -> None:
         method, seed = args.worker.split(":")
         run_worker(spec, out, method, int(seed), args.swarm_workers, args.commit)
         return
+    lineage = spec.get("lineage", {}).get("enabled", False)   # specs written before the lineage mode lack it
     todo = [(m, s) for s in (args.seeds or spec["seeds"]) for m in args.methods
-            if not (out / f"{label(m, s)}.json").exists()]
+            if (m != "lineage" or lineage) and not (out / f"{label(m, s)}.json").exists()]
     # A baseline runs at its seed's swarm budget: it waits for that swarm's job, or needs its file
     # from an earlier session.
     swarms = {s for m, s in todo if m == "swarm"}

@@ -6,8 +6,8 @@ Scaling is strong scaling: every worker count runs the same swarm with the same 
 checks that. Wall time is measured from when every worker is up (Ray started, processes spawned:
 reported as startup_seconds) to the swarm's last trial. speedup(n) = wall(1 worker) / wall(n);
 throughput = environment steps / wall. The simulate backend reports its modelled time instead.
-The first worker count's run is the comparison's swarm run; ES and ARS then run side by side as
-two tasks of a 2-worker backend.
+The first worker count's run is the comparison's swarm run; the lineage-mode swarm, ES and ARS then
+run side by side as tasks of a 2-worker backend, at its environment steps.
 
 Run as a script, the sweep alone (no ES or ARS) runs on a host without DVC, params.yaml or
 pydantic (numpy, gymnasium (+ mujoco for Hopper) and ray suffice), from the research runner's
@@ -31,6 +31,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from hsokv.benchmarks.rl.lineage import run_lineage_job
 from hsokv.benchmarks.rl.protocol import run_baseline_job, run_swarm
 from hsokv.benchmarks.rl.report import timing
 from hsokv.errors import ConfigError
@@ -89,12 +90,19 @@ def sweep(d: dict, seed: int, backend_name: str, on_run=None, curve: bool = True
     return runs
 
 
+def comparison_job(d: dict, job: tuple[str, int, int]) -> dict:
+    """(method, seed, budget): ES, ARS or the lineage-mode swarm (its trials in this task's process)."""
+    return run_lineage_job(d, job) if job[0] == "lineage" else run_baseline_job(d, job)
+
+
 def run_seed(d: dict, seed: int, backend_name: str, on_run=None) -> dict:
-    """The scaling sweep of one seed, then ES and ARS at its first run's environment steps."""
+    """The scaling sweep of one seed, then (with distributed.lineage.enabled) the lineage-mode swarm,
+    ES and ARS at its first run's environment steps."""
     sweep_runs = sweep(d, seed, backend_name, on_run)
     budget = sweep_runs[0]["env_steps"]
+    followers = (("lineage",) if d["lineage"]["enabled"] else ()) + ("es", "ars")
     with make_policy_backend(d, backend_name, 2) as backend:
-        baselines = backend.map(run_baseline_job, d, [(m, seed, budget) for m in ("es", "ars")])
+        baselines = backend.map(comparison_job, d, [(m, seed, budget) for m in followers])
     for b in baselines:
         if on_run is not None:
             on_run(b)

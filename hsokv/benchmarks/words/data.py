@@ -44,7 +44,7 @@ _FILLER_TEMPLATES = [
 ]
 
 
-_DEFINITION = "{word} means {definition}."
+DEFINITION = "{word} means {definition}."
 
 
 def filler_pool() -> list[str]:
@@ -55,7 +55,7 @@ def filler_pool() -> list[str]:
 def _generated_text() -> dict[str, str]:
     """Every token the generator itself writes into stories -> a sentence that shows it."""
     parts = [t.format(n="", p="", t="") for t in _FILLER_TEMPLATES] + _NAMES + _PLACES + _TIMES
-    parts.append(_DEFINITION.format(word="", definition=""))
+    parts.append(DEFINITION.format(word="", definition=""))
     return {token: part for part in parts for token in split_words(part)}
 
 
@@ -173,7 +173,7 @@ def build_splits(specs: list[WordSpec], cfg: DataConfig, seed: int, candidates: 
             retention_usage, rest = usages[0], usages[1:]
             n_train_usages = min(k, len(rest) - 1)
             train_usages, test_usages = rest[:n_train_usages], rest[n_train_usages:]
-            definition = _DEFINITION.format(word=spec.word, definition=spec.definition)
+            definition = DEFINITION.format(word=spec.word, definition=spec.definition)
             phase1 = label in splits.phase1_labels
             target = splits.train_phase1 if phase1 else splits.train_phase2
             for j in range(k):

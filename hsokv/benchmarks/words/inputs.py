@@ -11,17 +11,23 @@
 """
 from __future__ import annotations
 
+import json
+import os
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import save_file
 from tokenizers import Tokenizer
 
 from hsokv.benchmarks.words.data import Item, SyntheticSplits
 from hsokv.benchmarks.words.tensors import story_ids
+from hsokv.errors import BackboneError
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _VECTORS: dict[tuple[str, str], torch.Tensor] = {}   # (backbone, sentence) -> its frozen vector
@@ -62,18 +68,53 @@ class SentenceEncoder:
     encode: Callable[[list[str]], torch.Tensor]
 
 
+def sentence_vectors(backbone: SentenceEncoder, wanted: list[str]) -> torch.Tensor:
+    """[len(wanted), dim]: each sentence encoded once per process (and backbone)."""
+    missing = [s for s in dict.fromkeys(wanted) if (backbone.name, s) not in _VECTORS]
+    if missing:
+        for s, v in zip(missing, backbone.encode(missing)):
+            _VECTORS[backbone.name, s] = v
+    return torch.stack([_VECTORS[backbone.name, s] for s in wanted])
+
+
+def cached_vectors(name: str) -> int:
+    return sum(b == name for b, _ in _VECTORS)
+
+
+def save_vectors(path: str | Path, name: str) -> int:
+    """This process's frozen vectors of backbone `name` -> a safetensors file (the sentences in its
+    metadata); returns how many. A later run loads them instead of encoding again (mpnet encodes
+    ~10 sentences a second on a shared CPU core: a research run's 17,000 take half an hour)."""
+    found = sorted(s for b, s in _VECTORS if b == name)
+    if found:
+        path = Path(path)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        save_file({"vectors": torch.stack([_VECTORS[name, s] for s in found]).contiguous()}, str(partial),
+                  metadata={"backbone": name, "sentences": json.dumps(found)})
+        os.replace(partial, path)   # a reader never sees half a file
+    return len(found)
+
+
+def load_vectors(path: str | Path, name: str) -> int:
+    """A save_vectors file's vectors into this process's cache; refused if written by another backbone."""
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata() or {}
+        if meta.get("backbone") != name:
+            raise BackboneError(f"{path}: vectors of backbone {meta.get('backbone')!r}, not {name!r}")
+        vectors, found = f.get_tensor("vectors"), json.loads(meta["sentences"])
+    for s, v in zip(found, vectors):
+        _VECTORS[name, s] = v
+    return len(found)
+
+
 class SentenceInputs:
     pretrained = True
 
     def __init__(self, backbone: SentenceEncoder, splits: SyntheticSplits):
         self.kind = backbone.name
         wanted = sorted({s for t in texts_of(splits) for s in sentences(t)})
-        missing = [s for s in wanted if (self.kind, s) not in _VECTORS]
-        if missing:
-            for s, v in zip(missing, backbone.encode(missing)):
-                _VECTORS[self.kind, s] = v
         self.index = {s: i + 1 for i, s in enumerate(wanted)}
-        self.table = torch.cat([torch.zeros(1, backbone.dim), torch.stack([_VECTORS[self.kind, s] for s in wanted])])
+        self.table = torch.cat([torch.zeros(1, backbone.dim), sentence_vectors(backbone, wanted)])
         self.vocab_size, self.dim = len(self.table), backbone.dim
 
     def __call__(self, texts: list[str]) -> torch.Tensor:
@@ -107,10 +148,15 @@ class SentenceStories(nn.Module):
         nn.init.zeros_(self.adapter.weight)
         nn.init.zeros_(self.adapter.bias)
 
+    def attention(self, ids: torch.Tensor, x: torch.Tensor | None = None) -> torch.Tensor:
+        """[batch, sentences]: each sentence's weight in its story's vector (padding 0)."""
+        x = self.table(ids) if x is None else x
+        scores = (self.SHARPNESS * x @ self.query).masked_fill(ids == 0, float("-inf"))
+        return torch.softmax(scores, dim=-1).nan_to_num(0.0)   # all-padding rows: zeros
+
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         x = self.table(ids)
-        scores = (self.SHARPNESS * x @ self.query).masked_fill(ids == 0, float("-inf"))
-        weights = torch.softmax(scores, dim=-1).nan_to_num(0.0).unsqueeze(-1)   # all-padding rows: zeros
+        weights = self.attention(ids, x).unsqueeze(-1)
         pooled = (weights * x).sum(1)
         return self.SCALE * F.normalize(pooled + self.adapter(pooled), dim=-1)
 

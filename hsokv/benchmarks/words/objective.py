@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from tokenizers import Tokenizer
@@ -37,6 +38,10 @@ class SearchTask:
     validation: tuple     # (ids, labels, exposures)
     test: tuple
     label_domains: torch.Tensor
+    # (task, cfg, device) -> the model of a config; None = the from-scratch TransformerWithKV. A
+    # module-level function, so the task pickles to other processes (hsokv.benchmarks.words.meaning_search_data
+    # builds the MiniLM path's H-SOKV here).
+    make_model: Callable | None = None
 
 
 def make_task(splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig) -> SearchTask:
@@ -85,10 +90,21 @@ def accuracy(model: TransformerWithKV, ids: torch.Tensor, labels: torch.Tensor, 
 def build_model(task: SearchTask, values: dict, parent: TrialState | None, device) -> TransformerWithKV:
     """A model for `values`, with `parent`'s weights and memory when given (same architecture)."""
     cfg = apply(task.cfg, values)
-    model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory, [Lifecycle()])
-    if parent is not None:
-        model.load_state_dict(parent.model)
+    if task.make_model is not None:
+        model = task.make_model(task, cfg, device)
+    else:
+        model = TransformerWithKV(task.vocab_size, task.num_labels, cfg.data.max_length, cfg.model, cfg.memory,
+                                  [Lifecycle()])
+    if parent is not None:   # a state leaves out the frozen parameters (_trained_state): keep the model's
+        model.load_state_dict({**model.state_dict(), **parent.model})
     return model.to(device)
+
+
+def _trained_state(model: torch.nn.Module) -> dict:
+    """The state a trial hands on, on the CPU, without frozen parameters (a pretrained backbone's
+    vector table: megabytes that never change, copied by every trial otherwise)."""
+    frozen = {name for name, p in model.named_parameters() if not p.requires_grad}
+    return {k: v.cpu() for k, v in model.state_dict().items() if k not in frozen}
 
 
 class _Stream:
@@ -128,7 +144,7 @@ def _run_trial(task: SearchTask, spec: TrialSpec, start: float) -> TrialResult:
     torch.manual_seed(spec.seed)
     model = build_model(task, spec.values, parent if warm else None, device)
     ids, probes, labels, sources = task.train
-    if not warm:
+    if not warm and hasattr(model.encoder, "pool"):   # the from-scratch encoder's novelty prior
         model.encoder.pool.observe(ids.to(device), labels.to(device))
     generator = torch.Generator()
     opt = make_optimizer(model, cfg.train)
@@ -150,7 +166,8 @@ def _run_trial(task: SearchTask, spec: TrialSpec, start: float) -> TrialResult:
     model.eval()
     model.memory.refresh_keys(model.encoder)
     score = accuracy(model, task.validation[0], task.validation[1], device)
-    state = TrialState(dict(spec.values), {k: v.cpu() for k, v in model.state_dict().items()}, _to_cpu(opt.state_dict()), order, generator.get_state(), done + spec.steps)
+    state = TrialState(dict(spec.values), _trained_state(model), _to_cpu(opt.state_dict()), order,
+                       generator.get_state(), done + spec.steps)
     return TrialResult(spec.trial_id, dict(spec.values), score, spec.steps, state, time.perf_counter() - start)
 
 

@@ -27,3 +27,25 @@ def test_spec_jobs_and_resume(tmp_path):
     assert (tmp_path / "out" / "finetune-e1-s0.json").is_file()
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "done" not in again.stdout   # both files exist: nothing reruns
+
+
+
+def test_time_limit_pauses_and_the_same_command_continues(tmp_path):
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "quick_test", epochs=2)
+    spec = json.loads(spec_path.read_text())
+    spec.update(dataset="digits", classes_per_task=5, val_per_class=5, train_per_class=10, test_per_class=5)
+    spec_path.write_text(json.dumps(spec))
+    fetch_images("digits", tmp_path / "data", [], allow_download=False)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
+           str(tmp_path / "data"), "--out", str(out), "--jobs", "er:50:0", "--commit", "abc"]
+    p = subprocess.run(cmd + ["--time-limit", "0"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "paused (rerun the same command to continue): ['er-50-e2-s0']" in p.stdout
+    assert (out / "paused" / "er-50-e2-s0.safetensors").is_file() and not (out / "er-50-e2-s0.json").exists()
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    log = (out / "logs" / "er-50-e2-s0.log").read_text()
+    assert "resumed from" in log and "task 1, 1 epochs done" in log
+    assert len(json.loads((out / "er-50-e2-s0.json").read_text())["losses"]) == 2 * 2
+    assert not list((out / "paused").iterdir())   # the file goes once the result is written

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from hsokv.benchmarks.glue.data import (LM_BFF_SEEDS, TASKS, GlueDataError, load_few_shot, read_tsv, required_files,
-                             sample_k_shot)
+from hsokv.benchmarks.glue.data import (LM_BFF_SEEDS, TASKS, Example, GlueDataError, eval_subset, load_few_shot,
+                                        read_tsv, required_files, sample_k_shot)
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "glue"
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data"
@@ -70,6 +70,15 @@ def _lm_bff_folder(tmp_path: Path, per_class: int = 16) -> Path:
 def test_load_lm_bff_layout(tmp_path):
     splits = load_few_shot(_lm_bff_folder(tmp_path) / "SST-2", "SST-2", 13, 16, "lm_bff", max_eval_examples=3)
     assert len(splits.train) == 32 and len(splits.dev) == 32 and len(splits.evals["dev"]) == 3
+
+
+def test_seeded_eval_subset_is_fixed_in_file_order_and_differs_from_the_head():
+    rows = [Example(str(i), None, i % 2) for i in range(50)]
+    assert eval_subset(rows, 10, None) == rows[:10] and eval_subset(rows, None, 3) == rows
+    a, b = eval_subset(rows, 10, 0), eval_subset(rows, 10, 0)
+    assert a == b and len(a) == 10 and a != rows[:10]
+    assert [int(e.text_a) for e in a] == sorted(int(e.text_a) for e in a)   # file order kept
+    assert eval_subset(rows, 10, 1) != a and eval_subset(rows, 60, 0) == rows
 
 
 def test_lm_bff_sample_with_wrong_class_counts_is_refused(tmp_path):

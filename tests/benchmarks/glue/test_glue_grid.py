@@ -37,6 +37,7 @@ def test_spec_jobs_resume_and_collect(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     run = json.loads((tmp_path / "out" / "SST-2-scratch-majority-s13.json").read_text())
     assert run["commit"] == "abc" and run["record"]["dev"] == pytest.approx(3 / 5) and run["eval_examples"] == {"dev": 5}
+    assert run["cpu_seconds"] > 0 and run["machine"]["cpu_count"] >= 1 and run["torch"]
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "done" not in again.stdout   # the file exists: nothing reruns
     (collected,) = grid.collect(tmp_path / "out", tmp_path / "results")

@@ -12,7 +12,9 @@ from hsokv.benchmarks.glue.data import TASKS, Example, FewShotSplits, read_tsv, 
 from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.benchmarks.glue.methods import METHODS
 from hsokv.benchmarks.glue.methods.base import trained
-from hsokv.benchmarks.glue.methods.hsokv_proto import prototypes
+from hsokv.benchmarks.glue.methods.hsokv_proto import MIXES, prototypes
+from hsokv.benchmarks.glue.methods.hsokv_anchor_transductive import refine_anchors
+from hsokv.benchmarks.glue.methods.hsokv_proto_transductive import refine
 from hsokv.benchmarks.glue.prompts import zero_shot_scores
 from hsokv.benchmarks.glue.protocol import run_seed
 from hsokv.config import resolve
@@ -59,6 +61,43 @@ def test_pretrained_vectors_are_encoded_once_per_token_ids_across_runs():
     frozen.clear()
 
 
+def test_a_disk_cache_serves_a_later_process_without_encoding(tmp_path):
+    frozen.clear()
+    bb, seqs = CountingBackbone(), [[1], [3], [2]]
+    try:
+        frozen.use_disk_cache(tmp_path / "vectors")
+        a = FrozenEncoder(bb, "encoder", lambda: bb.encoder(None, None), 2, "cpu").vectors(seqs)
+        assert bb.built == 1 and len(list((tmp_path / "vectors").glob("counting-encoder-*.safetensors"))) == 1
+        frozen.clear()   # what a new process starts with: nothing in memory
+        b = FrozenEncoder(bb, "encoder", lambda: bb.encoder(None, None), 2, "cpu").vectors(seqs)
+        assert bb.built == 1 and torch.equal(a, b)
+        FrozenEncoder(bb, "encoder", lambda: bb.encoder(None, None), 2, "cpu").vectors([[4]])
+        assert bb.built == 2   # other token ids: another key
+    finally:
+        frozen.use_disk_cache(None)
+        frozen.clear()
+
+
+def test_transductive_writes_move_the_prototypes_to_the_unlabelled_clusters():
+    # labelled keys sit off the clusters' centres; the pool's two clusters are at +-45 degrees
+    keys, labels = torch.tensor([[1.0, 0.2], [0.2, 1.0]]), torch.tensor([0, 1])
+    pool = torch.nn.functional.normalize(torch.tensor([[1.0, -1.0]] * 6 + [[-1.0, 1.0]] * 6 + [[1.0, 1.0]]), dim=-1)
+    protos = refine(keys, labels, pool, torch.zeros(len(pool), 2), 1.0, 2)
+    start = prototypes(keys, labels, 2)
+    centre = torch.nn.functional.normalize(torch.tensor([[1.0, -1.0], [-1.0, 1.0]]), dim=-1)
+    assert ((protos * centre).sum(-1) > (start * centre).sum(-1)).all()
+    # mix 0: the zero-shot scores alone pick the pseudo-labels (here every pool entry is label 1)
+    protos0 = refine(keys, labels, pool, torch.tensor([[0.0, 1.0]]).repeat(len(pool), 1), 0.0, 2)
+    assert torch.allclose(protos0[0], start[0])
+
+
+def test_transductive_anchors_follow_the_unlabelled_score_clusters():
+    keys, labels = torch.tensor([[0.2, -0.2], [-0.2, 0.2]]), torch.tensor([0, 1])
+    pool = torch.tensor([[1.0, -1.0]] * 4 + [[-1.0, 1.0]] * 4)
+    protos = refine_anchors(keys, labels, pool, 2)
+    assert (protos[0, 0] > keys[0, 0]) and (protos[1, 1] > keys[1, 1])   # pulled out towards the clusters
+
+
 class RecordingEncoder:
     def __init__(self):
         self.texts = []
@@ -94,12 +133,17 @@ def test_the_peers_run_on_mnli_pairs():
     rows = read_tsv(FIX / "mnli_dev_matched.tsv", task)
     train, dev = sample_k_shot(rows, 1, 13, 3)
     splits = FewShotSplits(task, 13, train, dev, {"dev_matched": rows})
-    by = {r["method"]: r for r in run_seed(splits, "scratch", ["zero_shot", "logreg", "hsokv_proto", "hsokv_anchor", "hsokv"], _cfg(epochs=1))}
+    by = {r["method"]: r for r in run_seed(splits, "scratch", ["zero_shot", "logreg", "hsokv_proto", "hsokv_anchor", "hsokv",
+                                                               "hsokv_anchor_mix", "hsokv_proto_transductive",
+                                                               "hsokv_anchor_transductive"], _cfg(epochs=1))}
     for name, r in by.items():
         assert 0.0 <= r["dev_matched"] <= 1.0, r
     assert 0.0 <= by["hsokv_proto"]["mix"] <= 1.0 and "dev_matched_without_memory" in by["hsokv_proto"]
     # both prototype memories report the zero-shot head alone as their readout without memory
     assert by["hsokv_anchor"]["dev_matched_without_memory"] == by["zero_shot"]["dev_matched"]
+    assert by["hsokv_anchor_mix"]["dev_matched_without_memory"] == by["zero_shot"]["dev_matched"]
+    assert by["hsokv_proto_transductive"]["dev_matched_mix"] in MIXES
+    assert by["hsokv_anchor_transductive"]["dev_matched_without_memory"] == by["zero_shot"]["dev_matched"]
 
 
 def test_grid_trains_every_point_and_keeps_the_best_on_the_kshot_dev_set():

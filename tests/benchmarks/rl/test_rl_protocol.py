@@ -61,9 +61,13 @@ def test_baselines_get_at_least_the_swarms_steps_and_a_curve(d):
         assert run["budget"] == budget <= run["env_steps"] and run["curve"][-1]["env_steps"] == run["env_steps"]
         assert [p["env_steps"] for p in run["curve"]] == sorted(p["env_steps"] for p in run["curve"])
     assert out["methods"]["swarm"]["curve"][-1]["env_steps"] == budget
+    lin = out["methods"]["lineage"]
+    assert lin["budget"] == budget >= lin["env_steps"] and lin["curve"][-1]["env_steps"] == lin["env_steps"]
     c = comparison([out], d)
-    assert set(c["methods"]) == {"swarm", "es", "ars"} and c["swarm_minus_ars"]["n_seeds"] == 1
-    assert "| ARS V2-t" in table(c, "t") and {r["method"] for r in curve_rows([out])} == {"swarm", "es", "ars"}
+    assert set(c["methods"]) == {"swarm", "lineage", "es", "ars"} and c["swarm_minus_ars"]["n_seeds"] == 1
+    assert c["lineage_minus_ars"]["n_seeds"] == c["lineage_minus_swarm"]["n_seeds"] == 1
+    assert "| swarm, one lineage" in table(c, "t") and "| ARS V2-t" in table(c, "t")
+    assert {r["method"] for r in curve_rows([out])} == {"swarm", "lineage", "es", "ars"}
     t = timing([out], d, "simulate", 2)
     assert t["by_workers"]["1"]["speedup"]["mean"] == 1.0 < t["by_workers"]["2"]["speedup"]["mean"]
 

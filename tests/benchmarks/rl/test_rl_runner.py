@@ -27,9 +27,10 @@ def test_grid_writes_one_file_per_run_and_resumes(tmp_path):
            "--spec", spec, "--out", out, "--seeds", "0", "--parallel", "2", "--commit", "abc"]
     subprocess.run(run, cwd=REPO, check=True, timeout=300)
     files = sorted(p.name for p in out.glob("*.json"))
-    assert files == ["ars-s0.json", "es-s0.json", "swarm-s0.json"]
-    swarm, ars = (json.loads((out / f).read_text()) for f in ("swarm-s0.json", "ars-s0.json"))
+    assert files == ["ars-s0.json", "es-s0.json", "lineage-s0.json", "swarm-s0.json"]
+    swarm, ars, lin = (json.loads((out / f).read_text()) for f in ("swarm-s0.json", "ars-s0.json", "lineage-s0.json"))
     assert ars["budget"] == swarm["env_steps"] <= ars["env_steps"] and ars["commit"] == "abc" and ars["cpu_count"]
+    assert lin["budget"] == swarm["env_steps"] >= lin["env_steps"]
     before = (out / "ars-s0.json").stat().st_mtime_ns
     subprocess.run(run, cwd=REPO, check=True, timeout=120)   # everything exists: nothing reruns
     assert (out / "ars-s0.json").stat().st_mtime_ns == before
@@ -40,7 +41,7 @@ def test_rl_research_aggregates_complete_seeds(tmp_path):
             "solved_return": None, "es": {}, "ars": {}}
     runs = tmp_path / "runs"
     runs.mkdir()
-    for seed, methods in ((0, ("swarm", "es", "ars")), (1, ("swarm", "es", "ars")), (2, ("swarm",))):
+    for seed, methods in ((0, ("swarm", "es", "ars", "lineage")), (1, ("swarm", "es", "ars", "lineage")), (2, ("swarm",))):
         for i, m in enumerate(methods):
             r = {"method": m, "seed": seed, "spec": spec, "env_steps": 100, "wall_seconds": 1.0, "job_seconds": 1.0,
                  "evaluation": {"mean_return": 10.0 * (seed + 1) + i}, "cpu_count": 2, "versions": {}, "commit": "c",
@@ -52,6 +53,7 @@ def test_rl_research_aggregates_complete_seeds(tmp_path):
     m = json.loads(out.read_text())["p CartPole-v1"]
     assert m["seeds"] == [0, 1] and m["methods"]["swarm"]["per_seed"] == [10.0, 20.0]
     assert m["swarm_minus_ars"]["mean"] == -2.0 and m["swarm_minus_ars"]["swarm_not_lower_seeds"] == 0
+    assert m["lineage_minus_ars"]["mean"] == 1.0 and m["lineage_minus_ars"]["lineage_not_lower_seeds"] == 2
     assert (tmp_path / "plots" / "returns.csv").is_file() and "| ES" in out.with_suffix(".md").read_text()
 
 

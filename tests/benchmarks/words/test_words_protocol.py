@@ -25,14 +25,16 @@ def tiny(request):
 def test_method_runs_and_reports(tiny, method):
     cfg, splits, tok = tiny
     torch.set_num_threads(1)
-    control = METHODS.get(method).backbones == ("text",)
-    r = run_seed(method, splits, tok, cfg, seed=0, backbone="text" if control else "scratch", count_flops=not control)
+    backbones = METHODS.get(method).backbones
+    control = backbones == ("text",)
+    backbone = "text" if control else "scratch" if "scratch" in backbones else _fake_encoder()
+    r = run_seed(method, splits, tok, cfg, seed=0, backbone=backbone, count_flops=not control)
     for split in ("test", "retention", "test_phase2"):
         assert 0.0 <= r[split]["accuracy"] <= 1.0
     assert r["test"]["n"] == len(splits.test) and r["retention"]["n"] == len(splits.retention)
     assert control or r["flops"] > 0
     assert (r["test"]["kv_hit_rate"] is None) == (method in ("finetune", "lookup", "bm25"))
-    assert (r["test"]["kv_utility"] is None) == (method != "hsokv")
+    assert (r["test"]["kv_utility"] is None) == (method not in ("hsokv", "hsokv_sentences"))
     assert sorted(r["tasks"]) == sorted(cfg.synthetic.tasks) and r["tasks"]["recognition"]["test"] == r["test"]
     for task in ("recall", "cloze", "comprehension"):
         assert r["tasks"][task]["test"]["n"] == len(splits.tasks[task]["test"])
@@ -75,7 +77,7 @@ def _fake_encoder():
         [emb(torch.tensor([[ord(c) % 51 for c in t]]))[0].detach() for t in texts]))
 
 
-@pytest.mark.parametrize("method", ["hsokv", "finetune", "knn"])
+@pytest.mark.parametrize("method", ["hsokv", "hsokv_sentences", "finetune", "knn"])
 def test_methods_run_on_a_pretrained_encoder(tiny, method):
     cfg, splits, tok = tiny
     torch.manual_seed(0)
@@ -93,3 +95,14 @@ def test_unknown_method(tiny):
     cfg, splits, tok = tiny
     with pytest.raises(ValueError, match="unknown method 'nope'"):
         run_seed("nope", splits, tok, cfg, seed=0)
+
+
+def test_hsokv_sentences_keeps_one_key_per_word_its_definitional_statement(tiny):
+    cfg, splits, tok = tiny
+    seen = {}
+    run_seed("hsokv_sentences", splits, tok, cfg, seed=0, backbone=_fake_encoder(), count_flops=False,
+             on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
+    sentence = {row: s for s, row in seen["index"].items()}
+    keys = [(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())]
+    assert len(keys) == len(splits.words)
+    assert all(s.startswith(f"{splits.words[lab]} means ") for s, lab in keys)

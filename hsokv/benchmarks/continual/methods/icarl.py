@@ -8,6 +8,7 @@ import copy
 import torch
 import torch.nn.functional as F
 
+from hsokv.benchmarks.continual.resume import prefixed, unprefixed
 from hsokv.benchmarks.continual.stream import Split
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 
@@ -17,14 +18,17 @@ class ICaRL(ContinualMethod):
     needs_memory = True
     readout = "ncm"
 
+    old_model = None
+
     def begin_task(self, index, task):
-        self.past_classes = list(self.seen_classes)
         super().begin_task(index, task)
-        self.old_model = None
-        if self.past_classes:
-            self.old_model = copy.deepcopy(self.model).eval()
-            for p in self.old_model.parameters():
-                p.requires_grad_(False)
+        self.old_model = self._frozen_copy() if self.past_classes else None
+
+    def _frozen_copy(self):
+        old = copy.deepcopy(self.model).eval()
+        for p in old.parameters():
+            p.requires_grad_(False)
+        return old
 
     def training_split(self, task):
         if self.memory is None or len(self.memory) == 0:
@@ -47,6 +51,20 @@ class ICaRL(ContinualMethod):
 
     def end_task(self, task):
         self.herd_into_memory(task)
+
+    def state(self, mid_task):
+        tensors, meta = super().state(mid_task)
+        if mid_task and self.old_model is not None:   # at a task boundary begin_task makes it afresh
+            tensors.update(prefixed("old_model", self.old_model.state_dict()))
+        return tensors, meta
+
+    def load_state(self, tensors, meta):
+        super().load_state(tensors, meta)
+        old = unprefixed("old_model", tensors)
+        self.old_model = None
+        if old:
+            self.old_model = self._frozen_copy()
+            self.old_model.load_state_dict(old)
 
     def extra_state_bytes(self):
         if self.old_model is None:

@@ -1,0 +1,38 @@
+"""The frozen ceiling: each variant's test sentence against the words' own sentences."""
+import pytest
+import torch
+
+from hsokv.benchmarks.words.ceiling import frozen_ceiling
+from hsokv.benchmarks.words.data import DEFINITION
+from hsokv.benchmarks.words.specs import load_word_specs
+from hsokv.benchmarks.words.tasks import MASK, replace_word
+
+
+@pytest.fixture(scope="module")
+def specs():
+    from conftest import REPO
+    return load_word_specs(REPO / "data/rare_words.yaml")[:24]
+
+
+def _oracle(specs, paraphrase_shift: int = 0):
+    """An encoder that knows each sentence's word: its one-hot (paraphrases shifted by paraphrase_shift)."""
+    n = len(specs)
+    owner = {}
+    for i, s in enumerate(specs):
+        owner[DEFINITION.format(word=s.word, definition=s.definition)] = i
+        owner[s.gloss] = i
+        owner.update({u: i for u in s.usages})
+        owner.update({replace_word(u, s.word, MASK): i for u in s.test_usages})
+        owner.update({p: (i + paraphrase_shift) % n for p in s.paraphrases})
+    return lambda texts: torch.eye(n)[[owner[t] for t in texts]]
+
+
+def test_an_encoder_that_knows_every_word_reaches_one(specs):
+    c = frozen_ceiling(specs, _oracle(specs))
+    assert (c["recall"], c["recall_any"], c["cloze"], c["comprehension"]) == (1.0, 1.0, 1.0, 1.0)
+    assert c["words"] == 24 and c["paraphrases"] == sum(len(s.paraphrases) for s in specs)
+
+
+def test_paraphrases_that_point_to_other_words_score_zero(specs):
+    c = frozen_ceiling(specs, _oracle(specs, paraphrase_shift=1))
+    assert c["recall"] == 0.0 and c["recall_any"] == 0.0 and c["cloze"] == 1.0
