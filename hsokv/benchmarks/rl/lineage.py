@@ -25,26 +25,18 @@ fits, the head continues alone with its config until nothing fits.
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 
-from hsokv.benchmarks.rl.envs import make_env
-from hsokv.benchmarks.rl.es import PolicyState, evaluate, generation
-from hsokv.benchmarks.rl.protocol import PolicyTask, PolicyTrialResult, make_policy, swarm_shape, swarm_task, tracked_run
+from hsokv.benchmarks.rl.protocol import PolicyTask, PolicyTrialResult, run_policy_trial, swarm_shape, swarm_task, tracked_run
 from hsokv.errors import ConfigError
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import Agent, Swarm
 from hsokv.search.trial import TrialSpec
 
 SPRINT_GENERATIONS = 1_000_000   # the head's last trial runs until its share of the budget is spent
-
-
-@dataclass
-class LineageTask(PolicyTask):
-    max_env_steps: int | None = None    # what one trial of this rung may spend; None = no limit
 
 
 class SerialMap:
@@ -54,54 +46,11 @@ class SerialMap:
         return [fn(shared, item) for item in items]
 
 
-def horizon(env) -> int:
-    limit = env.spec.max_episode_steps if env.spec is not None else None
-    if limit is None:
-        raise ConfigError(f"distributed.env_id: {env.spec.id if env.spec else env} has no episode step limit, "
-                          "so the lineage swarm cannot keep to its budget; choose an environment with one")
-    return int(limit)
-
-
-def run_lineage_trial(task: LineageTask, spec: TrialSpec) -> PolicyTrialResult:
-    """Up to `spec.steps` generations from `spec.parent` (or a zero policy), then the score. Under
-    `task.max_env_steps` a generation runs only the directions whose worst case (both episodes at the
-    step limit) still fits beside the scoring episodes': all of them until the budget nears its end,
-    then fewer (an ES/ARS step on fewer directions). A trial that could start none returns steps 0,
-    env_steps 0 and is not scored."""
-    start = time.perf_counter()
-    env = make_env(task.env_id)
-    policy = make_policy(task.policy, task.hidden_size, env)
-    settings = {**task.settings, **spec.values}
-    rng = np.random.default_rng(spec.seed)
-    state = spec.parent if spec.parent is not None else PolicyState.fresh(policy.size, policy.obs_dim)
-    limit = horizon(env)
-    before, ran = state.env_steps, 0
-    reserve = task.score_episodes * limit
-    for _ in range(spec.steps):
-        step_settings = settings
-        if task.max_env_steps is not None:
-            fit = (task.max_env_steps - (state.env_steps - before) - reserve) // (2 * limit)
-            if fit < 1:
-                break
-            if fit < settings["directions"]:
-                step_settings = {**settings, "directions": int(fit)}
-        state = generation(env, policy, state, step_settings, rng)
-        ran += 1
-    if ran == 0:
-        env.close()
-        return PolicyTrialResult(spec.trial_id, spec.values, -math.inf, 0, state, time.perf_counter() - start, 0)
-    scores, score_steps = evaluate(env, policy, state, settings, rng.integers(0, 2**31 - 1, task.score_episodes))
-    state = replace(state, env_steps=state.env_steps + score_steps)   # never alter a parent others share
-    env.close()
-    return PolicyTrialResult(spec.trial_id, spec.values, float(np.mean(scores)), ran, state,
-                             time.perf_counter() - start, state.env_steps - before)
-
-
 class LineageSwarm(Swarm):
     """hsokv.search.swarm.Swarm whose trials all continue the head's policy, within an env-step budget."""
 
-    def __init__(self, task: LineageTask, space: SearchSpace, cfg, backend, seed: int, log, budget: int,
-                 start_values: dict | None = None, run=run_lineage_trial):
+    def __init__(self, task: PolicyTask, space: SearchSpace, cfg, backend, seed: int, log, budget: int,
+                 start_values: dict | None = None, run=run_policy_trial):
         super().__init__(task, space, cfg, backend, seed, log, run=run)
         self.budget, self.used = int(budget), 0
         self.head: PolicyTrialResult | None = None
@@ -204,16 +153,15 @@ def run_lineage(d: dict, seed: int, backend, budget: int, curve: bool = True) ->
     """One lineage-mode swarm run spending at most `budget` env steps (the halving swarm's, in the
     comparison); the same record as protocol.run_swarm's, with its budget and the head's length."""
     base = swarm_task(d)
-    task = LineageTask(**vars(base))
     shape = lineage_shape(d)
     space = SearchSpace(shape.space.__dict__)
     holder = {}
 
     def build(log):
-        holder["swarm"] = LineageSwarm(task, space, shape, backend, seed, log, budget, start_values=base.settings)
+        holder["swarm"] = LineageSwarm(base, space, shape, backend, seed, log, budget, start_values=base.settings)
         return holder["swarm"]
 
-    out = tracked_run(d, seed, backend, curve, task, build)
+    out = tracked_run(d, seed, backend, curve, base, build)
     swarm = holder["swarm"]
     out.update(method="lineage", budget=int(budget), head_generations=swarm.head.state.generations)
     return out

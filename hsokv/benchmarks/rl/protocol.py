@@ -17,6 +17,7 @@ research runner's JSON spec), so it runs without pydantic.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
@@ -26,6 +27,7 @@ import numpy as np
 from hsokv.benchmarks.rl.envs import make_env
 from hsokv.benchmarks.rl.es import PolicyState, evaluate, generation
 from hsokv.benchmarks.rl.policies import POLICIES
+from hsokv.errors import ConfigError
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import Swarm
 from hsokv.search.tracking import SearchLog
@@ -42,6 +44,7 @@ class PolicyTask:
     hidden_size: int
     settings: dict          # the tuned algorithm's fixed settings; a trial's values override them
     score_episodes: int
+    max_env_steps: int | None = None    # what one trial may spend (the lineage swarm's rungs); None = no limit
 
 
 @dataclass
@@ -59,22 +62,50 @@ def make_policy(policy: str, hidden_size: int, env):
     return POLICIES.get(policy)(env.observation_space.shape[0], env.action_space, hidden_size)
 
 
+def horizon(env) -> int:
+    """The environment's episode step limit: the worst case a budgeted trial plans for."""
+    limit = env.spec.max_episode_steps if env.spec is not None else None
+    if limit is None:
+        raise ConfigError(f"distributed.env_id: {env.spec.id if env.spec else env} has no episode step limit, "
+                          "so a trial cannot keep to an env-step budget; choose an environment with one")
+    return int(limit)
+
+
 def run_policy_trial(task: PolicyTask, spec: TrialSpec) -> PolicyTrialResult:
     """The swarm's unit of work: `spec.steps` generations from `spec.parent` (or a zero policy), then
-    the score. Every draw comes from `spec.seed`, so any process on any backend gives the same numbers."""
+    the score. Every draw comes from `spec.seed`, so any process on any backend gives the same numbers.
+
+    Under `task.max_env_steps` (the lineage swarm) a generation runs only the directions whose worst
+    case (both episodes at the step limit) still fits beside the scoring episodes': all of them until
+    the budget nears its end, then fewer (an ES/ARS step on fewer directions). A budgeted trial that
+    could start no generation returns steps 0, env_steps 0 and is not scored."""
     start = time.perf_counter()
     env = make_env(task.env_id)
     policy = make_policy(task.policy, task.hidden_size, env)
     settings = {**task.settings, **spec.values}
     rng = np.random.default_rng(spec.seed)
     state = spec.parent if spec.parent is not None else PolicyState.fresh(policy.size, policy.obs_dim)
-    before = state.env_steps
+    before, ran = state.env_steps, 0
+    if task.max_env_steps is not None:
+        limit = horizon(env)
+        reserve = task.score_episodes * limit
     for _ in range(spec.steps):
-        state = generation(env, policy, state, settings, rng)
+        step_settings = settings
+        if task.max_env_steps is not None:
+            fit = (task.max_env_steps - (state.env_steps - before) - reserve) // (2 * limit)
+            if fit < 1:
+                break
+            if fit < settings["directions"]:
+                step_settings = {**settings, "directions": int(fit)}
+        state = generation(env, policy, state, step_settings, rng)
+        ran += 1
+    if task.max_env_steps is not None and ran == 0:
+        env.close()
+        return PolicyTrialResult(spec.trial_id, spec.values, -math.inf, 0, state, time.perf_counter() - start, 0)
     scores, score_steps = evaluate(env, policy, state, settings, rng.integers(0, 2**31 - 1, task.score_episodes))
     state = replace(state, env_steps=state.env_steps + score_steps)   # never alter a parent others share
     env.close()
-    return PolicyTrialResult(spec.trial_id, spec.values, float(np.mean(scores)), spec.steps, state,
+    return PolicyTrialResult(spec.trial_id, spec.values, float(np.mean(scores)), ran, state,
                              time.perf_counter() - start, state.env_steps - before)
 
 

@@ -24,7 +24,7 @@ def d():
 
 
 def _swarm(d, budget, run):
-    task = lineage.LineageTask(**vars(swarm_task(d)))
+    task = swarm_task(d)
     shape = lineage.lineage_shape(d)
     return lineage.LineageSwarm(task, SearchSpace(shape.space.__dict__), shape, lineage.SerialMap(), 0, SearchLog(),
                                 budget, start_values=task.settings, run=run)
@@ -85,14 +85,7 @@ def test_every_step_is_counted_and_the_budget_never_exceeded(d, monkeypatch):
         assert out["head_generations"] >= out["best_lineage_generations"] > 0
 
 
-def test_a_trial_runs_only_the_directions_it_can_afford(d):
-    task = replace(lineage.LineageTask(**vars(swarm_task(d))), max_env_steps=100)
-    spec = lineage.TrialSpec(1, {"learning_rate": 0.05, "sigma": 0.1, "directions": 4}, 5, 0)
-    res = lineage.run_lineage_trial(task, spec)
-    assert res.steps == 0 and res.env_steps == 0 and res.score == -math.inf and res.state.generations == 0
-    fit = replace(task, max_env_steps=2 * 500 + d["score_episodes"] * 500)   # one worst-case pair and the scoring
-    res = lineage.run_lineage_trial(fit, replace(spec, steps=1))
-    assert res.steps == 1 and 0 < res.env_steps <= fit.max_env_steps and res.state.generations == 1
+def test_a_budget_too_small_for_one_pair_is_refused(d):
     with pytest.raises(ConfigError, match="cannot pay for one worst-case pair"):
         lineage.run_lineage(d, 0, lineage.SerialMap(), 100, curve=False)
 

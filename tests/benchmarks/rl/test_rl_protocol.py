@@ -1,17 +1,20 @@
 """The comparison and the scaling sweep on CartPole: equal budgets, same numbers on every backend,
 modelled scaling, a killed worker retried."""
+import math
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from hsokv.benchmarks.rl import config as _section  # noqa: F401  (registers the `distributed` section)
 from hsokv.benchmarks.rl import scaling
-from hsokv.benchmarks.rl.protocol import run_baseline, run_policy_trial
+from hsokv.benchmarks.rl.protocol import run_baseline, run_policy_trial, swarm_task
 from hsokv.benchmarks.rl.report import comparison, curve_rows, table, timing
 from hsokv.config import ConfigError, read_params, resolve
 from hsokv.search.backends import BACKENDS
+from hsokv.search.trial import TrialSpec
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +32,20 @@ def die_once(task, spec):
         marker.touch()
         os.kill(os.getpid(), signal.SIGKILL)
     return run_policy_trial(task, spec)
+
+
+def test_a_budgeted_trial_runs_only_the_directions_it_can_afford(d):
+    """Under max_env_steps (the lineage swarm's rungs) a generation runs only if its worst case
+    (CartPole: both episodes of a pair at 500 steps) fits beside the scoring episodes'."""
+    task = replace(swarm_task(d), max_env_steps=100)
+    spec = TrialSpec(1, {"learning_rate": 0.05, "sigma": 0.1, "directions": 4}, 5, 0)
+    res = run_policy_trial(task, spec)
+    assert res.steps == 0 and res.env_steps == 0 and res.score == -math.inf and res.state.generations == 0
+    fit = replace(task, max_env_steps=2 * 500 + d["score_episodes"] * 500)   # one worst-case pair and the scoring
+    res = run_policy_trial(fit, replace(spec, steps=1))
+    assert res.steps == 1 and 0 < res.env_steps <= fit.max_env_steps and res.state.generations == 1
+    unbudgeted = run_policy_trial(swarm_task(d), replace(spec, steps=0))   # no budget: scored even with no generation
+    assert unbudgeted.steps == 0 and unbudgeted.env_steps > 0 and math.isfinite(unbudgeted.score)
 
 
 def test_quick_test_is_cartpole_and_the_default_is_hopper(d):
