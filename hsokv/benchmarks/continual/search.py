@@ -17,8 +17,8 @@ keeps training on the last task after its end_task.
 
 Score: class-IL accuracy on the validation split of every task of the stream, the arg-max over the
 classes trained so far, so images of classes not yet trained count as wrong: a trial that has seen
-two tasks of five can reach at most 0.4, and successive halving compares trials at the same stream
-position. That alone does not stop an unfinished trial from looking better than a finished one:
+two tasks of five can reach at most 0.4, and trials at one stream position (a peer's rung) are
+compared on the same images and classes. That alone does not stop an unfinished trial from looking better than a finished one:
 forgetting makes a head biased to the last task, and on the CPU demo (DER++, seed 0) trials stopped
 at 2/3 of the stream scored 0.22-0.23 while every finished one scored 0.13-0.14, so the searches
 chose models that never saw the last classes. With `search_continual.finished_first` (the default)
