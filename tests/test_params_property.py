@@ -69,7 +69,8 @@ STAGES = {
     "download_search_sst2": (None, []), "sst2_vectors": (None, []),
     "search_sst2": (None, ["--strategy", "swarm"]), "report_search_sst2": (None, []),
     "meaning_vectors": (None, []), "search_meaning": (None, ["--strategy", "swarm"]),
-    "report_search_meaning": (None, []),
+    "report_search_meaning": (None, []), "search_continual": (None, ["--strategy", "swarm"]),
+    "report_search_continual": (None, []),
 }
 
 

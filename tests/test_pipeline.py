@@ -51,6 +51,7 @@ def repo_copy(tmp_path_factory):
     params["swarm"]["strategies"] = ["swarm", "default"]
     params["search_sst2"]["strategies"] = ["swarm", "default"]
     params["search_meaning"]["strategies"] = ["swarm", "default"]   # the peers share search_sst2's code path
+    params["search_continual"]["strategies"] = ["swarm"]   # CIFAR steps cost seconds: one stage, one seed (quick_test)
     # recognition (the lookup-prone task) and recall (a new-task path); comprehension and cloze: unit tests
     params["synthetic"]["tasks"] = ["recognition", "recall"]
     shared = REPO.parent / "shared" / "data"
@@ -96,6 +97,9 @@ def test_repro_quick_test(repo_copy):
     assert search["strategies"]["swarm"]["steps_used"]["mean"] == search["budget_steps"]
     sst2 = json.loads((repo_copy / "metrics/search_sst2.json").read_text())
     assert set(sst2["strategies"]) == {"swarm", "default"} and sst2["seeds"] == [13, 21]
+    cont = json.loads((repo_copy / "metrics/search_continual.json").read_text())
+    assert set(cont["strategies"]) == {"swarm"} and cont["seeds"] == [0]
+    assert cont["strategies"]["swarm"]["test_other"]["stream_position"]["mean"] == 1.0   # a finished trial chosen
     backends = json.loads((repo_copy / "metrics/search_backends.json").read_text())
     assert all(r["same_result_as_serial"] for r in backends["runs"])
     from hsokv.model import TransformerWithKV

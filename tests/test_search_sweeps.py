@@ -24,7 +24,8 @@ def _reads(params: list[str], key: str) -> bool:
 
 @pytest.mark.parametrize("key, prefixes", [("swarm.agent_steps", ("search@", "search_backends")),
                                            ("search_sst2.agent_steps", ("search_sst2@",)),
-                                           ("search_meaning.agent_steps", ("search_meaning@",))])
+                                           ("search_meaning.agent_steps", ("search_meaning@",)),
+                                           ("search_continual.agent_steps", ("search_continual@",))])
 def test_a_search_setting_reruns_only_the_search_stages(stage_params, key, prefixes):
     changed = {name for name, params in stage_params.items() if _reads(params, key)}
     assert changed and all(name.startswith(prefixes) for name in changed), sorted(changed)
