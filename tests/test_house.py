@@ -4,9 +4,9 @@
   (transitively; imports inside functions, methods and if-blocks count, relative ones too,
   importing a.b.c runs a/__init__.py and a/b/__init__.py, and a package that discovers its modules
   with pkgutil imports them all), so a code change reruns exactly the stages that run that code.
-  One exception, on purpose: an import inside a package's module-level __getattr__ (PEP 562, e.g.
-  hsokv/__init__.py's HFSwarmTrainer) runs only when a name is asked of the package, so it counts
-  only for a module that does `from package import name`, not for every importer of the package;
+  One exception, on purpose: an import inside a package's module-level __getattr__ (PEP 562) runs
+  only when a name is asked of the package, so it counts only for a module that does
+  `from package import name`, not for every importer of the package (hsokv/ has no such hook now);
 - every stage's params are exactly what its script declares in READS, plus each preset's part
   of those keys (DVC cannot follow `preset: demo` into `presets.demo`);
 - no import cycle among hsokv modules; the core (hsokv/ outside benchmarks/) never imports a

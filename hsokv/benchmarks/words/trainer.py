@@ -1,6 +1,6 @@
 """A Hugging Face-style entry point: configure, train (the swarm tunes H-SOKV), evaluate, save.
 
-    from hsokv import HFSwarmConfig, HFSwarmTrainer
+    from hsokv.benchmarks.words.trainer import HFSwarmConfig, HFSwarmTrainer
     trainer = HFSwarmTrainer(HFSwarmConfig(meta_iterations=2, extras={
         "agents_per_manager": 2, "agent_steps": 5, "num_managers": 1}))
     summary = trainer.train()          # summary["test_metrics"]

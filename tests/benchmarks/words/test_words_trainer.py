@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from hsokv import HFSwarmConfig, HFSwarmTrainer
+from hsokv.benchmarks.words.trainer import HFSwarmConfig, HFSwarmTrainer
 from hsokv.config import ConfigError
 from hsokv.model import load_pretrained
 
