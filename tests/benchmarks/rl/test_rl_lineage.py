@@ -10,17 +10,10 @@ from hsokv.benchmarks.rl import config as _section  # noqa: F401  (registers the
 from hsokv.benchmarks.rl import es, lineage, scaling
 from hsokv.benchmarks.rl.es import PolicyState
 from hsokv.benchmarks.rl.protocol import PolicyTrialResult, swarm_task
-from hsokv.config import ConfigError, read_params, resolve
+from hsokv.config import ConfigError
 from hsokv.search.space import SearchSpace
 from hsokv.search.tracking import SearchLog
-
-
-@pytest.fixture(scope="module")
-def d():
-    params = read_params()
-    params["preset"] = "quick_test"
-    params["distributed"].update({"eval_episodes": 3, "curve_episodes": 2})
-    return resolve(params).distributed.model_dump()
+from rl_fixtures import d  # noqa: F401  (a fixture: pytest finds it by name)
 
 
 def _swarm(d, budget, run):

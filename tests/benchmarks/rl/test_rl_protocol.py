@@ -15,14 +15,7 @@ from hsokv.benchmarks.rl.report import comparison, curve_rows, table, timing
 from hsokv.config import ConfigError, read_params, resolve
 from hsokv.search.backends import BACKENDS
 from hsokv.search.trial import TrialSpec
-
-
-@pytest.fixture(scope="module")
-def d():
-    params = read_params()
-    params["preset"] = "quick_test"
-    params["distributed"].update({"eval_episodes": 3, "curve_episodes": 2})
-    return resolve(params).distributed.model_dump()
+from rl_fixtures import d  # noqa: F401  (a fixture: pytest finds it by name)
 
 
 def die_once(task, spec):
