@@ -1,33 +1,20 @@
 """Every continual method runs through the one protocol on a tiny two-task stream: deterministic,
 readouts scored, memories of the declared bytes; the scores R, BWT and forgetting."""
-import numpy as np
 import pytest
 import torch
 
 from hsokv.benchmarks.continual import readouts
-from hsokv.benchmarks.continual.data import ImageSet
-from hsokv.benchmarks.continual.stream import make_stream
 from hsokv.benchmarks.continual.methods import METHODS
 from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, check_runs, method_args, run_one, runs
 from hsokv.benchmarks.continual.config import ContinualConfig
 from hsokv.config import ConfigError
+from continual_fixtures import stream  # noqa: F401  (a fixture: pytest finds it by name)
 
 ARGS = ContinualConfig().method_args | {"hsokv_reservoir": {"method": "hsokv", "lr": 0.03, "alpha": 0.2, "beta": 0.5,
                                                           "selection": "reservoir"},
                                        "derpp": {"lr": 0.03, "alpha": 0.1, "beta": 0.5}}
 NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_reservoir"]
 GRID = {"k": [3], "tau": [0.1], "w": [0.5]}
-
-
-@pytest.fixture(scope="module")
-def stream():
-    """Separable 3x8x8 images: class c lights up row c."""
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(4), 16)
-    x = rng.integers(0, 60, (len(y), 3, 8, 8)).astype(np.uint8)
-    x[np.arange(len(y)), :, y * 2] = 250
-    images = ImageSet(x, y, x[::2].copy(), y[::2].copy(), list("abcd"))
-    return make_stream(images, 2, 4, None, None, torch.device("cpu"))
 
 
 def run(stream, name, buffer=8, seed=0):

@@ -4,33 +4,21 @@ bad params are refused by name. A tiny separable stream stands in for CIFAR-10 (
 load_task), so nothing here needs ../shared."""
 import dataclasses
 
-import numpy as np
 import pytest
 import torch
 
 from hsokv.benchmarks.continual.config import ContinualConfig
-from hsokv.benchmarks.continual.data import ImageSet, fetch_images
+from hsokv.benchmarks.continual.data import fetch_images
 from hsokv.benchmarks.continual.search import ContinualObjective, StreamTask, evaluate, load_task, run_stream_trial
 from hsokv.benchmarks.continual.search_config import ContinualSearchConfig
-from hsokv.benchmarks.continual.stream import make_stream
 from hsokv.config import ConfigError, resolve
 from hsokv.search.backends import SerialBackend
 from hsokv.search.strategies import run_search
 from hsokv.search.trial import TrialSpec
+from continual_fixtures import stream  # noqa: F401  (a fixture: pytest finds it by name)
 
 GRID = {"k": [3], "tau": [0.1], "w": [0.25, 0.5]}
 VALUES = {"learning_rate": 0.05, "alpha": 0.2, "beta": 0.5}
-
-
-@pytest.fixture(scope="module")
-def stream():
-    """Separable 3x8x8 images: class c lights up row 2c; two tasks of two classes."""
-    rng = np.random.default_rng(0)
-    y = np.repeat(np.arange(4), 16)
-    x = rng.integers(0, 60, (len(y), 3, 8, 8)).astype(np.uint8)
-    x[np.arange(len(y)), :, y * 2] = 250
-    images = ImageSet(x, y, x[::2].copy(), y[::2].copy(), list("abcd"))
-    return make_stream(images, 2, 4, None, None, torch.device("cpu"))
 
 
 def _task(stream, method="derpp", length=8, finished_first=True):
