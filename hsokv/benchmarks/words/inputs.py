@@ -68,11 +68,30 @@ class SentenceEncoder:
     encode: Callable[[list[str]], torch.Tensor]
 
 
+def _check_width(name: str, width: int, source: str) -> None:
+    """The cache is keyed by encoder name, so one name must mean one encoder: vectors of another
+    width under a name already cached would be two encoders' vectors mixed (a test's fake encoder
+    reusing a real one's name did). Refused before anything is added."""
+    cached = next((v.shape[-1] for (b, _), v in _VECTORS.items() if b == name), None)
+    if cached is not None and cached != width:
+        raise BackboneError(
+            f"encoder {name!r}: {source} vectors {width} wide, but this process already holds vectors {cached} wide "
+            f"under that name (one name must mean one encoder): give the other encoder its own name, or "
+            f"clear the cache first (hsokv.benchmarks.words.inputs._VECTORS.clear(); a stale vectors file "
+            f"loaded under this name: delete it)")
+
+
 def sentence_vectors(backbone: SentenceEncoder, wanted: list[str]) -> torch.Tensor:
     """[len(wanted), dim]: each sentence encoded once per process (and backbone)."""
+    _check_width(backbone.name, backbone.dim, "the encoder given declares")
     missing = [s for s in dict.fromkeys(wanted) if (backbone.name, s) not in _VECTORS]
     if missing:
-        for s, v in zip(missing, backbone.encode(missing)):
+        new = list(backbone.encode(missing))
+        widths = sorted({v.shape[-1] for v in new})
+        if widths != [backbone.dim]:
+            raise BackboneError(f"encoder {backbone.name!r}: declares dim {backbone.dim} but encoded vectors "
+                                f"{', '.join(map(str, widths))} wide")
+        for s, v in zip(missing, new):
             _VECTORS[backbone.name, s] = v
     return torch.stack([_VECTORS[backbone.name, s] for s in wanted])
 
@@ -102,6 +121,7 @@ def load_vectors(path: str | Path, name: str) -> int:
         if meta.get("backbone") != name:
             raise BackboneError(f"{path}: vectors of backbone {meta.get('backbone')!r}, not {name!r}")
         vectors, found = f.get_tensor("vectors"), json.loads(meta["sentences"])
+    _check_width(name, vectors.shape[-1], f"{path} holds")
     for s, v in zip(found, vectors):
         _VECTORS[name, s] = v
     return len(found)
