@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from hsokv.benchmarks.continual.protocol import COMPILE_MODES
 from hsokv.jobs import run_parallel
 
 
@@ -37,7 +38,7 @@ def parse_job(text: str) -> tuple[str, int | None, int]:
 
 
 def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, int], commit: str,
-               stop_at: float | None) -> None:
+               stop_at: float | None, compile_mode: str = "none") -> None:
     import torch
 
     from hsokv.benchmarks.continual.data import load_images
@@ -57,7 +58,7 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
                      batch_size=spec["batch_size"], replay_batch_size=spec["replay_batch_size"],
                      augment=spec["augment"], all_method_args=spec["method_args"],
                      readout_grid=spec["readout_grid"], log=lambda s: print(s, flush=True),
-                     checkpoint=paused, stop_at=stop_at)
+                     checkpoint=paused, stop_at=stop_at, compile_mode=compile_mode)
     if result is None:
         print(f"paused: {paused}", flush=True)
         return
@@ -92,6 +93,9 @@ def main() -> None:
     p.add_argument("--parallel", type=int, default=1)
     p.add_argument("--commit", default="unknown")
     p.add_argument("--time-limit", type=float, help="seconds from now: runs pause at the first epoch's end past it")
+    p.add_argument("--compile", default="none", choices=COMPILE_MODES,
+                   help="torch.compile mode of the model (reduce-overhead: CUDA graphs, 2-3x the steps/s of eager "
+                        "on an H200; hsokv.benchmarks.continual.speed); recorded in each result")
     p.add_argument("--stop-at", type=float, help=argparse.SUPPRESS)   # the workers' deadline (Unix time)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -105,14 +109,15 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     jobs = [parse_job(j) for j in args.jobs]
     if args.worker:
-        run_worker(spec, Path(args.data), out, jobs[0], args.commit, args.stop_at)
+        run_worker(spec, Path(args.data), out, jobs[0], args.commit, args.stop_at, args.compile)
         return
     deadline = [] if args.time_limit is None else ["--stop-at", str(time.time() + args.time_limit)]
     todo = [j for j in jobs if not (out / f"{label(j[0], j[1], j[2], spec['epochs'])}.json").exists()]
     failed = run_parallel([(label(job[0], job[1], job[2], spec["epochs"]),
                             [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", args.spec, "--data",
                              args.data, "--out", args.out, "--jobs", f"{job[0]}:{job[1] or 'none'}:{job[2]}",
-                             "--commit", args.commit, "--worker", *deadline]) for job in todo],
+                             "--commit", args.commit, "--compile", args.compile, "--worker", *deadline])
+                           for job in todo],
                           out / "logs", args.parallel)
     paused = sorted(p.stem for p in (out / "paused").glob("*.safetensors"))
     if paused:

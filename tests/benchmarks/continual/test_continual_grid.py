@@ -24,6 +24,7 @@ def test_spec_jobs_and_resume(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     result = json.loads((tmp_path / "out" / "er-50-e1-s0.json").read_text())
     assert result["commit"] == "abc" and result["spec"]["dataset"] == "digits" and result["device_name"] == "cpu"
+    assert result["compile"] == "none"
     assert (tmp_path / "out" / "finetune-e1-s0.json").is_file()
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "done" not in again.stdout   # both files exist: nothing reruns

@@ -93,3 +93,9 @@ def test_readouts_ncm_and_knn_vote():
     fused = readouts.scores("retrieval", feats, logits, keys, labels, {"k": 2, "tau": 0.1, "w": 0.5})
     assert torch.allclose(fused, 0.5 * torch.full((2, 3), 1 / 3) + 0.5 * knn)
     assert len(readouts.settings("retrieval", {"k": [1, 2], "tau": [0.1], "w": [0.2, 0.5]})) == 4
+
+
+def test_an_unknown_compile_mode_is_refused_before_training(stream):
+    with pytest.raises(ConfigError, match="compile mode 'fast'.*reduce-overhead"):
+        run_one(stream, "er", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
+                all_method_args=ARGS, readout_grid=GRID, log=lambda s: None, compile_mode="fast")
