@@ -5,7 +5,7 @@ import argparse
 import time
 
 from hsokv.benchmarks.lm.data import load_corpus
-from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, summary
+from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seeds, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import load_params
@@ -27,15 +27,7 @@ def main(args):
           f"vocabulary {corpus.vocab_size}", flush=True)
     ngram = run_ngram(corpus, lm)
     print(f"n-gram: order {ngram['order']} (on val), val loss {ngram['val']['loss']:.4f}", flush=True)
-    per_seed = []
-    for seed in lm.seeds or cfg.seeds:
-        r = run_seed(corpus, lm, seed, device, log=lambda h: print(
-            f"  seed {seed} step {h['step']}: train {h['train_loss']:.3f}, val {h['val_loss']:.3f} (estimates), "
-            f"{h['seconds']:.0f} s", flush=True))
-        print(f"seed {seed}: val loss {r['transformer']['val']['loss']:.4f} without memory, "
-              f"{r['knn_lm']['val']['loss']:.4f} with kNN-LM {r['knn_lm']['chosen']}; "
-              f"training {r['timing']['train_seconds']:.0f} s on {device}", flush=True)
-        per_seed.append(r)
+    per_seed = run_seeds(corpus, lm, lm.seeds or cfg.seeds, device)
     metrics = summary(corpus_info(corpus), ngram, per_seed, lm, cfg.preset)
     metrics["timing"]["stage_seconds"] = time.perf_counter() - start
     with outputs(files=[args.results, args.table, args.metrics], dirs=[args.plots]) as new:   # together or not at all

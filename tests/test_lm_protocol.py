@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from hsokv.benchmarks.lm.data import load_corpus
-from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, score, summary
+from hsokv.benchmarks.lm.protocol import corpus_info, make_deterministic, run_ngram, run_seed, run_seeds, score, summary
 from hsokv.benchmarks.lm.report import markdown_table, write_plots
 from hsokv.benchmarks.lm.config import LanguageModelConfig
 
@@ -39,6 +39,21 @@ def test_tiny_run_end_to_end(tmp_path):
     assert "| kNN-LM (same transformer) |" in markdown_table(metrics)
     write_plots(metrics, runs, tmp_path / "plots")
     assert {p.name for p in (tmp_path / "plots").iterdir()} == {"loss_curve.csv", "loss.csv", "language_model.png"}
+
+
+def test_seeds_in_two_processes_equal_a_serial_run(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("the cat sat on the mat. the dog sat on the log.\n" * 60)
+    corpus = load_corpus(path, "char", 0.9, 16)
+    cfg = CFG.model_copy(update={"threads": 1, "max_iters": 10, "eval_interval": 5})
+    make_deterministic(1)
+    serial = run_seeds(corpus, cfg, [0, 1], torch.device("cpu"))
+    side_by_side = run_seeds(corpus, cfg.model_copy(update={"workers": 2}), [0, 1], torch.device("cpu"))
+    def figures(r):   # everything but the clock readings
+        return {**{k: v for k, v in r.items() if k not in ("timing", "history")},
+                "history": [{k: v for k, v in h.items() if k != "seconds"} for h in r["history"]]}
+    assert [figures(r) for r in serial] == [figures(r) for r in side_by_side]
+    assert [r["seed"] for r in side_by_side] == [0, 1]
 
 
 def test_val_shorter_than_a_block(tmp_path):

@@ -19,6 +19,7 @@ class LanguageModelConfig(Section):
     train_fraction: float = Field(0.9, gt=0.0, lt=1.0, description="first share of the tokens; the rest is halved into val / test")
     seeds: list[int] | None = Field(None, min_length=1, description="null = the top-level seeds")
     threads: int = Field(2, ge=1, le=256, description="torch CPU threads, fixed so reruns repeat exactly")
+    workers: int = Field(1, ge=1, le=64, description="processes training seeds side by side, `threads` threads each")
     # the model (nanoGPT's names)
     n_layer: int = Field(4, ge=1, le=48)
     n_head: int = Field(4, ge=1, le=64)

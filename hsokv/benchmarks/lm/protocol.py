@@ -9,6 +9,7 @@ val; test is scored once, afterwards.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import time
 
@@ -52,6 +53,28 @@ def run_ngram(corpus: Corpus, cfg: LanguageModelConfig) -> dict:
     return {"order": order, "val_loss_by_order": val_by_order,
             **{name: score(model.log_probs(ids[name], order)) for name in SPLITS},
             "timing": {"seconds": time.perf_counter() - start}}
+
+
+def run_seeds(corpus: Corpus, cfg: LanguageModelConfig, seeds: list[int], device: torch.device) -> list[dict]:
+    """run_seed for every seed, in order; with cfg.workers > 1 in that many processes of cfg.threads
+    threads each. A seed's figures do not depend on which process trains it: each is seeded alone and
+    runs at the same thread count, so the results equal a serial run's, bit for bit (on the CPU)."""
+    if cfg.workers <= 1 or len(seeds) <= 1:
+        return [_seed_job(corpus, cfg, seed, device) for seed in seeds]
+    # spawn: a forked child of a process that has used torch's thread pool can hang
+    with multiprocessing.get_context("spawn").Pool(min(cfg.workers, len(seeds)), make_deterministic,
+                                                   (cfg.threads,)) as pool:
+        return pool.starmap(_seed_job, [(corpus, cfg, seed, device) for seed in seeds], chunksize=1)
+
+
+def _seed_job(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.device) -> dict:
+    r = run_seed(corpus, cfg, seed, device, log=lambda h: print(
+        f"  seed {seed} step {h['step']}: train {h['train_loss']:.3f}, val {h['val_loss']:.3f} (estimates), "
+        f"{h['seconds']:.0f} s", flush=True))
+    print(f"seed {seed}: val loss {r['transformer']['val']['loss']:.4f} without memory, "
+          f"{r['knn_lm']['val']['loss']:.4f} with kNN-LM {r['knn_lm']['chosen']}; "
+          f"training {r['timing']['train_seconds']:.0f} s on {device}", flush=True)
+    return r
 
 
 def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.device, log=None) -> dict:
