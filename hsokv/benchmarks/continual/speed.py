@@ -23,14 +23,12 @@ import time
 import torch
 
 from hsokv.benchmarks.continual.backbones import make_image_model
+from hsokv.benchmarks.continual.config import ContinualConfig
 from hsokv.benchmarks.continual.methods import METHODS
-from hsokv.benchmarks.continual.protocol import make_autocast
+from hsokv.benchmarks.continual.protocol import COMPILE_MODES, make_autocast, method_args, train_task
 from hsokv.benchmarks.continual.stream import Split, Stream, Task
-from hsokv.fit import fit
 
-ARGS = {"finetune": {"lr": 0.1}, "er": {"lr": 0.1}, "er_ace": {"lr": 0.03},
-        "derpp": {"lr": 0.03, "alpha": 0.1, "beta": 0.5},
-        "hsokv": {"lr": 0.03, "alpha": 0.2, "beta": 0.5, "selection": "herding"}}
+BUFFER = 200   # memory entries of the methods that have one; their settings are continual.method_args' defaults
 
 
 def random_stream(device: torch.device, per_task: int, seed: int = 0) -> Stream:
@@ -47,6 +45,8 @@ def random_stream(device: torch.device, per_task: int, seed: int = 0) -> Stream:
 
 def steps_per_second(method_name: str, mode: str, device: torch.device, steps: int, warm_steps: int,
                      backbone: str = "resnet18", batch_size: int = 32) -> dict:
+    """`mode`: "eager" or a torch.compile mode of protocol.COMPILE_MODES. The steps run through the
+    protocol's own training loop (train_task) on a split cut to exactly that many batches."""
     torch.manual_seed(0)
     stream = random_stream(device, per_task=max(1000, batch_size * (steps + 2 * warm_steps)))
     model = make_image_model(backbone, 3, stream.num_classes).to(device)
@@ -54,20 +54,20 @@ def steps_per_second(method_name: str, mode: str, device: torch.device, steps: i
         model = model.to(memory_format=torch.channels_last)
     if mode != "eager":
         model.compile(mode=mode)
+    cls = METHODS.get(method_name)
+    buffer = BUFFER if cls.needs_memory else None
     generator = torch.Generator(device=device).manual_seed(0)
-    method = METHODS.get(method_name)(model, stream, 200 if METHODS.get(method_name).needs_memory else None,
-                                      dict(ARGS[method_name]), 0, generator, True, 32)
+    method = cls(model, stream, buffer, method_args(ContinualConfig().method_args, method_name, buffer), 0,
+                 generator, True, 32)
     autocast = make_autocast(device)
 
     def run(task_index: int, n: int) -> float:
-        task = stream.tasks[task_index]
-        split = method.training_split(task)
-        order = torch.randperm(len(split.y), device=device).split(batch_size)[:n]
+        split = method.training_split(stream.tasks[task_index])
+        split = Split(split.x[:n * batch_size], split.y[:n * batch_size])
         if device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
-        fit(model, lambda epoch: order, lambda idx: method.loss(split.x[idx], split.y[idx]), method.optimizer,
-            epochs=1, hooks=[_AfterStep(method)], autocast=autocast)
+        train_task(method, split, 1, batch_size, autocast)
         if device.type == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter() - start
@@ -83,19 +83,11 @@ def steps_per_second(method_name: str, mode: str, device: torch.device, steps: i
             "hours_per_50_epoch_run": 5 * 50 * (9000 / batch_size) / (steps / seconds) / 3600}
 
 
-class _AfterStep:
-    def __init__(self, method):
-        self.method = method
-
-    def after_step(self, step, batch, loss, output):
-        self.method.after_step()
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--methods", nargs="+", default=["er", "derpp"], choices=sorted(ARGS))
+    p.add_argument("--methods", nargs="+", default=["er", "derpp"], choices=sorted(ContinualConfig().method_args))
     p.add_argument("--modes", nargs="+", default=["eager", "reduce-overhead"],
-                   choices=["eager", "default", "reduce-overhead", "max-autotune-no-cudagraphs"])
+                   choices=["eager", *(m for m in COMPILE_MODES if m != "none")])
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--warm-steps", type=int, default=30)
     p.add_argument("--backbone", default="resnet18")
