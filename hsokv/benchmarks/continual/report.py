@@ -76,16 +76,20 @@ def compare(rows: dict[str, dict]) -> dict:
 
 def table(metrics: dict) -> str:
     def fmt(s):
-        return "n/a" if s is None else f"{s['mean']:.1f} ± {s['std']:.1f}"
+        if s is None:
+            return "n/a"
+        # one seed has no spread: print the value alone rather than a "± 0.0" that reads as a measurement
+        return f"{s['mean']:.1f}" if s["n_seeds"] == 1 else f"{s['mean']:.1f} ± {s['std']:.1f}"
     lines = [f"Split-{metrics['dataset']} ({metrics['tasks']} tasks, {metrics['backbone']}, "
              f"{metrics['epochs_per_task']} epochs per task, seeds {metrics['seeds']}; mean ± std over seeds; "
              "[readout] = the same run scored by another readout)", "",
-             "| row | class-IL acc | 95% CI | class-IL forgetting | task-IL acc | memory KB | extra state KB | train TFLOPs |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| row | seeds | class-IL acc | 95% CI | class-IL forgetting | task-IL acc | memory KB | extra state KB | "
+             "train TFLOPs |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, m in metrics["rows"].items():
         c, t = m["class_il"], m["task_il"]
         ci = c["average_accuracy"]["ci95"]
-        lines.append(f"| {name} | {fmt(c['average_accuracy'])} | {'n/a' if ci is None else f'± {ci:.1f}'} | "
+        lines.append(f"| {name} | {len(m['seeds'])} | {fmt(c['average_accuracy'])} | {'n/a' if ci is None else f'± {ci:.1f}'} | "
                      f"{fmt(c['forgetting'])} | {fmt(t['average_accuracy'])} | {m['memory']['bytes'] / 1e3:.0f} | "
                      f"{m['memory']['extra_state_bytes'] / 1e3:.0f} | {m['train_flops']['mean'] / 1e12:.2f} |")
     if metrics["comparisons"]:
