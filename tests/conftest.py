@@ -7,6 +7,10 @@ from pathlib import Path
 # in one fixed order, so an exact-equality test does not depend on which test ran before it in the
 # same worker (tests that set their own thread count still may). Set before anything imports torch.
 os.environ["OMP_NUM_THREADS"] = "1"
+# The same CPU kernels as the stages (stages/__init__.py), so a test's exact figures hold on any x86-64 CPU.
+from hsokv.cpu_kernels import pin  # noqa: E402
+
+pin()
 
 import pytest
 import yaml

@@ -111,7 +111,8 @@ def with_parents(name: str) -> list[Path]:
 
 
 def closure(script: Path) -> set[Path]:
-    seen, todo = set(), [script]
+    """The files `python -m stages.<name>` runs: its package's __init__.py, the script, what they import."""
+    seen, todo = set(), with_parents(module_name(script))
     while todo:
         path = todo.pop()
         if path in seen:
