@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hsokv.benchmarks.rl import config as _section  # noqa: F401  (registers the `distributed` section)
 from hsokv.benchmarks.rl.report import comparison, table, timing, write_plots
-from hsokv.benchmarks.rl.scaling import cpu_count, resolve_backend, run_seed
+from hsokv.benchmarks.rl.scaling import cpu_count, resolve_backend, run_seeds
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.io import atomic_write_text, outputs, write_json
@@ -29,7 +29,7 @@ def main(args):
     cfg = load_params(args.params, READS)
     d = cfg.distributed.model_dump()
     backend = resolve_backend(d["backend"])
-    per_seed = [run_seed(d, seed, backend, on_run=report) for seed in cfg.seeds]
+    per_seed = run_seeds(d, cfg.seeds, backend, on_run=report)
     metrics = {"preset": cfg.preset, "comparison": comparison(per_seed, d),
                "timing": timing(per_seed, d, backend, cpu_count())}
     md = Path(args.metrics).with_suffix(".md")

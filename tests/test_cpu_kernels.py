@@ -20,7 +20,7 @@ def test_pins_avx2_on_an_x86_machine_that_has_it(tmp_path):
 def test_a_value_the_user_set_wins(tmp_path):
     env = {"ATEN_CPU_CAPABILITY": "avx512"}
     assert pin(env, "x86_64", _cpuinfo(tmp_path, "avx2"))["ATEN_CPU_CAPABILITY"] == "avx512"
-    assert env["MKL_CBWR"] == "AVX2"
+    assert env["ONEDNN_MAX_CPU_ISA"] == "AVX2"
 
 
 def test_sets_nothing_without_avx2_or_off_x86(tmp_path):

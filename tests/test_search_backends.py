@@ -1,6 +1,7 @@
 """Execution backends: same results in order, and a worker killed mid-run does not lose work."""
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from hsokv.benchmarks.words.objective import WordsObjective
 from hsokv.config import ConfigError
 from hsokv.search.config import SwarmConfig
-from hsokv.search.backends import BACKENDS, SerialBackend, TaskFailed, make_backend
+from hsokv.search.backends import BACKENDS, RayBackend, SerialBackend, TaskFailed, make_backend, ray_session
 from hsokv.search.strategies import run_search
 
 
@@ -23,6 +24,13 @@ def die_once(marker_dir, item):
         marker.touch()
         os.kill(os.getpid(), signal.SIGKILL)
     return item * 10
+
+
+def span(seconds, item):
+    """(start, end) of this task on the machine's monotonic clock (one clock for every process)."""
+    start = time.monotonic()
+    time.sleep(seconds)
+    return start, time.monotonic()
 
 
 def always_die(marker_dir, item):
@@ -83,3 +91,16 @@ def test_swarm_gives_the_same_numbers_on_ray(ray_backend, search_task):
     on_ray, _ = run_search("swarm", WordsObjective(task), cfg.swarm, ray_backend, 0)
     assert [t["score"] for t in on_ray["trials"]] == [t["score"] for t in serial["trials"]]
     assert on_ray["best"] == serial["best"]
+
+
+def test_a_backend_on_a_shared_ray_runs_its_workers_tasks_at_a_time(ray_backend):
+    import ray
+    with ray_session(2, None):   # a Ray is running (the fixture's): joined, and left running
+        with RayBackend(workers=2) as two:
+            two.map(span, 2.0, list(range(2)))   # both worker processes up (Ray starts them on demand)
+            pairs = sorted(two.map(span, 1.0, list(range(2))))
+        with RayBackend(workers=1) as one:
+            spans = sorted(one.map(span, 0.5, list(range(3))))
+    assert ray.is_initialized()
+    assert pairs[1][0] < pairs[0][1]                             # two at a time
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))   # one at a time, with two workers up

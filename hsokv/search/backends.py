@@ -11,6 +11,7 @@ an ordinary exception is a bug in the task: it is not retried.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import re
@@ -218,10 +219,11 @@ class RayBackend(_Backend):
         ray = self.ray
         remote = self._remote.setdefault(fn, ray.remote(num_cpus=1, max_retries=0)(fn))
         shared_ref = ray.put(shared)
-        # A local Ray has `workers` CPUs; on a cluster, at most `workers` tasks run at once, so a
-        # sweep over worker counts measures the same thing on both.
+        # At most `workers` tasks run at once, whether the Ray is this backend's own (`workers` CPUs),
+        # a shared local one (ray_session) or a cluster: a sweep over worker counts measures the same
+        # thing on each.
         waiting = list(range(len(items)))
-        limit = self.workers if self.ray_address else len(items)
+        limit = self.workers
         pending: dict = {}
         attempts = [0] * len(items)
         results: dict[int, Any] = {}
@@ -251,6 +253,23 @@ class RayBackend(_Backend):
     def close(self) -> None:
         if self._started and self.ray.is_initialized():
             self.ray.shutdown()
+
+
+@contextlib.contextmanager
+def ray_session(cpus: int, ray_address: str | None):
+    """One local Ray of `cpus` CPUs for everything inside, where each RayBackend would otherwise start
+    and stop its own (~7 s each on 2 cores); backends then run `workers` tasks at a time on it. With a
+    ray_address the backends join that cluster themselves, and this does nothing."""
+    import ray   # the caller chose the ray backend: RayBackend names the install command if it is missing
+
+    if ray_address or ray.is_initialized():
+        yield
+        return
+    ray.init(address="local", num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
 
 
 def _named_node(err: Exception) -> str | None:

@@ -4,7 +4,8 @@ the comparison run beside it.
 Scaling is strong scaling: every worker count runs the same swarm with the same seed, so the work
 (and every number the swarm produces) is identical and only the wall time may differ; run_seed
 checks that. Wall time is measured from when every worker is up (Ray started, processes spawned:
-reported as startup_seconds) to the swarm's last trial. speedup(n) = wall(1 worker) / wall(n);
+reported as startup_seconds; the stage starts one local Ray for all its runs, run_seeds, so there it
+is the workers' start only) to the swarm's last trial. speedup(n) = wall(1 worker) / wall(n);
 throughput = environment steps / wall. The simulate backend reports its modelled time instead.
 The first worker count's run is the comparison's swarm run; the lineage-mode swarm, ES and ARS then
 run side by side as tasks of a 2-worker backend, at its environment steps.
@@ -23,6 +24,7 @@ slows the larger worker counts most, so read its speedups with the load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -36,7 +38,7 @@ from hsokv.benchmarks.rl.protocol import run_baseline_job, run_swarm
 from hsokv.benchmarks.rl.report import timing
 from hsokv.errors import ConfigError
 from hsokv.io import write_json
-from hsokv.search.backends import BACKENDS
+from hsokv.search.backends import BACKENDS, ray_session
 
 
 class ResultsDiffer(RuntimeError):
@@ -108,6 +110,16 @@ def run_seed(d: dict, seed: int, backend_name: str, on_run=None) -> dict:
             on_run(b)
     methods = {"swarm": sweep_runs[0], **{b["method"]: b for b in baselines}}
     return {"seed": seed, "sweep": sweep_runs, "methods": methods}
+
+
+def run_seeds(d: dict, seeds: list[int], backend_name: str, on_run=None) -> list[dict]:
+    """run_seed for every seed. On a local Ray every run shares one Ray of max(node_counts, 2) CPUs
+    (each backend still runs its `workers` tasks at a time), started once: a Ray per run cost ~7 s of
+    a ~15 s run on 2 cores. Its start is then outside every run's startup_seconds."""
+    shared = (ray_session(max(*d["node_counts"], 2), d["ray_address"]) if backend_name == "ray"
+              else contextlib.nullcontext())
+    with shared:
+        return [run_seed(d, seed, backend_name, on_run) for seed in seeds]
 
 
 def cpu_count() -> int:
