@@ -139,9 +139,10 @@ def swarm_task(d: dict) -> PolicyTask:
     return PolicyTask(d["env_id"], d["policy"], d["hidden_size"], algorithm_settings(d, d["swarm_tunes"]), d["score_episodes"])
 
 
-def tracked_run(d: dict, seed: int, backend, curve: bool, task: PolicyTask, build) -> dict:
+def tracked_run(d: dict, seed: int, backend, curve: bool, task: PolicyTask, build, evaluate: bool = True) -> dict:
     """A swarm run (`build(log)` makes it; its run() logs every trial); with `curve`, its best policy
-    is evaluated after every meta-iteration (untimed). Shared by both swarm modes."""
+    is evaluated after every meta-iteration (untimed); with `evaluate`, at the end on eval_episodes
+    held-out episodes (else "evaluation" is None). Shared by both swarm modes."""
     points, paused = [], [0.0]
 
     def checkpoint(record):
@@ -169,14 +170,16 @@ def tracked_run(d: dict, seed: int, backend, curve: bool, task: PolicyTask, buil
             "simulated": simulated, "best_values": best.values, "best_score": best.score,
             "best_lineage_generations": best.state.generations, "theta": [float(x) for x in best.state.theta],
             "curve": points, "trials": len(log.trials),
-            "evaluation": held_out(d, {**task.settings, **best.values}, best.state, seed, d["eval_episodes"])}
+            "evaluation": (held_out(d, {**task.settings, **best.values}, best.state, seed, d["eval_episodes"])
+                           if evaluate else None)}
 
 
-def run_swarm(d: dict, seed: int, backend, curve: bool = True, run=run_policy_trial) -> dict:
+def run_swarm(d: dict, seed: int, backend, curve: bool = True, run=run_policy_trial, evaluate: bool = True) -> dict:
     """One run of the halving swarm (hsokv.search.swarm), every agent training its own team's policy."""
     task, shape = swarm_task(d), swarm_shape(d)
     return tracked_run(d, seed, backend, curve, task,
-                       lambda log: Swarm(task, SearchSpace(shape.space.__dict__), shape, backend, seed, log, run=run))
+                       lambda log: Swarm(task, SearchSpace(shape.space.__dict__), shape, backend, seed, log, run=run),
+                       evaluate=evaluate)
 
 
 def run_baseline(d: dict, method: str, seed: int, budget: int) -> dict:

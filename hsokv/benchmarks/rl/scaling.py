@@ -2,7 +2,7 @@
 the comparison run beside it.
 
 Scaling is strong scaling: every worker count runs the same swarm with the same seed, so the work
-(and every number the swarm produces) is identical and only the wall time may differ; run_seed
+(and every number the swarm produces) is identical and only the wall time may differ; sweep
 checks that. Wall time is measured from when every worker is up (Ray started, processes spawned:
 reported as startup_seconds; the stage starts one local Ray for all its runs, run_seeds, so there it
 is the workers' start only) to the swarm's last trial. speedup(n) = wall(1 worker) / wall(n);
@@ -82,10 +82,13 @@ def sweep(d: dict, seed: int, backend_name: str, on_run=None, curve: bool = True
     """The swarm of one seed on each of d["node_counts"] workers (with `curve`, the first run's curve)."""
     runs = []
     for i, n in enumerate(d["node_counts"]):
-        r = timed_swarm(d, seed, backend_name, n, curve=curve and i == 0)
-        if runs and (r["theta"] != runs[0]["theta"] or r["evaluation"] != runs[0]["evaluation"]):
-            raise ResultsDiffer(f"seed {seed}: {n} workers gave a different best policy than {runs[0]['workers']} "
-                                f"on the {backend_name} backend")
+        # the held-out evaluation is a function of the policy and its settings: run once, on the first
+        r = timed_swarm(d, seed, backend_name, n, curve=curve and i == 0, evaluate=i == 0)
+        if runs:
+            if r["theta"] != runs[0]["theta"] or r["best_values"] != runs[0]["best_values"]:
+                raise ResultsDiffer(f"seed {seed}: {n} workers gave a different best policy than "
+                                    f"{runs[0]['workers']} on the {backend_name} backend")
+            r["evaluation"] = runs[0]["evaluation"]
         runs.append(r)
         if on_run is not None:
             on_run(r)
@@ -97,29 +100,28 @@ def comparison_job(d: dict, job: tuple[str, int, int]) -> dict:
     return run_lineage_job(d, job) if job[0] == "lineage" else run_baseline_job(d, job)
 
 
-def run_seed(d: dict, seed: int, backend_name: str, on_run=None) -> dict:
-    """The scaling sweep of one seed, then (with distributed.lineage.enabled) the lineage-mode swarm,
-    ES and ARS at its first run's environment steps."""
-    sweep_runs = sweep(d, seed, backend_name, on_run)
-    budget = sweep_runs[0]["env_steps"]
+def run_seeds(d: dict, seeds: list[int], backend_name: str, on_run=None) -> list[dict]:
+    """Per seed: the scaling sweep, then (with distributed.lineage.enabled) the lineage-mode swarm, ES
+    and ARS at its first run's environment steps. Every seed's sweep runs first, alone on the machine
+    (it is timed); then all seeds' comparison runs as one batch of tasks on a 2-worker backend, which
+    keeps both workers busy (three runs a seed on two workers left one idle for most of a run).
+    On a local Ray all of it shares one Ray of max(node_counts, 2) CPUs, started once (each backend
+    still runs its `workers` tasks at a time): a Ray per run cost ~7 s of start-up and left the timed
+    part with cold workers. Its start is then outside every run's startup_seconds."""
+    shared = (ray_session(max(*d["node_counts"], 2), d["ray_address"]) if backend_name == "ray"
+              else contextlib.nullcontext())
     followers = (("lineage",) if d["lineage"]["enabled"] else ()) + ("es", "ars")
-    with make_policy_backend(d, backend_name, 2) as backend:
-        baselines = backend.map(comparison_job, d, [(m, seed, budget) for m in followers])
+    with shared:
+        sweeps = {seed: sweep(d, seed, backend_name, on_run) for seed in seeds}
+        jobs = [(m, seed, sweeps[seed][0]["env_steps"]) for seed in seeds for m in followers]
+        with make_policy_backend(d, backend_name, 2) as backend:
+            baselines = backend.map(comparison_job, d, jobs)
     for b in baselines:
         if on_run is not None:
             on_run(b)
-    methods = {"swarm": sweep_runs[0], **{b["method"]: b for b in baselines}}
-    return {"seed": seed, "sweep": sweep_runs, "methods": methods}
-
-
-def run_seeds(d: dict, seeds: list[int], backend_name: str, on_run=None) -> list[dict]:
-    """run_seed for every seed. On a local Ray every run shares one Ray of max(node_counts, 2) CPUs
-    (each backend still runs its `workers` tasks at a time), started once: a Ray per run cost ~7 s of
-    a ~15 s run on 2 cores. Its start is then outside every run's startup_seconds."""
-    shared = (ray_session(max(*d["node_counts"], 2), d["ray_address"]) if backend_name == "ray"
-              else contextlib.nullcontext())
-    with shared:
-        return [run_seed(d, seed, backend_name, on_run) for seed in seeds]
+    return [{"seed": seed, "sweep": sweeps[seed],
+             "methods": {"swarm": sweeps[seed][0], **{b["method"]: b for b in baselines if b["seed"] == seed}}}
+            for seed in seeds]
 
 
 def cpu_count() -> int:

@@ -87,7 +87,7 @@ def test_old_switch_gives_the_numbers_from_before_the_lineage_mode(d):
     """Disabled, the comparison is the halving swarm, ES and ARS with the figures main gave before
     this mode existed (quick_test, seed 0: measured at commit 3dedf70)."""
     off = {**d, "lineage": {**d["lineage"], "enabled": False}}
-    out = scaling.run_seed(off, 0, "simulate")
+    out = scaling.run_seeds(off, [0], "simulate")[0]
     assert set(out["methods"]) == {"swarm", "es", "ars"}
     before = {"swarm": (10417, 0.10129678486898937), "es": (12587, 0.2920085090508613),
               "ars": (12777, -0.025033637966687616)}

@@ -64,7 +64,7 @@ def test_killed_worker_is_retried_and_reported(d, tmp_path, monkeypatch):
 
 
 def test_baselines_get_at_least_the_swarms_steps_and_a_curve(d):
-    out = scaling.run_seed(d, 0, "simulate")
+    out = scaling.run_seeds(d, [0], "simulate")[0]
     budget = out["methods"]["swarm"]["env_steps"]
     for m in ("es", "ars"):
         run = out["methods"][m]
@@ -80,6 +80,28 @@ def test_baselines_get_at_least_the_swarms_steps_and_a_curve(d):
     assert {r["method"] for r in curve_rows([out])} == {"swarm", "lineage", "es", "ars"}
     t = timing([out], d, "simulate", 2)
     assert t["by_workers"]["1"]["speedup"]["mean"] == 1.0 < t["by_workers"]["2"]["speedup"]["mean"]
+
+
+def test_each_seed_gets_its_own_comparison_runs_from_one_batch(d):
+    two = scaling.run_seeds(d, [0, 1], "simulate")
+    one = scaling.run_seeds(d, [1], "simulate")[0]
+    assert [r["seed"] for r in two] == [0, 1]
+    for r in two:
+        assert {m["seed"] for m in r["methods"].values()} == {r["seed"]}
+        assert r["methods"]["es"]["budget"] == r["sweep"][0]["env_steps"]
+    assert two[1]["methods"]["ars"]["theta"] == one["methods"]["ars"]["theta"]   # batching changes nothing
+    assert two[1]["sweep"][1]["evaluation"] == two[1]["sweep"][0]["evaluation"] is not None
+
+
+def test_a_worker_count_with_another_best_policy_is_an_error(d, monkeypatch):
+    real = scaling.timed_swarm
+
+    def drifting(d, seed, backend_name, workers, **kwargs):
+        out = real(d, seed, backend_name, workers, **kwargs)
+        return {**out, "theta": [t + (workers > 1) for t in out["theta"]]}
+    monkeypatch.setattr(scaling, "timed_swarm", drifting)
+    with pytest.raises(scaling.ResultsDiffer, match="seed 0: 2 workers gave a different best policy"):
+        scaling.sweep(d, 0, "simulate", curve=False)
 
 
 def test_baseline_is_deterministic(d):
