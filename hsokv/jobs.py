@@ -1,8 +1,10 @@
-"""Worker processes side by side, at most `parallel` at once, one log file each: what the GPU and
-many-core grid runners (continual, GLUE, LM, RL) share. Standard library only: the RL host has no
-pydantic."""
+"""Worker processes side by side: run_parallel (commands, at most `parallel` at once, one log file
+each: what the GPU and many-core grid runners (continual, GLUE, LM, RL) share) and starmap_spawned
+(a function over argument tuples in a pool: the GLUE and LM stages' seeds side by side). Standard
+library only: the RL host has no pydantic."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import time
@@ -55,3 +57,11 @@ def run_parallel(jobs: list[tuple[str, list[str]]], log_dir: Path, parallel: int
                     todo = [j for j in todo if j not in dropped]
                     gone |= {n for n, _ in dropped}
     return failed
+
+
+def starmap_spawned(fn, arg_tuples: list[tuple], workers: int, initializer=None, initargs: tuple = ()) -> list:
+    """[fn(*args) for args in arg_tuples], in that order, computed in `workers` processes, one tuple at a
+    time each (`initializer(*initargs)` runs first in every process). Spawned, not forked: a forked
+    child of a process that has used torch's thread pool can hang."""
+    with multiprocessing.get_context("spawn").Pool(workers, initializer, initargs) as pool:
+        return pool.starmap(fn, arg_tuples, chunksize=1)

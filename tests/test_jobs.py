@@ -1,9 +1,9 @@
-"""hsokv.jobs.run_parallel: one process and one log per job, exit statuses, prerequisites, environment."""
+"""hsokv.jobs: run_parallel (a process and a log per job, statuses, prerequisites, env) and starmap_spawned."""
 import sys
 
 import pytest
 
-from hsokv.jobs import run_parallel
+from hsokv.jobs import run_parallel, starmap_spawned
 
 
 def _job(name: str, code: str) -> tuple[str, list[str]]:
@@ -29,3 +29,9 @@ def test_needs_naming_no_job_or_a_cycle_is_refused(tmp_path):
         run_parallel([_job("a", "pass")], tmp_path, 1, needs={"a": ["ghost"]}, poll=0.01)
     with pytest.raises(ValueError, match="cycle"):
         run_parallel([_job("a", "pass"), _job("b", "pass")], tmp_path, 1, needs={"a": ["b"], "b": ["a"]}, poll=0.01)
+
+
+def test_starmap_spawned_keeps_the_order_of_its_arguments():
+    # builtins: a spawned process imports them without this test file
+    assert starmap_spawned(pow, [(2, 10), (3, 2), (5, 1)], 2) == [1024, 9, 5]
+    assert starmap_spawned(divmod, [(7, 2)], 1, print, ("spawned worker up",)) == [(3, 1)]

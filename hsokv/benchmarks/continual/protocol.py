@@ -176,6 +176,20 @@ def runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: lis
 COMPILE_MODES = ("none", "default", "reduce-overhead")
 
 
+def build_model(backbone: str, stream: Stream, compile_mode: str = "none") -> ImageClassifier:
+    """The stream's classifier on the stream's device (channels-last on a GPU), compiled in place
+    with torch.compile unless `compile_mode` (one of COMPILE_MODES) is "none"."""
+    if compile_mode not in COMPILE_MODES:
+        raise ConfigError(f"compile mode {compile_mode!r}: valid: {', '.join(COMPILE_MODES)}")
+    device = stream.tasks[0].train.x.device
+    model = make_image_model(backbone, stream.tasks[0].train.x.shape[1], stream.num_classes).to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    if compile_mode != "none":
+        model.compile(mode=compile_mode)   # in place: the state dict keeps its keys, so pause files still load
+    return model
+
+
 def make_autocast(device: torch.device) -> Callable[[], Any]:
     if device.type == "cuda":
         return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
@@ -200,14 +214,7 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     np.random.seed(seed)
     args = method_args(all_method_args, run, buffer)
     cls = METHODS.get(args.pop("method", run))
-    in_channels = stream.tasks[0].train.x.shape[1]
-    model = make_image_model(backbone, in_channels, stream.num_classes).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    if compile_mode not in COMPILE_MODES:
-        raise ConfigError(f"compile mode {compile_mode!r}: valid: {', '.join(COMPILE_MODES)}")
-    if compile_mode != "none":
-        model.compile(mode=compile_mode)   # in place: the state dict keeps its keys, so pause files still load
+    model = build_model(backbone, stream, compile_mode)
     generator = torch.Generator(device=device).manual_seed(seed)
     method = cls(model, stream, buffer, args, seed, generator, augment, replay_batch_size)
     autocast = make_autocast(device)

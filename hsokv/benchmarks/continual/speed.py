@@ -22,10 +22,9 @@ import time
 
 import torch
 
-from hsokv.benchmarks.continual.backbones import make_image_model
 from hsokv.benchmarks.continual.config import ContinualConfig
 from hsokv.benchmarks.continual.methods import METHODS
-from hsokv.benchmarks.continual.protocol import COMPILE_MODES, make_autocast, method_args, train_task
+from hsokv.benchmarks.continual.protocol import COMPILE_MODES, build_model, make_autocast, method_args, train_task
 from hsokv.benchmarks.continual.stream import Split, Stream, Task
 
 BUFFER = 200   # memory entries of the methods that have one; their settings are continual.method_args' defaults
@@ -49,11 +48,7 @@ def steps_per_second(method_name: str, mode: str, device: torch.device, steps: i
     protocol's own training loop (train_task) on a split cut to exactly that many batches."""
     torch.manual_seed(0)
     stream = random_stream(device, per_task=max(1000, batch_size * (steps + 2 * warm_steps)))
-    model = make_image_model(backbone, 3, stream.num_classes).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    if mode != "eager":
-        model.compile(mode=mode)
+    model = build_model(backbone, stream, "none" if mode == "eager" else mode)
     cls = METHODS.get(method_name)
     buffer = BUFFER if cls.needs_memory else None
     generator = torch.Generator(device=device).manual_seed(0)

@@ -5,7 +5,6 @@ A pretrained backbone's classifier rows start at its vectors of one label senten
 """
 from __future__ import annotations
 
-import multiprocessing
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from hsokv.benchmarks.glue.data import Example, FewShotSplits, load_few_shot
 from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.methods import METHODS
 from hsokv.config import PipelineConfig, load_params
+from hsokv.jobs import starmap_spawned
 from hsokv.training import pick_device, seed_everything
 
 
@@ -94,8 +94,6 @@ def run_task(params: str, reads: tuple[str, ...], root: str | Path, task: str) -
         done = [_backbone_seed(*a) for a in args]
     else:
         order = sorted(range(len(jobs)), key=lambda i: not BACKBONES.get(jobs[i][0]).pretrained)
-        # spawn: a forked child of a process that has used torch's thread pool can hang
-        with multiprocessing.get_context("spawn").Pool(g.workers, _set_threads, (g.threads,)) as pool:
-            results = pool.starmap(_backbone_seed, [args[i] for i in order], chunksize=1)
+        results = starmap_spawned(_backbone_seed, [args[i] for i in order], g.workers, _set_threads, (g.threads,))
         done = [results[order.index(i)] for i in range(len(jobs))]
     return [r for records, _ in done for r in records], done[-1][1]

@@ -9,7 +9,6 @@ val; test is scored once, afterwards.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import time
 
@@ -21,6 +20,7 @@ from hsokv.benchmarks.lm.methods.knn_lm import KnnLM
 from hsokv.benchmarks.lm.methods.ngram import KneserNey, select_order
 from hsokv.benchmarks.lm.methods.transformer import Transformer
 from hsokv.benchmarks.lm.config import LanguageModelConfig
+from hsokv.jobs import starmap_spawned
 from hsokv.report import summarize
 from hsokv.training import seed_everything
 
@@ -61,10 +61,8 @@ def run_seeds(corpus: Corpus, cfg: LanguageModelConfig, seeds: list[int], device
     runs at the same thread count, so the results equal a serial run's, bit for bit (on the CPU)."""
     if cfg.workers <= 1 or len(seeds) <= 1:
         return [_seed_job(corpus, cfg, seed, device) for seed in seeds]
-    # spawn: a forked child of a process that has used torch's thread pool can hang
-    with multiprocessing.get_context("spawn").Pool(min(cfg.workers, len(seeds)), make_deterministic,
-                                                   (cfg.threads,)) as pool:
-        return pool.starmap(_seed_job, [(corpus, cfg, seed, device) for seed in seeds], chunksize=1)
+    return starmap_spawned(_seed_job, [(corpus, cfg, seed, device) for seed in seeds], min(cfg.workers, len(seeds)),
+                           make_deterministic, (cfg.threads,))
 
 
 def _seed_job(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.device) -> dict:
