@@ -64,4 +64,9 @@ def starmap_spawned(fn, arg_tuples: list[tuple], workers: int, initializer=None,
     time each (`initializer(*initargs)` runs first in every process). Spawned, not forked: a forked
     child of a process that has used torch's thread pool can hang."""
     with multiprocessing.get_context("spawn").Pool(workers, initializer, initargs) as pool:
-        return pool.starmap(fn, arg_tuples, chunksize=1)
+        results = pool.starmap(fn, arg_tuples, chunksize=1)
+        # let the workers exit on their own: the pool's exit kills them, and a worker that started
+        # Ray (Ray Tune's searches) then dies printing the stacks of Ray's threads
+        pool.close()
+        pool.join()
+    return results

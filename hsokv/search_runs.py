@@ -1,24 +1,42 @@
 """The work of one search stage of any problem (issue 21): a strategy and its null control on every
-seed of the problem's section, each run's chosen config scored once on test by run_search."""
+seed of the problem's section, each run's chosen config scored once on test by run_search; with
+`seed_workers` > 1 the seeds are searched side by side, one spawned process each."""
 from __future__ import annotations
 
 from typing import Callable
 
-from hsokv.config import ConfigError, SwarmShape
+import torch
+
+from hsokv.config import ConfigError
+from hsokv.jobs import starmap_spawned
 from hsokv.search.backends import BACKENDS
+from hsokv.search.config import SearchProblemConfig
 from hsokv.search.strategies import STRATEGIES, run_search
 from hsokv.search.trial import Objective
 
 
-def search_seeds(strategy: str, section: SwarmShape, objective_of: Callable[[int], Objective], key: str) -> list[dict]:
+def search_seeds(strategy: str, section: SearchProblemConfig, objective_of: Callable[[int], Objective],
+                 key: str) -> list[dict]:
     """run_search results, seed by seed (the real search, then its null control if
-    `section.null_control`); `objective_of(seed)` loads a seed's problem; `key` names the section
-    (the backend's label)."""
+    `section.null_control`); `objective_of(seed)` loads a seed's problem (picklable when
+    `section.seed_workers` > 1: a functools.partial of a module-level function); `key` names the
+    section (the backend's label). Side by side, each process keeps the parent's torch thread count
+    (a trial sets its own), so the figures equal one-at-a-time runs'."""
     if strategy not in STRATEGIES:
         raise ConfigError(f"--strategy {strategy!r} is unknown; known: {sorted(STRATEGIES)}")
+    workers = min(section.seed_workers, len(section.seeds))
+    if workers == 1:
+        return _search(strategy, section, objective_of, key, section.seeds)
+    per_seed = starmap_spawned(_search, [(strategy, section, objective_of, key, [seed]) for seed in section.seeds],
+                               workers, torch.set_num_threads, (torch.get_num_threads(),))
+    return [run for runs in per_seed for run in runs]
+
+
+def _search(strategy: str, section: SearchProblemConfig, objective_of: Callable[[int], Objective], key: str,
+            seeds: list[int]) -> list[dict]:
     runs = []
     with BACKENDS.get(section.backend)(section.workers, section.max_retries, section.ray_address, key=key) as backend:
-        for seed in section.seeds:
+        for seed in seeds:
             objective = objective_of(seed)
             for null in ([False, True] if section.null_control else [False]):
                 result, _ = run_search(strategy, objective, section, backend, seed, null=null)

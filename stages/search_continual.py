@@ -3,10 +3,11 @@ DER++ by default, trained along the class-incremental stream; hsokv.benchmarks.c
 every seed, and its null control -> results/search_continual/<strategy>.json. The chosen state of
 each run is scored once on the test split."""
 import argparse
+from functools import partial
 from pathlib import Path
 
 from hsokv.benchmarks.continual.config import ContinualConfig  # noqa: F401  (registers continual)
-from hsokv.benchmarks.continual.search import ContinualObjective, load_task
+from hsokv.benchmarks.continual.search import load_task, seed_objective
 from hsokv.benchmarks.continual.search_config import ContinualSearchConfig  # noqa: F401  (registers search_continual)
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
@@ -26,8 +27,7 @@ def main(args):
     result_file = Path(args.out) / f"{args.strategy}.json"
     with outputs(files=[result_file]) as new:
         task = load_task(cfg, args.data)   # one stream: the seeds vary the training only
-        runs = search_seeds(args.strategy, cfg.search_continual, lambda seed: ContinualObjective(task),
-                            "search_continual")
+        runs = search_seeds(args.strategy, cfg.search_continual, partial(seed_objective, task), "search_continual")
         write_json(new[result_file], {"strategy": args.strategy, "problem": "continual", "config": as_dict(cfg),
                                       "runs": runs})
 

@@ -3,11 +3,11 @@ frozen MiniLM vectors, selected on cloze validation; hsokv.benchmarks.words.mean
 every seed, and its null control -> results/search_meaning/<strategy>.json. The chosen config of
 each run is scored once on the cloze test (and, reported only, the recall test)."""
 import argparse
+from functools import partial
 from pathlib import Path
 
-from hsokv.benchmarks.words.meaning_search import MeaningObjective
+from hsokv.benchmarks.words.meaning_search import seed_objective
 from hsokv.benchmarks.words.meaning_search_config import MeaningSearchConfig  # noqa: F401  (registers search_meaning)
-from hsokv.benchmarks.words.meaning_search_data import load_task
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
 from hsokv.io import outputs, write_json
@@ -22,8 +22,8 @@ def main(args):
     cfg = load_params(args.params, READS)
     result_file = Path(args.out) / f"{args.strategy}.json"
     with outputs(files=[result_file]) as new:
-        runs = search_seeds(args.strategy, cfg.search_meaning,
-                            lambda seed: MeaningObjective(load_task(args.vectors, seed, cfg)), "search_meaning")
+        runs = search_seeds(args.strategy, cfg.search_meaning, partial(seed_objective, args.vectors, cfg),
+                            "search_meaning")
         write_json(new[result_file], {"strategy": args.strategy, "problem": "meaning", "config": as_dict(cfg),
                                       "runs": runs})
 

@@ -3,11 +3,11 @@ vectors, hsokv.benchmarks.glue.search) for every seed, and its null control (the
 every config set to the default) -> results/search_sst2/<strategy>.json. The chosen config of each
 run is scored once on the test set (GLUE's SST-2 dev set)."""
 import argparse
+from functools import partial
 from pathlib import Path
 
-from hsokv.benchmarks.glue.search import Sst2Objective
 from hsokv.benchmarks.glue.search_config import Sst2SearchConfig  # noqa: F401  (registers search_sst2)
-from hsokv.benchmarks.glue.search_data import load_task
+from hsokv.benchmarks.glue.search_data import seed_objective
 from hsokv.cli import run_stage
 from hsokv.config import as_dict, load_params
 from hsokv.io import outputs, write_json
@@ -21,8 +21,7 @@ def main(args):
     cfg = load_params(args.params, READS)
     result_file = Path(args.out) / f"{args.strategy}.json"
     with outputs(files=[result_file]) as new:
-        runs = search_seeds(args.strategy, cfg.search_sst2, lambda seed: Sst2Objective(load_task(args.vectors, seed)),
-                            "search_sst2")
+        runs = search_seeds(args.strategy, cfg.search_sst2, partial(seed_objective, args.vectors), "search_sst2")
         write_json(new[result_file], {"strategy": args.strategy, "problem": "sst2", "config": as_dict(cfg), "runs": runs})
 
 

@@ -82,6 +82,31 @@ class SwarmShape(Section):
         return self
 
 
+class SearchProblemConfig(SwarmShape):
+    """What the benchmarks' search problems (search_continual, search_sst2, search_meaning; hsokv.search_runs)
+    share beside the swarm's shape: the strategies compared, the null control, the peers' budget, where
+    trials run and how many seeds are searched at once."""
+    strategies: list[str] = name_field("hsokv.search.strategies:STRATEGIES",
+                                       ["swarm", "random", "grid", "optuna_tpe", "asha", "pbt", "default"],
+                                       min_length=1)
+    null_control: bool = Field(True, description="also run each strategy with every config set to the default")
+    trial_steps: int | None = Field(None, ge=1, description="random/grid steps per config; null = a swarm team's longest lineage")
+    backend: str = name_field("hsokv.search.backends:BACKENDS", "serial")
+    workers: int = Field(1, ge=1, le=1024)
+    max_retries: int = Field(2, ge=0, le=100)
+    ray_address: str | None = None
+    seed_workers: int = Field(1, ge=1, le=64, description="seeds searched side by side, each in a spawned process with "
+                                                          "its own backend (serial or ray); the same figures as one at a time")
+
+    @model_validator(mode="after")
+    def _seed_workers_fit_the_backend(self):
+        # a seed's process is a pool worker, which may not start a pool of its own
+        if self.seed_workers > 1 and self.backend == "multiprocessing":
+            raise ValueError(f"seed_workers: {self.seed_workers} needs backend serial or ray (got multiprocessing: "
+                             "a seed's process cannot start a process pool); set seed_workers: 1 or another backend")
+        return self
+
+
 @section("swarm")
 class SwarmConfig(SwarmShape):
     """The search of H-SOKV's model/train/memory settings (hsokv.search.strategies): the swarm's

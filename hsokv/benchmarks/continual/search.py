@@ -233,6 +233,11 @@ class ContinualObjective:
                 "validation_n": sum(len(t.val.y) for t in self.task.stream.tasks)}
 
 
+def seed_objective(task: StreamTask, seed: int) -> ContinualObjective:
+    """A seed's search problem (hsokv.search_runs): the one stream; the seed varies the training only."""
+    return ContinualObjective(task)
+
+
 def stream_length(section) -> int:
     """The stream in steps: random/grid's steps per config, a swarm team's longest lineage."""
     return section.trial_steps or lineage_steps(section)

@@ -25,7 +25,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hsokv.config import DimensionSpec, SwarmShape, distinct_non_negative_seeds, name_field, section
+from hsokv.config import distinct_non_negative_seeds, section
+from hsokv.search.config import DimensionSpec, SearchProblemConfig
 
 SEARCHABLE = ("learning_rate", "alpha", "beta")
 # the searched name -> the method's own hyperparameter (continual.method_args[method])
@@ -39,7 +40,7 @@ def _default_space() -> dict[str, DimensionSpec]:
 
 
 @section("search_continual")
-class ContinualSearchConfig(SwarmShape):
+class ContinualSearchConfig(SearchProblemConfig):
     """The search problem of Split-CIFAR-10: the method searched, the swarm's shape and the peers' budget."""
     searchable: ClassVar[tuple[str, ...]] = SEARCHABLE
     # the continual methods with both a distillation (alpha) and a replay (beta) weight
@@ -47,12 +48,8 @@ class ContinualSearchConfig(SwarmShape):
         "derpp", description="the continual method a trial trains; its defaults are continual.method_args[method]")
     buffer: int = Field(200, ge=1, le=1_000_000, description="memory entries of the method")
     space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)
-    strategies: list[str] = name_field("hsokv.search.strategies:STRATEGIES",
-                                       ["swarm", "random", "grid", "optuna_tpe", "asha", "pbt", "default"],
-                                       min_length=1)
     seeds: list[int] = Field([0, 1, 2, 3, 4], min_length=1,
                              description="training seeds (model init, batch order); the stream's split is fixed")
-    null_control: bool = Field(True, description="also run each strategy with every config set to the default")
     finished_first: bool = Field(True, description="an unfinished trial (short of the stream's end) scores its "
                                                    "accuracy - 1, below every finished one; false = plain accuracy")
     agent_steps: int = Field(10, ge=1, le=1_000_000)
@@ -64,10 +61,6 @@ class ContinualSearchConfig(SwarmShape):
     train_per_class: int | None = Field(None, ge=1, description="null = continual.train_per_class")
     val_per_class: int | None = Field(None, ge=1, description="the validation split searched on; null = continual.val_per_class")
     test_per_class: int | None = Field(None, ge=1, description="null = continual.test_per_class")
-    backend: str = name_field("hsokv.search.backends:BACKENDS", "serial")
-    workers: int = Field(1, ge=1, le=1024)
-    max_retries: int = Field(2, ge=0, le=100)
-    ray_address: str | None = None
 
     _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
 

@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from hsokv.config import DimensionSpec, SwarmShape, distinct_non_negative_seeds, name_field, section
+from hsokv.config import distinct_non_negative_seeds, section
+from hsokv.search.config import DimensionSpec, SearchProblemConfig
 
 SEARCHABLE = ("learning_rate", "weight_decay", "batch_size", "memory_weight", "memory_temperature")
 DEFAULTS = {"learning_rate": 1e-2, "weight_decay": 1e-2, "batch_size": 8, "memory_weight": 1.0,
@@ -22,24 +23,15 @@ def _default_space() -> dict[str, DimensionSpec]:
 
 
 @section("search_sst2")
-class Sst2SearchConfig(SwarmShape):
+class Sst2SearchConfig(SearchProblemConfig):
     """The search problem of few-shot SST-2: the swarm's shape and the peers' common budget."""
     searchable: ClassVar[tuple[str, ...]] = SEARCHABLE
     space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)
-    strategies: list[str] = name_field("hsokv.search.strategies:STRATEGIES",
-                                       ["swarm", "random", "grid", "optuna_tpe", "asha", "pbt", "default"],
-                                       min_length=1)
     seeds: list[int] = Field([13, 21, 42, 87, 100], min_length=1, description="LM-BFF's samples; one search each")
-    null_control: bool = Field(True, description="also run each strategy with every config set to the default")
     agent_steps: int = Field(20, ge=1, le=1_000_000)
     meta_iterations: int = Field(3, ge=1, le=1000)
-    trial_steps: int | None = Field(None, ge=1, description="random/grid steps per config; null = a swarm team's longest lineage")
     grid_dims: list[str] = Field(["learning_rate", "batch_size"], min_length=1)
     heatmap_dims: list[str] = Field(["learning_rate", "memory_weight"], min_length=2, max_length=2)
-    backend: str = name_field("hsokv.search.backends:BACKENDS", "serial")
-    workers: int = Field(1, ge=1, le=1024)
-    max_retries: int = Field(2, ge=0, le=100)
-    ray_address: str | None = None
 
     _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
 

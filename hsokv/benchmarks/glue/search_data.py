@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.data import load_few_shot
 from hsokv.benchmarks.glue.frozen import FrozenEncoder
-from hsokv.benchmarks.glue.search import VectorTask
+from hsokv.benchmarks.glue.search import Sst2Objective, VectorTask
 from hsokv.errors import GlueDataError
 
 
@@ -53,3 +53,8 @@ def load_task(path: str | Path, seed: int) -> VectorTask:
                             "(search_sst2.seeds changed)")
     return VectorTask(t[f"{seed}/train_x"], t[f"{seed}/train_y"], t[f"{seed}/dev_x"], t[f"{seed}/dev_y"],
                       t["test_x"], t["test_y"], t["label"])
+
+
+def seed_objective(path: str | Path, seed: int) -> Sst2Objective:
+    """A seed's search problem (hsokv.search_runs): LM-BFF's sample `seed` of the cached vectors."""
+    return Sst2Objective(load_task(path, seed))

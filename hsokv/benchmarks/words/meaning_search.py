@@ -8,8 +8,9 @@ stopped (the swarm's warm starts, ASHA's and PBT's pauses) on every backend.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from hsokv.benchmarks.words.meaning_search_data import MeaningTask
+from hsokv.benchmarks.words.meaning_search_data import MeaningTask, load_task
 from hsokv.benchmarks.words.objective import TrialState, WordsObjective, accuracy, build_model
 from hsokv.training import pick_device
 
@@ -29,3 +30,8 @@ class MeaningObjective(WordsObjective):
             out[f"{name}accuracy"] = accuracy(model, ids, labels, device)
             out[f"{name}one_shot_accuracy"] = accuracy(model, ids, labels, device, exposures == 1)
         return out
+
+
+def seed_objective(path: str | Path, cfg, seed: int) -> MeaningObjective:
+    """A seed's search problem (hsokv.search_runs): the word split `seed` of the cached vectors."""
+    return MeaningObjective(load_task(path, seed, cfg))

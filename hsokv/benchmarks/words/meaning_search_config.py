@@ -13,7 +13,8 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
-from hsokv.config import DimensionSpec, SwarmShape, distinct_non_negative_seeds, name_field, section
+from hsokv.config import distinct_non_negative_seeds, section
+from hsokv.search.config import DimensionSpec, SearchProblemConfig
 
 SEARCHABLE = ("optimizer", "learning_rate", "weight_decay", "batch_size", "top_k", "temperature")
 
@@ -28,24 +29,15 @@ def _default_space() -> dict[str, DimensionSpec]:
 
 
 @section("search_meaning")
-class MeaningSearchConfig(SwarmShape):
+class MeaningSearchConfig(SearchProblemConfig):
     """The meaning search problem: the swarm's shape and the peers' common budget."""
     searchable: ClassVar[tuple[str, ...]] = SEARCHABLE
     space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)
-    strategies: list[str] = name_field("hsokv.search.strategies:STRATEGIES",
-                                       ["swarm", "random", "grid", "optuna_tpe", "asha", "pbt", "default"],
-                                       min_length=1)
     seeds: list[int] = Field([0, 1, 2, 3, 4], min_length=1, description="word-split seeds; one search each")
-    null_control: bool = Field(True, description="also run each strategy with every config set to the default")
     agent_steps: int = Field(10, ge=1, le=1_000_000)
     meta_iterations: int = Field(3, ge=1, le=1000)
-    trial_steps: int | None = Field(None, ge=1, description="random/grid steps per config; null = a swarm team's longest lineage")
     grid_dims: list[str] = Field(["learning_rate", "temperature"], min_length=1)
     heatmap_dims: list[str] = Field(["learning_rate", "temperature"], min_length=2, max_length=2)
-    backend: str = name_field("hsokv.search.backends:BACKENDS", "serial")
-    workers: int = Field(1, ge=1, le=1024)
-    max_retries: int = Field(2, ge=0, le=100)
-    ray_address: str | None = None
 
     _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)
 
