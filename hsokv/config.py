@@ -29,11 +29,8 @@ from hsokv.io import load_yaml
 from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
 # Section and its helpers, re-exported: every section class imports them from here.
 from hsokv.sections import SECTIONS, Section, distinct_non_negative_seeds, name_field, section  # noqa: F401
-# The swarm section's names, re-exported only for the modules that still import them from here:
-# hsokv/search/{backends,space,strategies,swarm}.py and hsokv/benchmarks/words/objective.py (import
-# them from hsokv.search.config there, then delete this line). Importing it also registers the
-# swarm section for every stage that loads params.
-from hsokv.search.config import SEARCHABLE, DimensionSpec, SwarmConfig, SwarmShape  # noqa: F401
+# registers the swarm section (hsokv.search.config) for every stage that loads params
+import hsokv.search.config  # noqa: F401
 
 class DataConfig(Section):
     word_specs: str = "data/rare_words.yaml"

@@ -26,7 +26,7 @@ from hsokv.errors import ClusterError, ConfigError
 from hsokv.registry import Registry
 
 if TYPE_CHECKING:   # no pydantic at run time: `python -m hsokv.benchmarks.rl.scaling` runs on hosts without it
-    from hsokv.config import SwarmConfig
+    from hsokv.search.config import SwarmConfig
 
 BACKENDS = Registry("search backend")
 

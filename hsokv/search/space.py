@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:   # dims are read by attribute: the research runners pass plain namespaces
-    from hsokv.config import DimensionSpec, PipelineConfig
+    from hsokv.config import PipelineConfig
+    from hsokv.search.config import DimensionSpec
 
 
 class SearchSpace:
@@ -73,7 +74,7 @@ def mean_pairwise_distance(points: list[np.ndarray]) -> float:
 
 def apply(cfg: PipelineConfig, values: dict) -> PipelineConfig:
     """The config with the searched hyperparameters set (validated like params.yaml)."""
-    from hsokv.config import SEARCHABLE
+    from hsokv.search.config import SEARCHABLE
     updates: dict[str, dict] = {}
     for name, value in values.items():
         section, key = SEARCHABLE[name]

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from hsokv.config import SwarmShape
+from hsokv.search.config import SwarmShape
 from hsokv.registry import Registry
 from hsokv.search import tune
 from hsokv.search.lineage import NullObjective

@@ -35,7 +35,7 @@ from hsokv.search.tracking import SearchLog
 from hsokv.search.trial import TrialOutcome, TrialSpec
 
 if TYPE_CHECKING:   # the swarm reads its settings by attribute: the research runners pass plain namespaces
-    from hsokv.config import SwarmShape
+    from hsokv.search.config import SwarmShape
 
 
 @dataclass

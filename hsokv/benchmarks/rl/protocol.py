@@ -71,6 +71,17 @@ def horizon(env) -> int:
     return int(limit)
 
 
+def _directions_that_fit(task: PolicyTask, env, spent: int, directions: int) -> int:
+    """The next generation's directions under `task.max_env_steps` (`spent` env steps so far): all of them
+    while their worst case (two episodes each at the step limit) fits beside the scoring episodes', then
+    fewer, then 0; with no budget, all of them."""
+    if task.max_env_steps is None:
+        return directions
+    limit = horizon(env)
+    fit = (task.max_env_steps - spent - task.score_episodes * limit) // (2 * limit)
+    return directions if fit >= directions else max(0, int(fit))
+
+
 def run_policy_trial(task: PolicyTask, spec: TrialSpec) -> PolicyTrialResult:
     """The swarm's unit of work: `spec.steps` generations from `spec.parent` (or a zero policy), then
     the score. Every draw comes from `spec.seed`, so any process on any backend gives the same numbers.
@@ -86,17 +97,11 @@ def run_policy_trial(task: PolicyTask, spec: TrialSpec) -> PolicyTrialResult:
     rng = np.random.default_rng(spec.seed)
     state = spec.parent if spec.parent is not None else PolicyState.fresh(policy.size, policy.obs_dim)
     before, ran = state.env_steps, 0
-    if task.max_env_steps is not None:
-        limit = horizon(env)
-        reserve = task.score_episodes * limit
     for _ in range(spec.steps):
-        step_settings = settings
-        if task.max_env_steps is not None:
-            fit = (task.max_env_steps - (state.env_steps - before) - reserve) // (2 * limit)
-            if fit < 1:
-                break
-            if fit < settings["directions"]:
-                step_settings = {**settings, "directions": int(fit)}
+        directions = _directions_that_fit(task, env, state.env_steps - before, settings["directions"])
+        if directions < 1:
+            break
+        step_settings = settings if directions == settings["directions"] else {**settings, "directions": directions}
         state = generation(env, policy, state, step_settings, rng)
         ran += 1
     if task.max_env_steps is not None and ran == 0:

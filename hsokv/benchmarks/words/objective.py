@@ -20,7 +20,8 @@ from hsokv.benchmarks.words.data import SyntheticSplits
 from hsokv.benchmarks.words.lifecycle import Lifecycle
 from hsokv.benchmarks.words.tensors import eval_tensors, label_domains, training_tensors
 from hsokv.benchmarks.words.training import TrainingLoop
-from hsokv.config import SEARCHABLE, PipelineConfig
+from hsokv.config import PipelineConfig
+from hsokv.search.config import SEARCHABLE
 from hsokv.fit import fit
 from hsokv.model import TransformerWithKV
 from hsokv.search.space import apply
