@@ -99,3 +99,33 @@ def test_an_unknown_compile_mode_is_refused_before_training(stream):
     with pytest.raises(ConfigError, match="compile mode 'fast'.*reduce-overhead"):
         run_one(stream, "er", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
                 all_method_args=ARGS, readout_grid=GRID, log=lambda s: None, compile_mode="fast")
+
+
+def _hsokv(stream, replay_forward):
+    from hsokv.benchmarks.continual.protocol import build_model
+    args = {"lr": 0.03, "alpha": 0.2, "beta": 0.5, "selection": "herding", "replay_forward": replay_forward}
+    model = build_model("small_cnn", stream)
+    return METHODS.get("hsokv")(model, stream, 8, args, 0, torch.Generator().manual_seed(0), True, 4)
+
+
+@pytest.mark.parametrize("replay_forward, passes", [("joint", [12]), ("separate", [8, 4])])
+def test_hsokv_replays_in_the_stream_batch_pass_or_its_own(stream, replay_forward, passes):
+    """joint: stream + replay in one forward pass (batch norm sees old and new classes together);
+    separate: the replay batch has a pass of its own (the ablation)."""
+    method = _hsokv(stream, replay_forward)
+    first, second = stream.tasks[0], stream.tasks[1]
+    method.begin_task(0, first)
+    method.end_task(first)          # herds task 0 into the memory
+    method.begin_task(1, second)
+    sizes = []
+    hook = method.model.register_forward_hook(lambda module, inputs, out: sizes.append(len(inputs[0])))
+    loss = method.loss(second.train.x[:8], second.train.y[:8])
+    hook.remove()
+    assert sizes == passes and torch.isfinite(loss)
+    x, y, logits = method._batch   # what a reservoir write would store: the stream batch's own logits
+    assert len(x) == len(y) == len(logits) == 8
+
+
+def test_hsokv_refuses_an_unknown_replay_forward(stream):
+    with pytest.raises(ValueError, match="replay_forward 'both'; valid: \\['joint', 'separate'\\]"):
+        _hsokv(stream, "both")
