@@ -5,7 +5,8 @@ import torch
 
 from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.methods import METHODS
-from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary, check_runs, method_args, run_one, runs
+from hsokv.benchmarks.continual.protocol import (accuracy_matrix_summary, build_model, check_runs, method_args,
+                                                 run_one, runs)
 from hsokv.benchmarks.continual.config import ContinualConfig
 from hsokv.config import ConfigError
 from continual_fixtures import stream  # noqa: F401  (a fixture: pytest finds it by name)
@@ -102,7 +103,6 @@ def test_an_unknown_compile_mode_is_refused_before_training(stream):
 
 
 def _hsokv(stream, replay_forward):
-    from hsokv.benchmarks.continual.protocol import build_model
     args = {"lr": 0.03, "alpha": 0.2, "beta": 0.5, "selection": "herding", "replay_forward": replay_forward}
     model = build_model("small_cnn", stream)
     return METHODS.get("hsokv")(model, stream, 8, args, 0, torch.Generator().manual_seed(0), True, 4)
