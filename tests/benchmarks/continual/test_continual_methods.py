@@ -11,10 +11,11 @@ from hsokv.benchmarks.continual.config import ContinualConfig
 from hsokv.config import ConfigError
 from continual_fixtures import stream  # noqa: F401  (a fixture: pytest finds it by name)
 
-ARGS = ContinualConfig().method_args | {"hsokv_reservoir": {"method": "hsokv", "lr": 0.03, "alpha": 0.2, "beta": 0.5,
-                                                          "selection": "reservoir"},
+# hsokv (alpha 0, herding) and, with every other branch, logit replay into a reservoir
+ARGS = ContinualConfig().method_args | {"hsokv_logit_replay_reservoir": {"method": "hsokv", "lr": 0.03, "alpha": 0.2,
+                                                                       "beta": 0.5, "selection": "reservoir"},
                                        "derpp": {"lr": 0.03, "alpha": 0.1, "beta": 0.5}}
-NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_reservoir"]
+NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_logit_replay_reservoir"]
 GRID = {"k": [3], "tau": [0.1], "w": [0.5]}
 
 
@@ -51,9 +52,10 @@ def test_same_seed_same_numbers(stream, results, name):
 
 
 def test_equal_entries_cost_about_equal_bytes(results):
-    er, derpp, hsokv, icarl = (results[n]["memory"] for n in ("er", "derpp", "hsokv", "icarl"))
-    assert er["bytes_per_entry"] == 3 * 8 * 8 + 8              # image + label
-    assert derpp["bytes_per_entry"] == hsokv["bytes_per_entry"] == er["bytes_per_entry"] + 4 * 4   # + logits
+    er, derpp, hsokv, icarl, logit_replay = (results[n]["memory"] for n in ("er", "derpp", "hsokv", "icarl",
+                                                                          "hsokv_logit_replay_reservoir"))
+    assert er["bytes_per_entry"] == hsokv["bytes_per_entry"] == 3 * 8 * 8 + 8              # image + label
+    assert derpp["bytes_per_entry"] == logit_replay["bytes_per_entry"] == er["bytes_per_entry"] + 4 * 4   # + logits
     assert icarl["extra_state_bytes"] > 0 and er["extra_state_bytes"] == 0   # iCaRL keeps the old network
 
 
