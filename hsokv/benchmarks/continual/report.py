@@ -54,9 +54,19 @@ def summary(results: list[dict], header: dict) -> dict:
     return out
 
 
+def _paired(h: dict, other: dict) -> dict:
+    """h - other, paired over the seeds both rows have."""
+    common = sorted(set(h["seeds"]) & set(other["seeds"]))
+    hv = [h["class_il"]["per_seed"][h["seeds"].index(s)] for s in common]
+    ov = [other["class_il"]["per_seed"][other["seeds"].index(s)] for s in common]
+    return {"seeds": common, **paired_test(hv, ov)}
+
+
 def compare(rows: dict[str, dict]) -> dict:
     """At each buffer size: H-SOKV's own readout against the best other row (any method, any
-    readout, the upper bound excluded), paired over the seeds both have."""
+    readout, the upper bound excluded), and against every other run's own readout at that buffer
+    (the peers, the memory-free lower bound and H-SOKV's ablations: `against`), each paired over
+    the seeds both have."""
     out = {}
     for name, h in rows.items():
         if h["method"] != "hsokv" or h["run"] != "hsokv" or not h["own_readout"]:
@@ -66,11 +76,9 @@ def compare(rows: dict[str, dict]) -> dict:
         if not rivals:
             continue
         best = max(rivals, key=lambda n: rivals[n]["class_il"]["average_accuracy"]["mean"])
-        b = rivals[best]
-        common = sorted(set(h["seeds"]) & set(b["seeds"]))
-        hv = [h["class_il"]["per_seed"][h["seeds"].index(s)] for s in common]
-        bv = [b["class_il"]["per_seed"][b["seeds"].index(s)] for s in common]
-        out[name] = {"best_other": best, "seeds": common, **paired_test(hv, bv)}
+        against = {n: _paired(h, r) for n, r in rows.items()
+                   if n != name and r["own_readout"] and r["run"] not in BOUNDS and r["buffer"] in (h["buffer"], None)}
+        out[name] = {"best_other": best, **_paired(h, rivals[best]), "against": against}
     return out
 
 
@@ -97,6 +105,12 @@ def table(metrics: dict) -> str:
         for name, c in metrics["comparisons"].items():
             p = "n/a (one seed)" if c["p_value"] is None else f"{c['p_value']:.3f}"
             lines.append(f"| {name} | {c['best_other']} | {fmt(c['difference'])} | {p} |")
+        lines += ["", "| H-SOKV row | against (own readout) | seeds | difference (points) | paired t-test p |",
+                  "|---|---|---|---|---|"]
+        for name, c in metrics["comparisons"].items():
+            for other, t in c["against"].items():
+                p = "n/a" if t["p_value"] is None else f"{t['p_value']:.3f}"
+                lines.append(f"| {name} | {other} | {len(t['seeds'])} | {fmt(t['difference'])} | {p} |")
     return "\n".join(lines) + "\n"
 
 
