@@ -4,7 +4,7 @@ plots/continual_research/. Runs are grouped by epochs per task; each group is on
 import argparse
 from pathlib import Path
 
-from hsokv.benchmarks.continual.report import summary, table, write_plots
+from hsokv.benchmarks.continual.report import check_one_design_per_row, summary, table, write_plots
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
@@ -17,9 +17,10 @@ def main(args):
     files = sorted(Path(args.runs).glob("*.json"))
     if not files:
         raise ConfigError(f"{args.runs}: no run results; run hsokv.benchmarks.continual.grid on a GPU first")
+    results = [read_json(f) for f in files]
+    check_one_design_per_row(results, [str(f) for f in files])
     groups: dict[int, list[dict]] = {}
-    for f in files:
-        r = read_json(f)
+    for r in results:
         groups.setdefault(r["spec"]["epochs"], []).append(r)
     metrics, tables = {}, []
     for epochs, results in sorted(groups.items()):

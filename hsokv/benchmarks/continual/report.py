@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from hsokv.config import ConfigError  # noqa: E402
 from hsokv.report import paired_test, summarize  # noqa: E402
 
 BOUNDS = ("joint",)   # the upper bound is not a competitor
@@ -21,6 +22,22 @@ BOUNDS = ("joint",)   # the upper bound is not a competitor
 def row_name(result: dict, readout: str) -> str:
     base = result["run"] + ("" if result["buffer"] is None else f"-{result['buffer']}")
     return base if readout == result["readout"] else f"{base} [{readout}]"
+
+
+def check_one_design_per_row(results: list[dict], sources: list[str]) -> None:
+    """Every run of one name and buffer (one row, over seeds) has the same method and settings:
+    after a design change the older results must be renamed or removed, never averaged in."""
+    first: dict[tuple, int] = {}
+    for i, r in enumerate(results):
+        settings = {"method": r["method"], **{k: v for k, v in r["args"].items() if k != "method"}}
+        key = (r["run"], r["buffer"], r["spec"]["epochs"])
+        j = first.setdefault(key, i)
+        ref = {"method": results[j]["method"], **{k: v for k, v in results[j]["args"].items() if k != "method"}}
+        if settings != ref:
+            differ = sorted(k for k in set(settings) | set(ref) if settings.get(k) != ref.get(k))
+            raise ConfigError(f"{sources[i]}: run {r['run']!r} (buffer {r['buffer']}) has other settings than "
+                              f"{sources[j]} ({', '.join(f'{k}: {settings.get(k)!r} vs {ref.get(k)!r}' for k in differ)}); "
+                              "one row is one design: rename one of them (its 'run' field and file name) or remove it")
 
 
 def _matrix_mean(mats: list[list[list[float | None]]]) -> list[list[float | None]]:

@@ -1,4 +1,7 @@
-from hsokv.benchmarks.continual.report import compare, table
+import pytest
+
+from hsokv.benchmarks.continual.report import check_one_design_per_row, compare, table
+from hsokv.config import ConfigError
 
 
 def _stat(values):
@@ -43,3 +46,18 @@ def test_hsokv_is_compared_with_the_best_row_and_every_other_runs_own_readout_at
     assert ablation["seeds"] == [0, 1] and ablation["difference"]["mean"] == 9.0   # paired over the seeds both have
     er = c["against"]["er-200"]   # differences 11, 11, 8: t = 10 with 2 degrees of freedom
     assert er["difference"]["mean"] == 10.0 and abs(er["p_value"] - 0.00985) < 1e-4
+
+
+def _result(run, seed, **args):
+    return {"run": run, "method": "hsokv", "buffer": 200, "seed": seed, "spec": {"epochs": 5},
+            "args": {"lr": 0.03, "beta": 0.5, **args}}
+
+
+def test_runs_of_one_row_with_other_settings_are_refused_naming_both_files():
+    same = [_result("hsokv", 0, alpha=0.0), _result("hsokv", 1, alpha=0.0, method="hsokv"),   # 'method' is the run's
+            _result("hsokv_logit_replay", 0, alpha=0.2)]                                       # another row: fine
+    check_one_design_per_row(same, ["a.json", "b.json", "c.json"])
+    mixed = [_result("hsokv", 0, alpha=0.0), _result("hsokv", 1, alpha=0.2)]
+    with pytest.raises(ConfigError, match=r"b\.json: run 'hsokv' \(buffer 200\) has other settings than a\.json "
+                                          r"\(alpha: 0\.2 vs 0\.0\); one row is one design"):
+        check_one_design_per_row(mixed, ["a.json", "b.json"])
