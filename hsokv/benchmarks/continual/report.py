@@ -27,16 +27,14 @@ def row_name(result: dict, readout: str) -> str:
 def check_one_design_per_row(results: list[dict], sources: list[str]) -> None:
     """Every run of one name and buffer (one row, over seeds) has the same method and settings:
     after a design change the older results must be renamed or removed, never averaged in."""
-    first: dict[tuple, int] = {}
-    for i, r in enumerate(results):
-        settings = {"method": r["method"], **{k: v for k, v in r["args"].items() if k != "method"}}
-        key = (r["run"], r["buffer"], r["spec"]["epochs"])
-        j = first.setdefault(key, i)
-        ref = {"method": results[j]["method"], **{k: v for k, v in results[j]["args"].items() if k != "method"}}
+    first: dict[tuple, tuple[str, dict]] = {}
+    for r, source in zip(results, sources):
+        settings = {**r["args"], "method": r["method"]}   # args name the method only for a renamed run
+        ref_source, ref = first.setdefault((r["run"], r["buffer"], r["spec"]["epochs"]), (source, settings))
         if settings != ref:
             differ = sorted(k for k in set(settings) | set(ref) if settings.get(k) != ref.get(k))
-            raise ConfigError(f"{sources[i]}: run {r['run']!r} (buffer {r['buffer']}) has other settings than "
-                              f"{sources[j]} ({', '.join(f'{k}: {settings.get(k)!r} vs {ref.get(k)!r}' for k in differ)}); "
+            raise ConfigError(f"{source}: run {r['run']!r} (buffer {r['buffer']}) has other settings than "
+                              f"{ref_source} ({', '.join(f'{k}: {settings.get(k)!r} vs {ref.get(k)!r}' for k in differ)}); "
                               "one row is one design: rename one of them (its 'run' field and file name) or remove it")
 
 
@@ -88,13 +86,13 @@ def compare(rows: dict[str, dict]) -> dict:
     for name, h in rows.items():
         if h["method"] != "hsokv" or h["run"] != "hsokv" or not h["own_readout"]:
             continue
-        rivals = {n: r for n, r in rows.items() if r["method"] != "hsokv" and r["run"] not in BOUNDS
-                  and r["buffer"] in (h["buffer"], None)}
+        others = {n: r for n, r in rows.items()
+                  if n != name and r["run"] not in BOUNDS and r["buffer"] in (h["buffer"], None)}
+        rivals = {n: r for n, r in others.items() if r["method"] != "hsokv"}
         if not rivals:
             continue
         best = max(rivals, key=lambda n: rivals[n]["class_il"]["average_accuracy"]["mean"])
-        against = {n: _paired(h, r) for n, r in rows.items()
-                   if n != name and r["own_readout"] and r["run"] not in BOUNDS and r["buffer"] in (h["buffer"], None)}
+        against = {n: _paired(h, r) for n, r in others.items() if r["own_readout"]}
         out[name] = {"best_other": best, **_paired(h, rivals[best]), "against": against}
     return out
 

@@ -96,9 +96,17 @@ class ContinualMethod:
 
     def stream_loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Cross-entropy on the stream batch; the batch and its logits are kept for after_step."""
-        out = self.forward(self.prepare(x))
-        self._batch = (x, y, out.detach().float())
-        return F.cross_entropy(out, y)
+        return self.stream_and_replay(x, y, None)[0]
+
+    def stream_and_replay(self, x: torch.Tensor, y: torch.Tensor,
+                          idx: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """stream_loss, and the logits of memory entries `idx` from the same forward pass (batch norm
+        then normalises the stream and the replayed entries together)."""
+        images = x if idx is None else torch.cat([x, self.memory.value("image")[idx]])
+        out = self.forward(self.prepare(images))
+        n = len(x)
+        self._batch = (x, y, out[:n].detach().float())
+        return F.cross_entropy(out[:n], y), out[n:]
 
     def replay(self, idx: torch.Tensor) -> torch.Tensor:
         """Logits of memory entries `idx`, augmented like the stream."""

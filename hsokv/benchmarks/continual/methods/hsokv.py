@@ -13,7 +13,6 @@ better on the validation split at both buffer sizes and stores no logits). Predi
 mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split. Its
 `head` readout from the same run is the "no retrieval" ablation.
 """
-import torch
 import torch.nn.functional as F
 
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
@@ -56,10 +55,7 @@ class HsokvMemory(ContinualMethod):
             # One forward pass over stream + replay: a herded memory holds only past classes during a
             # task, so a replay batch of its own is class-pure and batch norm would normalise old and new
             # classes apart in training but together at test time.
-            n = len(x)
-            out = self.forward(self.prepare(torch.cat([x, mem.value("image")[idx]])))
-            self._batch = (x, y, out[:n].detach().float())
-            loss, replay = F.cross_entropy(out[:n], y), out[n:]
+            loss, replay = self.stream_and_replay(x, y, idx)
         else:
             loss, replay = self.stream_loss(x, y), self.replay(idx)
         loss = loss + float(self.args["beta"]) * F.cross_entropy(replay, mem.value("label")[idx])
