@@ -69,6 +69,8 @@ class LineageConfig(Section):
     agent_steps: int = Field(1, ge=1, le=100_000, description="generations of successive halving's first rung")
     eta: int = Field(2, ge=2, le=10, description="each rung keeps 1/eta of the configs and runs them eta times longer")
     rungs: int = Field(3, ge=1, le=6)
+    anchor: bool = Field(False, description="agent 0 proposes the tuned algorithm's own settings every meta-iteration "
+                                            "(never moved or cloned), so a drift of the others cannot leave them behind")
 
 
 @section("distributed")

@@ -50,19 +50,23 @@ class LineageSwarm(Swarm):
     """hsokv.search.swarm.Swarm whose trials all continue the head's policy, within an env-step budget."""
 
     def __init__(self, task: PolicyTask, space: SearchSpace, cfg, backend, seed: int, log, budget: int,
-                 start_values: dict | None = None, run=run_policy_trial):
+                 start_values: dict | None = None, run=run_policy_trial, anchor: bool = False):
         super().__init__(task, space, cfg, backend, seed, log, run=run)
+        if anchor and start_values is None:
+            raise ConfigError("distributed.lineage.anchor: needs the tuned algorithm's settings (start_values)")
+        self.anchor = anchor
         self.budget, self.used = int(budget), 0
         self.head: PolicyTrialResult | None = None
         self.start_values = start_values   # agent 0's first config: the tuned algorithm's own settings
 
     def propose(self, agent: Agent) -> list[tuple[TrialSpec, np.ndarray]]:
-        """The agent's config (its first: the algorithm's settings for agent 0, else a draw from its
-        region), then local moves around it within its region, each from the head's policy."""
+        """The agent's config (its first: the algorithm's settings for agent 0, and every one of agent 0's
+        with `anchor`; else a draw from its region), then local moves around it within its region, each
+        from the head's policy."""
         manager, cfg = self.managers[agent.manager], self.cfg
         parent = None if self.head is None else self.head.state
         values = agent.team_values
-        if values is None and agent.id == 0 and self.start_values is not None:
+        if agent.id == 0 and self.start_values is not None and (values is None or self.anchor):
             values = {k: self.start_values[k] for k in self.space.names}
         if values is None:
             centre = self._new_point(manager, lambda: agent.region.sample(self.rng))
@@ -146,6 +150,7 @@ def lineage_shape(d: dict) -> SimpleNamespace:
     shape, own = swarm_shape(d), d["lineage"]
     return SimpleNamespace(**{**vars(shape), "configs_per_region": own["configs_per_agent"],
                               "agent_steps": own["agent_steps"], "eta": own["eta"], "rungs": own["rungs"],
+                              "anchor": own.get("anchor", False),
                               "meta_iterations": math.inf})
 
 
@@ -158,7 +163,8 @@ def run_lineage(d: dict, seed: int, backend, budget: int, curve: bool = True) ->
     holder = {}
 
     def build(log):
-        holder["swarm"] = LineageSwarm(base, space, shape, backend, seed, log, budget, start_values=base.settings)
+        holder["swarm"] = LineageSwarm(base, space, shape, backend, seed, log, budget, start_values=base.settings,
+                                       anchor=shape.anchor)
         return holder["swarm"]
 
     out = tracked_run(d, seed, backend, curve, base, build)

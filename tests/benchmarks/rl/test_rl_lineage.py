@@ -57,6 +57,36 @@ def test_every_trial_continues_the_head_and_halving_picks_the_config(d):
     assert swarm.used == sum(t["env_steps"] for t in swarm.log.trials) <= 4000
 
 
+def test_anchor_keeps_agent_zero_at_the_algorithms_settings(d):
+    """With `anchor` agent 0 proposes ARS's settings at every meta-iteration, whatever wins; without
+    it agent 0 follows its own best config (here the other agent's larger learning rates win)."""
+    ars = {k: d["ars"][k] for k in ("learning_rate", "sigma", "directions")}
+
+    def firsts_of_agent_zero(anchor):
+        calls = []
+
+        def fake(task, spec):
+            ran = min(spec.steps, task.max_env_steps // 100)
+            parent = spec.parent or PolicyState.fresh(2, 1)
+            if ran:
+                calls.append(spec)
+            return PolicyTrialResult(spec.trial_id, spec.values, spec.values["learning_rate"] if ran else -math.inf,
+                                     ran, PolicyState(parent.theta, parent.obs, parent.generations + ran,
+                                                      parent.env_steps + 100 * ran), 0.0, 100 * ran)
+
+        task = swarm_task(d)
+        shape = lineage.lineage_shape({**d, "lineage": {**d["lineage"], "anchor": anchor}})
+        swarm = lineage.LineageSwarm(task, SearchSpace(shape.space.__dict__), shape, lineage.SerialMap(), 0,
+                                     SearchLog(), 4000, start_values=task.settings, run=fake, anchor=shape.anchor)
+        swarm.run()
+        n = len(swarm.agents)
+        return [s.values for s in calls if s.steps == shape.agent_steps][::n]
+
+    assert firsts_of_agent_zero(True) == [ars] * 5
+    free = firsts_of_agent_zero(False)
+    assert free[0] == ars and any(v != ars for v in free[1:])
+
+
 def test_every_step_is_counted_and_the_budget_never_exceeded(d, monkeypatch):
     """Counts every training and scoring episode's steps at the source (held-out seeds >= 2**31 excluded)."""
     counted = [0]
