@@ -150,7 +150,7 @@ def lineage_shape(d: dict) -> SimpleNamespace:
     shape, own = swarm_shape(d), d["lineage"]
     return SimpleNamespace(**{**vars(shape), "configs_per_region": own["configs_per_agent"],
                               "agent_steps": own["agent_steps"], "eta": own["eta"], "rungs": own["rungs"],
-                              "anchor": own.get("anchor", False),
+                              "anchor": own.get("anchor", False),   # specs written before the switch: off, as then
                               "meta_iterations": math.inf})
 
 
