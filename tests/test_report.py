@@ -20,3 +20,11 @@ def test_paired_test_pairs_by_position():
     assert paired_test([0.6, 0.7], [0.5, 0.6])["p_value"] is None  # identical differences: no spread to test
     with pytest.raises(ValueError, match="same seeds"):
         paired_test([0.1, 0.2], [0.1])
+
+
+def test_ci_uses_students_t_beyond_the_table():
+    """20 seeds: t(19) = 2.093, not the normal 1.96 (which made the CI 7% too narrow)."""
+    values = [float(v) for v in range(20)]
+    s = summarize(values)
+    assert abs(s["ci95"] / (s["std"] / 20 ** 0.5) - 2.0930) < 1e-3
+    assert abs(summarize(values[:10])["ci95"] / (summarize(values[:10])["std"] / 10 ** 0.5) - 2.262) < 1e-9
