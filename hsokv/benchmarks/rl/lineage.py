@@ -50,11 +50,10 @@ class LineageSwarm(Swarm):
     """hsokv.search.swarm.Swarm whose trials all continue the head's policy, within an env-step budget."""
 
     def __init__(self, task: PolicyTask, space: SearchSpace, cfg, backend, seed: int, log, budget: int,
-                 start_values: dict | None = None, run=run_policy_trial, anchor: bool = False):
+                 start_values: dict | None = None, run=run_policy_trial):
         super().__init__(task, space, cfg, backend, seed, log, run=run)
-        if anchor and start_values is None:
+        if cfg.anchor and start_values is None:
             raise ConfigError("distributed.lineage.anchor: needs the tuned algorithm's settings (start_values)")
-        self.anchor = anchor
         self.budget, self.used = int(budget), 0
         self.head: PolicyTrialResult | None = None
         self.start_values = start_values   # agent 0's first config: the tuned algorithm's own settings
@@ -66,7 +65,7 @@ class LineageSwarm(Swarm):
         manager, cfg = self.managers[agent.manager], self.cfg
         parent = None if self.head is None else self.head.state
         values = agent.team_values
-        if agent.id == 0 and self.start_values is not None and (values is None or self.anchor):
+        if agent.id == 0 and self.start_values is not None and (values is None or cfg.anchor):
             values = {k: self.start_values[k] for k in self.space.names}
         if values is None:
             centre = self._new_point(manager, lambda: agent.region.sample(self.rng))
@@ -163,8 +162,7 @@ def run_lineage(d: dict, seed: int, backend, budget: int, curve: bool = True) ->
     holder = {}
 
     def build(log):
-        holder["swarm"] = LineageSwarm(base, space, shape, backend, seed, log, budget, start_values=base.settings,
-                                       anchor=shape.anchor)
+        holder["swarm"] = LineageSwarm(base, space, shape, backend, seed, log, budget, start_values=base.settings)
         return holder["swarm"]
 
     out = tracked_run(d, seed, backend, curve, base, build)

@@ -16,9 +16,9 @@ from hsokv.search.tracking import SearchLog
 from rl_fixtures import d  # noqa: F401  (a fixture: pytest finds it by name)
 
 
-def _swarm(d, budget, run):
+def _swarm(d, budget, run, anchor=False):
     task = swarm_task(d)
-    shape = lineage.lineage_shape(d)
+    shape = lineage.lineage_shape({**d, "lineage": {**d["lineage"], "anchor": anchor}})
     return lineage.LineageSwarm(task, SearchSpace(shape.space.__dict__), shape, lineage.SerialMap(), 0, SearchLog(),
                                 budget, start_values=task.settings, run=run)
 
@@ -74,13 +74,10 @@ def test_anchor_keeps_agent_zero_at_the_algorithms_settings(d):
                                      ran, PolicyState(parent.theta, parent.obs, parent.generations + ran,
                                                       parent.env_steps + 100 * ran), 0.0, 100 * ran)
 
-        task = swarm_task(d)
-        shape = lineage.lineage_shape({**d, "lineage": {**d["lineage"], "anchor": anchor}})
-        swarm = lineage.LineageSwarm(task, SearchSpace(shape.space.__dict__), shape, lineage.SerialMap(), 0,
-                                     SearchLog(), 4000, start_values=task.settings, run=fake, anchor=shape.anchor)
+        swarm = _swarm(d, 4000, fake, anchor=anchor)
         swarm.run()
         n = len(swarm.agents)
-        return [s.values for s in calls if s.steps == shape.agent_steps][::n]
+        return [s.values for s in calls if s.steps == swarm.cfg.agent_steps][::n]
 
     assert firsts_of_agent_zero(True) == [ars] * 5
     free = firsts_of_agent_zero(False)
