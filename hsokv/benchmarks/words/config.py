@@ -1,5 +1,5 @@
 """The word benchmark's own params sections: `eval` (its evaluation batch), `ablation` (the
-variants and the preset they borrow) and `synthetic` (the task variants, hsokv.benchmarks.words.tasks). The sections it shares (data, model, memory, train,
+variants and the preset they borrow) and `synthetic` (the task variants, hsokv.benchmarks.words.tasks, and hsokv_sentences' key memory). The sections it shares (data, model, memory, train,
 baselines) and the model search's `swarm` are core (hsokv.config)."""
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ class AblationConfig(Section):
 
 
 TASKS = ("recognition", "recall", "comprehension", "cloze")
+KEY_RULES = ("statement", "attended", "all")
+
+
+class SentenceKeysConfig(Section):
+    """hsokv_sentences' second memory (hsokv.benchmarks.words.methods.hsokv_sentences): which
+    sentences become keys, and how their vote is mixed with H-SOKV's own. Chosen on the held-out
+    word list (hsokv.benchmarks.words.key_selection), never on the main list's test items."""
+    rule: Literal[KEY_RULES] = Field("statement", description="statement: each story's 'W means D.'; attended: "
+                                     "each story's most-attended sentence; all: every sentence of the stories and probes")
+    temperature: float = Field(0.05, gt=0.0, le=10.0, description="divides the keys' cosine votes before the softmax")
+    weight: float = Field(2.0, ge=0.0, le=1000.0, description="the keys' log-probabilities' weight against H-SOKV's own")
 
 
 @section("synthetic")
@@ -29,3 +40,4 @@ class SyntheticConfig(Section):
     tasks: list[Literal[TASKS]] = Field(min_length=1, default_factory=lambda: list(TASKS),
                                         description="task variants every method is measured on")
     candidates: int = Field(4, ge=2, le=16, description="comprehension: definitions to choose from (1 right)")
+    sentence_keys: SentenceKeysConfig = SentenceKeysConfig()

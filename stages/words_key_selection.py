@@ -1,0 +1,47 @@
+"""Not a dvc stage (a research run, ~15 s a grid point and seed on one CPU thread): choose
+hsokv_sentences' key settings on the held-out word list (hsokv.benchmarks.words.key_selection)
+-> <out>/seed_<n>.json per seed; --summarize prints the table and the chosen point and writes
+<out>/summary.{json,md}.
+
+    python -m stages.words_key_selection --backbone minilm --seeds 0 1 2 --out research/words_key_selection/minilm \\
+        --commit $(git rev-parse HEAD)
+    python -m stages.words_key_selection --summarize --out research/words_key_selection/minilm
+"""
+import argparse
+from pathlib import Path
+
+from hsokv.benchmarks.glue.sentences import frozen_sentences
+from hsokv.benchmarks.words.inputs import SentenceEncoder
+from hsokv.benchmarks.words.key_selection import markdown, run_selection_seed, summarize
+from hsokv.cli import run_stage
+from hsokv.config import read_params, resolve
+from hsokv.io import atomic_write_text, write_json
+
+
+def main(args):
+    out = Path(args.out)
+    if args.summarize:
+        summary = summarize(out)
+        write_json(out / "summary.json", summary)
+        atomic_write_text(out / "summary.md", markdown(summary))
+        print(markdown(summary) + f"chosen: {summary['chosen']}")
+        return
+    params = read_params(args.params)
+    cfg = resolve({**params, "preset": args.preset, "seeds": args.seeds,
+                   "data": {**params.get("data", {}), "word_specs": args.word_specs}}, args.params)
+    backbone = SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
+    out.mkdir(parents=True, exist_ok=True)
+    for seed in cfg.seeds:
+        run_selection_seed(cfg, backbone, seed, out, args.commit)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backbone", default="minilm", help="a pretrained backbone of GLUE's registry")
+    parser.add_argument("--word-specs", default="data/heldout_words.yaml", help="the selection's word list (not the main one)")
+    parser.add_argument("--preset", default="research")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", default="research/words_key_selection/minilm")
+    parser.add_argument("--commit", default="unknown")
+    parser.add_argument("--summarize", action="store_true", help="only aggregate the seed files of --out")
+    run_stage(main, parser)
