@@ -106,3 +106,32 @@ def test_hsokv_sentences_keeps_one_key_per_word_its_definitional_statement(tiny)
     keys = [(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())]
     assert len(keys) == len(splits.words)
     assert all(s.startswith(f"{splits.words[lab]} means ") for s, lab in keys)
+
+
+def _keys_under_rule(tiny, rule):
+    from hsokv.benchmarks.words.key_selection import with_keys
+    cfg, splits, tok = tiny
+    seen = {}
+    run_seed("hsokv_sentences", splits, tok, with_keys(cfg, {"rule": rule, "temperature": 0.05, "weight": 2.0}),
+             seed=0, backbone=_fake_encoder(), count_flops=False,
+             on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
+    sentence = {row: s for s, row in seen["index"].items()}
+    return splits, {(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())}
+
+
+def test_hsokv_sentences_rule_all_keys_every_sentence_of_stories_and_probes(tiny):
+    splits, keys = _keys_under_rule(tiny, "all")
+    items = splits.train_phase1 + splits.train_phase2
+    from hsokv.benchmarks.words.inputs import sentences
+    expected = {(s, it.label) for it in items for text in (it.text, it.probe) for s in sentences(text)}
+    assert keys == expected
+
+
+def test_hsokv_sentences_rule_attended_keys_one_sentence_of_each_story(tiny):
+    splits, keys = _keys_under_rule(tiny, "attended")
+    items = splits.train_phase1 + splits.train_phase2
+    from hsokv.benchmarks.words.inputs import sentences
+    assert 0 < len(keys) <= len(items)
+    stories = {(s, it.label) for it in items for s in sentences(it.text)}
+    assert keys <= stories   # a story's own sentence, under the story's word; never a probe-only one
+    assert {lab for _, lab in keys} == {it.label for it in items}   # every word has its key

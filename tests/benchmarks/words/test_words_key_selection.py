@@ -1,0 +1,57 @@
+"""key_selection: the criterion, the grid's configs, and choosing over seed files."""
+import json
+
+import pytest
+
+from hsokv.benchmarks.words.key_selection import GRID, grid_points, markdown, score, summarize, with_keys
+from hsokv.config import ConfigError, resolve
+
+
+def _result(recall, comprehension, cloze):
+    tasks = {v: {"test": {"accuracy": a}, "retention": {"accuracy": r}}
+             for v, (a, r) in {"recall": recall, "comprehension": comprehension, "cloze": cloze}.items()}
+    tasks["recognition"] = {"test": {"accuracy": 1.0}, "retention": {"accuracy": 1.0}}   # not in the score
+    return {"tasks": tasks}
+
+
+def test_score_is_the_mean_of_phase_1_and_retention_over_the_meaning_variants():
+    assert score(_result((0.6, 0.2), (0.9, 0.7), (0.3, 0.1))) == pytest.approx((0.4 + 0.8 + 0.2) / 3)
+
+
+def test_with_keys_changes_only_the_sentence_keys():
+    cfg = resolve({"preset": "t", "presets": {"t": {"seeds": [0]}}})
+    changed = with_keys(cfg, {"rule": "all", "temperature": 0.1, "weight": 100.0})
+    assert changed.synthetic.sentence_keys.rule == "all" and changed.synthetic.sentence_keys.weight == 100.0
+    assert changed.synthetic.tasks == cfg.synthetic.tasks and cfg.synthetic.sentence_keys.rule == "statement"
+    assert len(grid_points()) == len(GRID["rule"]) * len(GRID["temperature"]) * len(GRID["weight"])
+    with pytest.raises(ValueError, match="temperature"):
+        with_keys(cfg, {"rule": "statement", "temperature": 0.0, "weight": 1.0})
+
+
+def _seed_file(folder, seed, scores, word_specs="data/heldout_words.yaml"):
+    points = [{**p, "score": s, "accuracy": {v: {"test": s, "retention": s} for v in ("recall", "comprehension", "cloze")}}
+              for p, s in zip(grid_points(), scores)]
+    (folder / f"seed_{seed}.json").write_text(json.dumps(
+        {"seed": seed, "backbone": "minilm", "word_specs": word_specs, "points": points}))
+
+
+def test_summarize_chooses_the_best_mean_over_seeds(tmp_path):
+    n = len(grid_points())
+    _seed_file(tmp_path, 0, [0.5] * n)
+    _seed_file(tmp_path, 1, [0.5] * 3 + [0.9] + [0.5] * (n - 4))   # point 3 best on one seed only...
+    _seed_file(tmp_path, 2, [0.5] * 5 + [0.7] + [0.5] * (n - 6))
+    summary = summarize(tmp_path)
+    assert summary["seeds"] == [0, 1, 2]
+    assert summary["chosen"] == {k: grid_points()[3][k] for k in GRID}   # ...and best on the mean (0.633 > 0.567)
+    assert summary["points"][3]["mean"] == pytest.approx((0.5 + 0.9 + 0.5) / 3)
+    assert "**" in markdown(summary)
+
+
+def test_summarize_refuses_mixed_word_lists_and_an_empty_folder(tmp_path):
+    with pytest.raises(ConfigError, match="no seed_"):
+        summarize(tmp_path)
+    n = len(grid_points())
+    _seed_file(tmp_path, 0, [0.5] * n)
+    _seed_file(tmp_path, 1, [0.5] * n, word_specs="data/rare_words.yaml")
+    with pytest.raises(ConfigError, match="another grid or word list"):
+        summarize(tmp_path)
