@@ -28,10 +28,11 @@ KEY_RULES = ("statement", "attended", "all")
 class SentenceKeysConfig(Section):
     """hsokv_sentences' second memory (hsokv.benchmarks.words.methods.hsokv_sentences): which
     sentences become keys, and how their vote is mixed with H-SOKV's own. Chosen on the held-out
-    word list (hsokv.benchmarks.words.key_selection), never on the main list's test items."""
+    word list (hsokv.benchmarks.words.key_selection), never on the main list's test items: the
+    defaults are that choice (research/words_key_selection/minilm/summary.md, MiniLM, 5 seeds)."""
     rule: Literal[KEY_RULES] = Field("statement", description="statement: each story's 'W means D.'; attended: "
                                      "each story's most-attended sentence; all: every sentence of the stories and probes")
-    temperature: float = Field(0.05, gt=0.0, le=10.0, description="divides the keys' cosine votes before the softmax")
+    temperature: float = Field(0.02, gt=0.0, le=10.0, description="divides the keys' cosine votes before the softmax")
     weight: float = Field(2.0, ge=0.0, le=1000.0, description="the keys' log-probabilities' weight against H-SOKV's own")
 
 
