@@ -4,7 +4,7 @@ says what is written). The pretrained backbone comes from GLUE's registry, loade
 two benchmarks may meet; a missing optional backbone stops with the command that installs it.
 
     python -m stages.words_research_runs --backbone mpnet --methods hsokv_sentences,hsokv,finetune,knn \\
-        --vectors /tmp/mpnet.safetensors --commit $(git rev-parse HEAD)
+        --vectors results/vectors/mpnet.safetensors --commit $(git rev-parse HEAD)
     python -m stages.words_research_runs --backbone text --methods lookup,bm25 --commit $(git rev-parse HEAD)
 """
 import argparse

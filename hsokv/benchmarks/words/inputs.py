@@ -107,6 +107,7 @@ def save_vectors(path: str | Path, name: str) -> int:
     found = sorted(s for b, s in _VECTORS if b == name)
     if found:
         path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         save_file({"vectors": torch.stack([_VECTORS[name, s] for s in found]).contiguous()}, str(partial),
                   metadata={"backbone": name, "sentences": json.dumps(found)})

@@ -9,7 +9,7 @@ frozen backbone for the whole run (hsokv.benchmarks.words.inputs caches the vect
 On a pretrained backbone the frozen ceiling (hsokv.benchmarks.words.ceiling) is written too.
 
     python -m stages.words_research_runs --backbone mpnet --methods hsokv_sentences,hsokv,finetune,knn \
-        --out research/words --vectors /tmp/mpnet.safetensors --commit $(git rev-parse HEAD)
+        --out research/words --vectors results/vectors/mpnet.safetensors --commit $(git rev-parse HEAD)
     python -m stages.words_research_runs --backbone text --methods lookup,bm25 --out research/words ...
 
 (stages/words_research_runs.py builds the backbone's encoder from GLUE's registry: a benchmark

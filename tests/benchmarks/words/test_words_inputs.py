@@ -21,7 +21,7 @@ def test_each_sentence_is_encoded_once_and_survives_a_file(tmp_path, monkeypatch
     first = sentence_vectors(enc, ["ab", "abc", "ab"])
     sentence_vectors(enc, ["abc", "abcd"])
     assert calls == [["ab", "abc"], ["abcd"]] and first[:, 0].tolist() == [2.0, 3.0, 2.0]
-    assert save_vectors(tmp_path / "v.safetensors", "count-a") == 3
+    assert save_vectors(tmp_path / "cache" / "v.safetensors", "count-a") == 3
     monkeypatch.setattr(inputs, "_VECTORS", {})
     assert load_vectors(tmp_path / "v.safetensors", "count-a") == 3
     assert torch.equal(sentence_vectors(enc, ["abcd", "ab"]), torch.tensor([[4.0, 1.0], [2.0, 1.0]]))
