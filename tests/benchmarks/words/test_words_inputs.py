@@ -23,11 +23,11 @@ def test_each_sentence_is_encoded_once_and_survives_a_file(tmp_path, monkeypatch
     assert calls == [["ab", "abc"], ["abcd"]] and first[:, 0].tolist() == [2.0, 3.0, 2.0]
     assert save_vectors(tmp_path / "cache" / "v.safetensors", "count-a") == 3
     monkeypatch.setattr(inputs, "_VECTORS", {})
-    assert load_vectors(tmp_path / "v.safetensors", "count-a") == 3
+    assert load_vectors(tmp_path / "cache" / "v.safetensors", "count-a") == 3   # save made the folder
     assert torch.equal(sentence_vectors(enc, ["abcd", "ab"]), torch.tensor([[4.0, 1.0], [2.0, 1.0]]))
     assert len(calls) == 2   # nothing encoded again
     with pytest.raises(BackboneError, match="vectors of backbone 'count-a', not 'count-b'"):
-        load_vectors(tmp_path / "v.safetensors", "count-b")
+        load_vectors(tmp_path / "cache" / "v.safetensors", "count-b")
 
 
 def _wide(name: str, dim: int, width: int | None = None):
