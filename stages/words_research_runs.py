@@ -6,6 +6,7 @@ two benchmarks may meet; a missing optional backbone stops with the command that
     python -m stages.words_research_runs --backbone mpnet --methods hsokv_sentences,hsokv,finetune,knn \\
         --vectors results/vectors/mpnet.safetensors --commit $(git rev-parse HEAD)
     python -m stages.words_research_runs --backbone text --methods lookup,bm25 --commit $(git rev-parse HEAD)
+    python -m stages.words_research_runs --word-specs data/heldout_words.yaml --out research/words_heldout ...
 """
 import argparse
 from pathlib import Path
@@ -19,8 +20,10 @@ from hsokv.config import ConfigError, read_params, resolve
 
 
 def main(args):
-    cfg = resolve({**read_params(args.params), "preset": args.preset, **({"seeds": args.seeds} if args.seeds else {})},
-                  args.params)
+    params = read_params(args.params)
+    overrides = {"preset": args.preset, **({"seeds": args.seeds} if args.seeds else {}),
+                 **({"data": {**params.get("data", {}), "word_specs": args.word_specs}} if args.word_specs else {})}
+    cfg = resolve({**params, **overrides}, args.params)
     if args.backbone == "scratch":
         raise ConfigError("--backbone scratch: the from-scratch rows are the demo stages' (dvc repro)")
     backbone = LEXICAL if args.backbone == LEXICAL else SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
@@ -33,6 +36,7 @@ if __name__ == "__main__":
     parser.add_argument("--methods", required=True, help="comma-separated methods of hsokv.benchmarks.words.methods")
     parser.add_argument("--preset", default="research")
     parser.add_argument("--seeds", type=int, nargs="*", help="instead of the preset's")
+    parser.add_argument("--word-specs", help="another word list than params' data.word_specs (e.g. data/heldout_words.yaml)")
     parser.add_argument("--out", default="research/words")
     parser.add_argument("--commit", default="unknown")
     parser.add_argument("--vectors", type=Path, help="frozen sentence vectors: read if the file exists, written at the end")
