@@ -1,6 +1,6 @@
-"""Stage words_research: the word benchmark's committed research runs (research/words/, written by
-hsokv.benchmarks.words.research; mpnet is optional, so it runs outside dvc) ->
-metrics/words_research.{json,md}."""
+"""Stages words_research and words_heldout_research: the word benchmark's committed research runs
+(research/words/, and research/words_heldout/ on data/heldout_words.yaml; written by
+hsokv.benchmarks.words.research; mpnet is optional, so it runs outside dvc) -> one metrics table each."""
 import argparse
 from pathlib import Path
 

@@ -15,7 +15,7 @@ _ORDER = {m: i for i, m in enumerate(("hsokv_sentences", "hsokv_sentences_attend
 
 
 def collect(runs: Path) -> dict:
-    """{preset, seeds, word_specs, provenance, ceilings: {backbone: ...}, methods: {backbone/method: summary}}."""
+    """{runs, preset, seeds, word_specs, provenance, ceilings: {backbone: ...}, methods: {backbone/method: summary}}."""
     files = sorted(f for f in Path(runs).glob("*/*.json") if f.name != "ceiling.json")
     if not files:
         raise ConfigError(f"{runs}: no run results; run python -m hsokv.benchmarks.words.research first")
@@ -28,7 +28,7 @@ def collect(runs: Path) -> dict:
     if len({tuple(s) for s in seeds.values()}) > 1:
         raise ConfigError(f"{runs}: runs over different seeds {seeds}; every method needs the same seeds")
     first = next(iter(results.values()))
-    return {"preset": first["preset"], "word_specs": first["word_specs"], "seeds": next(iter(seeds.values())),
+    return {"runs": Path(runs).as_posix(), "preset": first["preset"], "word_specs": first["word_specs"], "seeds": next(iter(seeds.values())),
             "provenance": {k: sorted({str(r[k]) for r in results.values()}) for k in ("commit", "torch", "machine")},
             "ceilings": {f.parent.name: read_json(f)["ceiling"] for f in sorted(Path(runs).glob("*/ceiling.json"))},
             "methods": {name: summary(r["seeds"]) for name, r in results.items()}}
@@ -38,7 +38,7 @@ def markdown(metrics: dict) -> str:
     p = metrics["provenance"]
     lines = [f"# Word benchmark, research runs — preset `{metrics['preset']}`, {metrics['word_specs']}, "
              f"seeds {metrics['seeds']}", "",
-             f"Committed runs (research/words/): commit {', '.join(p['commit'])}; torch {', '.join(p['torch'])}; "
+             f"Committed runs ({metrics['runs']}/): commit {', '.join(p['commit'])}; torch {', '.join(p['torch'])}; "
              f"{', '.join(p['machine'])}.", ""]
     if metrics["ceilings"]:
         lines += ["## Frozen ceiling", "", "Each test sentence alone, nearest by cosine among the words' own sentences "

@@ -48,6 +48,7 @@ def test_the_report_puts_every_backbone_and_method_in_one_table(runs):
     assert m["methods"]["text/lookup"]["tasks"]["recognition"]["one_shot_accuracy"]["mean"] == 1.0
     text = markdown(m)
     assert "| fake | " in text and "## On `fake`" in text and "| text/lookup |" in text and "abc123" in text
+    assert f"Committed runs ({runs.as_posix()}/)" in text   # the folder it read, not a fixed one
 
 
 def test_the_report_refuses_runs_over_different_seeds(runs, tmp_path):
