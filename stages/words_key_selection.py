@@ -3,7 +3,7 @@ hsokv_sentences' key settings on the held-out word list (hsokv.benchmarks.words.
 -> <out>/seed_<n>.json per seed; --summarize prints the table and the chosen point and writes
 <out>/summary.{json,md}.
 
-    python -m stages.words_key_selection --backbone minilm --seeds 0 1 2 --out research/words_key_selection/minilm \\
+    python -m stages.words_key_selection --backbone minilm --seeds 0 1 2 3 4 --out research/words_key_selection/minilm \\
         --commit $(git rev-parse HEAD)
     python -m stages.words_key_selection --summarize --out research/words_key_selection/minilm
 """
@@ -14,7 +14,7 @@ from hsokv.benchmarks.glue.sentences import frozen_sentences
 from hsokv.benchmarks.words.inputs import SentenceEncoder
 from hsokv.benchmarks.words.key_selection import markdown, run_selection_seed, summarize
 from hsokv.cli import run_stage
-from hsokv.config import read_params, resolve
+from hsokv.config import ConfigError, read_params, resolve
 from hsokv.io import atomic_write_text, write_json
 
 
@@ -27,6 +27,10 @@ def main(args):
         print(markdown(summary) + f"chosen: {summary['chosen']}")
         return
     params = read_params(args.params)
+    tested = resolve(params, args.params).data.word_specs
+    if Path(args.word_specs).resolve() == Path(tested).resolve():
+        raise ConfigError(f"--word-specs {args.word_specs}: that is the list the benchmark is tested on (data.word_specs); "
+                          "choose on another list, e.g. data/heldout_words.yaml")
     cfg = resolve({**params, "preset": args.preset, "seeds": args.seeds,
                    "data": {**params.get("data", {}), "word_specs": args.word_specs}}, args.params)
     backbone = SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
@@ -40,7 +44,7 @@ if __name__ == "__main__":
     parser.add_argument("--backbone", default="minilm", help="a pretrained backbone of GLUE's registry")
     parser.add_argument("--word-specs", default="data/heldout_words.yaml", help="the selection's word list (not the main one)")
     parser.add_argument("--preset", default="research")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--out", default="research/words_key_selection/minilm")
     parser.add_argument("--commit", default="unknown")
     parser.add_argument("--summarize", action="store_true", help="only aggregate the seed files of --out")

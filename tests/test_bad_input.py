@@ -404,3 +404,16 @@ def test_continual_unknown_method_and_missing_learning_rate(case):
     params["continual"]["method_args"]["er"] = {"lr": 0.1}
     params["continual"]["backbone"] = "resnet50"
     refused(run(*stage), out, "continual.backbone: unknown 'resnet50'", "resnet18, small_cnn")
+
+
+def test_key_selection_refuses_the_tested_word_list(case):
+    """Choosing hsokv_sentences' key settings on the main list would choose them on its test items."""
+    params, run, out = case
+    refused(run("words_key_selection", "--word-specs", REPO / "data/rare_words.yaml", "--out", out),
+            out, "that is the list the benchmark is tested on (data.word_specs)", "data/heldout_words.yaml")
+
+
+def test_sentence_keys_out_of_range(case):
+    params, run, out = case
+    params["synthetic"]["sentence_keys"]["temperature"] = 0
+    refused(run("words_key_selection", "--out", out), out, "synthetic.sentence_keys.temperature")

@@ -13,7 +13,7 @@ keys.
 
 Which sentences become keys (`synthetic.sentence_keys.rule`: statement, attended, all), the
 votes' temperature and their weight against H-SOKV's own are params, chosen on the held-out word
-list (hsokv.benchmarks.words.key_selection; research/words/key_selection/), never on the main
+list (hsokv.benchmarks.words.key_selection; research/words_key_selection/), never on the main
 list's test items. Usage keys hurt because usages are written from shared templates, so a
 paraphrase finds other words' usages (the frozen ceiling, hsokv.benchmarks.words.ceiling: recall
 0.546 against the statements alone, 0.319 with the usages too, MiniLM). Centring the vectors and
