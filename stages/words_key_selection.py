@@ -13,8 +13,9 @@ from pathlib import Path
 from hsokv.benchmarks.glue.sentences import frozen_sentences
 from hsokv.benchmarks.words.inputs import SentenceEncoder
 from hsokv.benchmarks.words.key_selection import markdown, run_selection_seed, summarize
+from hsokv.benchmarks.words.research import research_config
 from hsokv.cli import run_stage
-from hsokv.config import ConfigError, read_params, resolve
+from hsokv.config import ConfigError
 from hsokv.io import atomic_write_text, write_json
 
 
@@ -26,13 +27,11 @@ def main(args):
         atomic_write_text(out / "summary.md", markdown(summary))
         print(markdown(summary) + f"chosen: {summary['chosen']}")
         return
-    params = read_params(args.params)
-    tested = resolve(params, args.params).data.word_specs
+    tested = research_config(args.params, args.preset).data.word_specs
     if Path(args.word_specs).resolve() == Path(tested).resolve():
-        raise ConfigError(f"--word-specs {args.word_specs}: that is the list the benchmark is tested on (data.word_specs); "
-                          "choose on another list, e.g. data/heldout_words.yaml")
-    cfg = resolve({**params, "preset": args.preset, "seeds": args.seeds,
-                   "data": {**params.get("data", {}), "word_specs": args.word_specs}}, args.params)
+        raise ConfigError(f"--word-specs {args.word_specs}: that is the list the benchmark is tested on "
+                          "(data.word_specs); choose on another list, e.g. data/heldout_words.yaml")
+    cfg = research_config(args.params, args.preset, args.seeds, args.word_specs)
     backbone = SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
     out.mkdir(parents=True, exist_ok=True)
     for seed in cfg.seeds:

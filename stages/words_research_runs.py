@@ -13,17 +13,14 @@ from pathlib import Path
 
 from hsokv.benchmarks.glue.sentences import frozen_sentences
 from hsokv.benchmarks.words.inputs import SentenceEncoder
-from hsokv.benchmarks.words.research import run
+from hsokv.benchmarks.words.research import research_config, run
 from hsokv.benchmarks.words.research_report import LEXICAL
 from hsokv.cli import run_stage
-from hsokv.config import ConfigError, read_params, resolve
+from hsokv.config import ConfigError
 
 
 def main(args):
-    params = read_params(args.params)
-    overrides = {"preset": args.preset, **({"seeds": args.seeds} if args.seeds else {}),
-                 **({"data": {**params.get("data", {}), "word_specs": args.word_specs}} if args.word_specs else {})}
-    cfg = resolve({**params, **overrides}, args.params)
+    cfg = research_config(args.params, args.preset, args.seeds, args.word_specs)
     if args.backbone == "scratch":
         raise ConfigError("--backbone scratch: the from-scratch rows are the demo stages' (dvc repro)")
     backbone = LEXICAL if args.backbone == LEXICAL else SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))

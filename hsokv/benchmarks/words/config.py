@@ -1,6 +1,7 @@
 """The word benchmark's own params sections: `eval` (its evaluation batch), `ablation` (the
-variants and the preset they borrow) and `synthetic` (the task variants, hsokv.benchmarks.words.tasks, and hsokv_sentences' key memory). The sections it shares (data, model, memory, train,
-baselines) and the model search's `swarm` are core (hsokv.config)."""
+variants and the preset they borrow) and `synthetic` (the task variants,
+hsokv.benchmarks.words.tasks, and hsokv_sentences' key memory). The sections it shares (data,
+model, memory, train, baselines) and the model search's `swarm` are core (hsokv.config)."""
 from __future__ import annotations
 
 from typing import Literal

@@ -34,9 +34,18 @@ from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.benchmarks.words.research_report import LEXICAL
 from hsokv.benchmarks.words.specs import load_word_specs
-from hsokv.config import ConfigError, PipelineConfig, as_dict
+from hsokv.config import ConfigError, PipelineConfig, as_dict, read_params, resolve
 from hsokv.io import write_json
 
+
+
+def research_config(params_path: str, preset: str, seeds: list[int] | None = None,
+                    word_specs: str | None = None) -> PipelineConfig:
+    """The params file's config at `preset`, with the seeds and the word list given instead of its own."""
+    params = read_params(params_path)
+    overrides = {"preset": preset, **({"seeds": seeds} if seeds else {}),
+                 **({"data": {**params.get("data", {}), "word_specs": word_specs}} if word_specs else {})}
+    return resolve({**params, **overrides}, params_path)
 
 
 def provenance(commit: str) -> dict:

@@ -28,7 +28,8 @@ def collect(runs: Path) -> dict:
     if len({tuple(s) for s in seeds.values()}) > 1:
         raise ConfigError(f"{runs}: runs over different seeds {seeds}; every method needs the same seeds")
     first = next(iter(results.values()))
-    return {"runs": Path(runs).as_posix(), "preset": first["preset"], "word_specs": first["word_specs"], "seeds": next(iter(seeds.values())),
+    return {"runs": Path(runs).as_posix(), "preset": first["preset"], "word_specs": first["word_specs"],
+            "seeds": next(iter(seeds.values())),
             "provenance": {k: sorted({str(r[k]) for r in results.values()}) for k in ("commit", "torch", "machine")},
             "ceilings": {f.parent.name: read_json(f)["ceiling"] for f in sorted(Path(runs).glob("*/ceiling.json"))},
             "methods": {name: summary(r["seeds"]) for name, r in results.items()}}

@@ -3,6 +3,8 @@ import pytest
 import torch
 
 from hsokv.benchmarks.words.data import build_splits
+from hsokv.benchmarks.words.inputs import sentences
+from hsokv.benchmarks.words.key_selection import with_keys
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.benchmarks.words.specs import load_word_specs
@@ -109,7 +111,6 @@ def test_hsokv_sentences_keeps_one_key_per_word_its_definitional_statement(tiny)
 
 
 def _keys_under_rule(tiny, rule):
-    from hsokv.benchmarks.words.key_selection import with_keys
     cfg, splits, tok = tiny
     seen = {}
     run_seed("hsokv_sentences", splits, tok, with_keys(cfg, {"rule": rule, "temperature": 0.05, "weight": 2.0}),
@@ -122,7 +123,6 @@ def _keys_under_rule(tiny, rule):
 def test_hsokv_sentences_rule_all_keys_every_sentence_of_stories_and_probes(tiny):
     splits, keys = _keys_under_rule(tiny, "all")
     items = splits.train_phase1 + splits.train_phase2
-    from hsokv.benchmarks.words.inputs import sentences
     expected = {(s, it.label) for it in items for text in (it.text, it.probe) for s in sentences(text)}
     assert keys == expected
 
@@ -130,7 +130,6 @@ def test_hsokv_sentences_rule_all_keys_every_sentence_of_stories_and_probes(tiny
 def test_hsokv_sentences_rule_attended_keys_one_sentence_of_each_story(tiny):
     splits, keys = _keys_under_rule(tiny, "attended")
     items = splits.train_phase1 + splits.train_phase2
-    from hsokv.benchmarks.words.inputs import sentences
     assert 0 < len(keys) <= len(items)
     stories = {(s, it.label) for it in items for s in sentences(it.text)}
     assert keys <= stories   # a story's own sentence, under the story's word; never a probe-only one
