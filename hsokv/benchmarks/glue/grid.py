@@ -12,16 +12,25 @@ load are paid by its first job only (on a shared few-core CPU that overhead is m
 params file with the preset chosen, written here with --write-spec), so the host needs neither
 params.yaml nor DVC. --collect gathers the files into results/glue/<task>.json for report_glue.
 
+With --split-points, a trained method's job (LM-BFF's grid: 9 learning rate x batch size points of
+1,000 steps each) runs as one job per point, `<out>/points/<label>-lr<rate>-bs<batch>.json`, each
+point evaluated on the dev sets; once every point of a job is there, they are combined into the
+job's file: the point with the best k-shot dev accuracy (ties: the earlier point), its scores, and
+every point's selection record. That is the same record as the job run whole (each point starts
+from the same seed, initialisation and batch order), in pieces that a lease ending mid-grid keeps.
+
     python -m hsokv.benchmarks.glue.grid --write-spec spec.json --preset research
     python -m hsokv.benchmarks.glue.grid --spec spec.json --data DIR --out DIR --parallel 4 --commit <sha>
         [--jobs SST-2:mpnet:hsokv:13 ...]          (default: every job the spec names)
         [--vector-cache DIR]                       (frozen vectors shared by every job)
+        [--split-points]                           (a trained method's grid points as jobs of their own)
     python -m hsokv.benchmarks.glue.grid --spec spec.json --data DIR --out DIR --worker --jobs ...   (one process)
     python -m hsokv.benchmarks.glue.grid --spec spec.json --out DIR --collect results/glue
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -39,9 +48,66 @@ def label(task: str, backbone: str, method: str, seed: int) -> str:
     return f"{task}-{backbone}-{method}-s{seed}"
 
 
-def parse_job(text: str) -> tuple[str, str, str, int]:
-    task, backbone, method, seed = text.split(":")
-    return task, backbone, method, int(seed)
+def parse_job(text: str) -> tuple:
+    """task:backbone:method:seed, or with :learning_rate:batch_size one grid point of a trained method."""
+    parts = text.split(":")
+    if len(parts) not in (4, 6):
+        raise ValueError(f"job {text!r}: expected task:backbone:method:seed[:learning_rate:batch_size]")
+    job = (parts[0], parts[1], parts[2], int(parts[3]))
+    return job if len(parts) == 4 else (*job, float(parts[4]), int(parts[5]))
+
+
+def job_label(job: tuple) -> str:
+    return label(*job[:4]) + ("" if len(job) == 4 else f"-lr{job[4]:g}-bs{job[5]}")
+
+
+def job_file(out: Path, job: tuple) -> Path:
+    return out / f"{job_label(job)}.json" if len(job) == 4 else out / "points" / f"{job_label(job)}.json"
+
+
+def grid_points(spec: dict, job: tuple) -> list[tuple[float, int]]:
+    """A trained method's (learning rate, batch size) points; [] for a method without a grid."""
+    from hsokv.benchmarks.glue.backbones import BACKBONES
+    from hsokv.benchmarks.glue.methods import METHODS
+    from hsokv.benchmarks.glue.methods.base import grid as method_grid
+    cfg = _config(spec)
+    if not getattr(METHODS.get(job[2]), "grid_points", False):
+        return []
+    return method_grid(cfg, BACKBONES.get(job[1]).pretrained)
+
+
+def point_spec(spec: dict, learning_rate: float, batch_size: int) -> dict:
+    """The spec with the grid narrowed to one point (a scratch encoder keeps train.learning_rate)."""
+    spec = copy.deepcopy(spec)
+    spec["params"].setdefault("glue", {}).update(grid_learning_rates=[learning_rate], grid_batch_sizes=[batch_size])
+    return spec
+
+
+def split(spec: dict, out: Path, jobs: list[tuple]) -> list[tuple]:
+    """Each unfinished job of a method with more than one grid point -> one job per point."""
+    expanded = []
+    for job in jobs:
+        points = grid_points(spec, job) if len(job) == 4 and not job_file(out, job).exists() else []
+        expanded += [(*job, lr, bs) for lr, bs in points] if len(points) > 1 else [job]
+    return expanded
+
+
+def combine(spec: dict, out: Path, job: tuple) -> bool:
+    """Write a job's file from its points' files once all exist; True when written."""
+    files = [job_file(out, (*job, lr, bs)) for lr, bs in grid_points(spec, job)]
+    if len(files) < 2 or job_file(out, job).exists() or not all(f.is_file() for f in files):
+        return False
+    from hsokv.io import write_json
+    runs = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    best = runs[0]
+    for run in runs[1:]:   # ties keep the earlier point, as a whole job's grid does
+        if run["record"]["dev_accuracy"] > best["record"]["dev_accuracy"]:
+            best = run
+    record = {**best["record"], "grid": [run["record"]["grid"][0] for run in runs],
+              "wall_seconds": sum(run["record"]["wall_seconds"] for run in runs)}
+    write_json(job_file(out, job), {**best, "record": record, "cpu_seconds": sum(run["cpu_seconds"] for run in runs),
+                                    "spec": spec, "points": [f.name for f in files]})
+    return True
 
 
 def _config(spec: dict):
@@ -62,8 +128,9 @@ def machine() -> dict:
             "torch_threads": torch.get_num_threads()}
 
 
-def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int], commit: str,
+def run_worker(spec: dict, data: Path, out: Path, job: tuple, commit: str,
                vector_cache: str | None = None) -> None:
+    """One job, or one grid point of a trained method's job (a 6-tuple), into its file."""
     import torch
 
     start = time.process_time()
@@ -73,13 +140,15 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, str, str, int]
     from hsokv.io import write_json
 
     frozen.use_disk_cache(vector_cache)
+    if len(job) == 6:
+        spec = point_spec(spec, job[4], job[5])
     cfg = _config(spec)
     g = cfg.glue
-    task, backbone, method, seed = job
+    task, backbone, method, seed = job[:4]
     splits = load_few_shot(data / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples,
                            g.eval_sample_seed)
     record = run_seed(splits, backbone, [method], cfg)[0]
-    write_json(out / f"{label(*job)}.json", {
+    write_json(job_file(out, job), {
         "record": record, "eval_examples": {n: len(e) for n, e in splits.evals.items()},
         "k_shot_source": k_shot_provenance(data / task, g.k_shot_source), "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "commit": commit, "cpu_seconds": time.process_time() - start, "machine": machine(), "spec": spec})
@@ -126,6 +195,8 @@ def main() -> None:
     p.add_argument("--vector-cache", help="folder keeping pretrained frozen vectors for every job (created)")
     p.add_argument("--collect", metavar="DIR", help="gather --out's files into DIR/<task>.json and stop")
     p.add_argument("--worker", action="store_true", help="run the --jobs in order in this one process, skipping those whose file exists")
+    p.add_argument("--split-points", action="store_true",
+                   help="run a trained method's grid points as jobs of their own, combined when all are done")
     args = p.parse_args()
     if args.write_spec:
         write_spec(Path(args.write_spec), Path(args.params), args.preset)
@@ -139,22 +210,29 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     jobs = [parse_job(j) for j in args.jobs] if args.jobs else all_jobs(spec)
+    runnable = split(spec, out, jobs) if args.split_points else jobs
+
+    def combine_done() -> None:
+        for job in {j[:4] for j in runnable if len(j) == 6}:
+            if combine(spec, out, job):
+                print(f"{time.strftime('%H:%M:%S')} {job_label(job)}: combined", flush=True)
     if args.worker:   # its jobs in order in this one process (imports and model load paid once)
-        for job in jobs:
-            if not (out / f"{label(*job)}.json").exists():
+        for job in runnable:
+            if not job_file(out, job).exists():
                 run_worker(spec, Path(args.data), out, job, args.commit, args.vector_cache)
-                print(f"{time.strftime('%H:%M:%S')} {label(*job)}: done", flush=True)
+                print(f"{time.strftime('%H:%M:%S')} {job_label(job)}: done", flush=True)
+        combine_done()
         return
-    todo = [j for j in jobs if not (out / f"{label(*j)}.json").exists()]
-    failed = run_parallel([(label(*job), [sys.executable, "-m", "hsokv.benchmarks.glue.grid", "--spec", args.spec,
-                                          "--data", args.data, "--out", args.out, "--jobs", ":".join(map(str, job)),
-                                          "--commit", args.commit, "--worker"]
-                                         + (["--vector-cache", args.vector_cache] if args.vector_cache else []))
+    todo = [j for j in runnable if not job_file(out, j).exists()]
+    failed = run_parallel([(job_label(job), [sys.executable, "-m", "hsokv.benchmarks.glue.grid", "--spec", args.spec,
+                                             "--data", args.data, "--out", args.out, "--jobs", ":".join(map(str, job)),
+                                             "--commit", args.commit, "--worker"]
+                                            + (["--vector-cache", args.vector_cache] if args.vector_cache else []))
                            for job in todo],
                           out / "logs", args.parallel)
+    combine_done()
     if failed:
         sys.exit(f"failed: {failed}")
-
 
 if __name__ == "__main__":
     main()

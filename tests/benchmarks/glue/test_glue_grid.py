@@ -43,3 +43,34 @@ def test_spec_jobs_resume_and_collect(tmp_path):
     (collected,) = grid.collect(tmp_path / "out", tmp_path / "results")
     metrics = summary({"SST-2": json.loads(collected.read_text())})
     assert metrics["SST-2"]["scratch"]["majority"]["dev"]["mean"] == pytest.approx(3 / 5)
+
+
+def test_split_points_combine_to_the_whole_grid(tmp_path):
+    """A trained method's grid run point by point and combined gives the record of the whole grid
+    (same chosen point, scores and per-point selection), and the job then counts as done."""
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "research")
+    spec = json.loads(spec_path.read_text())
+    spec["params"]["glue"].update(steps=2, grid_batch_sizes=[8, 16])
+    spec["params"]["model"].update(num_layers=1, d_model=32, num_heads=2, ff_dim=64)
+    _sst2(tmp_path / "data")
+    job = ("SST-2", "scratch", "hsokv", 13)
+    assert grid.grid_points(spec, ("SST-2", "scratch", "majority", 13)) == []
+    points = grid.split(spec, tmp_path / "split", [job, ("SST-2", "scratch", "majority", 13)])
+    assert points[-1] == ("SST-2", "scratch", "majority", 13) and [p[5] for p in points[:-1]] == [8, 16]
+    assert grid.parse_job(":".join(map(str, points[0]))) == points[0]
+    assert grid.job_label(points[0]).endswith("-bs8")
+
+    grid.run_worker(spec, tmp_path / "data", tmp_path / "whole", job, "abc")
+    for point in points[:-1]:
+        assert not grid.combine(spec, tmp_path / "split", job)   # not all points there yet
+        grid.run_worker(spec, tmp_path / "data", tmp_path / "split", point, "abc")
+    assert grid.combine(spec, tmp_path / "split", job)
+    whole, combined = (json.loads((tmp_path / d / "SST-2-scratch-hsokv-s13.json").read_text()) for d in ("whole", "split"))
+    for run in (whole, combined):
+        run["record"].pop("wall_seconds")
+    assert combined["record"] == whole["record"] and combined["spec"] == spec and len(combined["points"]) == 2
+    assert [p["batch_size"] for p in whole["record"]["grid"]] == [8, 16]
+    assert grid.split(spec, tmp_path / "split", [job]) == [job]   # done: nothing to split or rerun
+    with pytest.raises(ValueError, match="task:backbone:method:seed"):
+        grid.parse_job("SST-2:scratch:hsokv")

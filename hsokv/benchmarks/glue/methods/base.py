@@ -197,6 +197,7 @@ def trained(with_memory: bool):
             else:
                 out[split] = accuracy(predict(model, data, bs, device), data)
         return out
+    run.grid_points = True   # each (learning rate, batch size) point can run as its own job (glue/grid.py)
     return run
 
 
