@@ -208,8 +208,15 @@ def main() -> None:
         p.error("--spec, --data and --out are required to run a grid")
     spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
     out = Path(args.out)
+    try:
+        jobs = [parse_job(j) for j in args.jobs] if args.jobs else all_jobs(spec)
+        for job in jobs:
+            if len(job) == 6 and job[4:] not in grid_points(spec, job):
+                raise ValueError(f"job {':'.join(map(str, job))}: ({job[4]:g}, {job[5]}) is not a grid point of "
+                                 f"{job[2]} on {job[1]}; the spec's points: {grid_points(spec, job) or 'none (no grid)'}")
+    except ValueError as e:
+        p.error(str(e))
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [parse_job(j) for j in args.jobs] if args.jobs else all_jobs(spec)
     runnable = split(spec, out, jobs) if args.split_points else jobs
 
     def combine_done() -> None:

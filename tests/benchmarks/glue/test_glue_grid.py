@@ -74,3 +74,16 @@ def test_split_points_combine_to_the_whole_grid(tmp_path):
     assert grid.split(spec, tmp_path / "split", [job]) == [job]   # done: nothing to split or rerun
     with pytest.raises(ValueError, match="task:backbone:method:seed"):
         grid.parse_job("SST-2:scratch:hsokv")
+
+
+@pytest.mark.parametrize("job, says", [("SST-2:scratch:majority:13:0.001:8", "none (no grid)"),
+                                       ("SST-2:scratch:hsokv:13:0.001:16", "not a grid point of hsokv"),
+                                       ("SST-2:scratch", "task:backbone:method:seed")])
+def test_bad_job_is_refused_before_anything_is_written(tmp_path, monkeypatch, capsys, job, says):
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "research")
+    monkeypatch.setattr(sys, "argv", ["grid", "--spec", str(spec_path), "--data", str(tmp_path / "data"),
+                                      "--out", str(tmp_path / "out"), "--jobs", job])
+    with pytest.raises(SystemExit) as exit_:
+        grid.main()
+    assert exit_.value.code == 2 and says in capsys.readouterr().err and not (tmp_path / "out").exists()
