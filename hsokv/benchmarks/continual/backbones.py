@@ -27,8 +27,10 @@ class ImageClassifier(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.body(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x))
+    def forward(self, x: torch.Tensor, with_features: bool = False):
+        """Logits, or (logits, features) from the same pass (hsokv's feature distillation)."""
+        h = self.features(x)
+        return (self.head(h), h) if with_features else self.head(h)
 
 
 @BACKBONES.register("resnet18")

@@ -8,6 +8,7 @@ method gets a different optimiser protocol.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,10 @@ class ContinualMethod:
     readout = "head"        # the method's own prediction (hsokv.benchmarks.continual.readouts)
     needs_memory = False    # holds an EpisodicMemory of `buffer` entries: image, label + memory_values
     memory_values: dict[str, tuple[tuple[int, ...], torch.dtype]] = {}
+    # keeps a frozen copy of the network as it was when the task began, from the second task on
+    # (`old_model`: iCaRL's distillation targets, hsokv's feature distillation); its bytes are reported
+    keeps_previous_network = False
+    old_model = None
 
     def __init__(self, model: ImageClassifier, stream: Stream, buffer: int | None, args: dict[str, Any],
                  seed: int, generator: torch.Generator, augment_images: bool, replay_batch_size: int):
@@ -90,20 +95,25 @@ class ContinualMethod:
             x = augment(x, self.generator)
         return x.contiguous(memory_format=torch.channels_last) if x.is_cuda else x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, with_features: bool = False):
         self.trained_examples += len(x)
-        return self.model(x)
+        return self.model(x, with_features=True) if with_features else self.model(x)
 
     def stream_loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Cross-entropy on the stream batch; the batch and its logits are kept for after_step."""
         return self.stream_and_replay(x, y, None)[0]
 
-    def stream_and_replay(self, x: torch.Tensor, y: torch.Tensor,
-                          idx: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def stream_and_replay(self, x: torch.Tensor, y: torch.Tensor, idx: torch.Tensor | None,
+                          with_features: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """stream_loss, and the logits of memory entries `idx` from the same forward pass (batch norm
-        then normalises the stream and the replayed entries together)."""
+        then normalises the stream and the replayed entries together). with_features: the pass's
+        (prepared inputs, features) are kept in `_features` too."""
         images = x if idx is None else torch.cat([x, self.memory.value("image")[idx]])
-        out = self.forward(self.prepare(images))
+        inputs = self.prepare(images)
+        out = self.forward(inputs, with_features)
+        if with_features:
+            out, features = out
+            self._features = (inputs, features)
         n = len(x)
         self._batch = (x, y, out[:n].detach().float())
         return F.cross_entropy(out[:n], y), out[n:]
@@ -132,6 +142,14 @@ class ContinualMethod:
         self.task_index = index
         self.past_classes = list(self.seen_classes)
         self.seen_classes = sorted(set(self.seen_classes) | set(task.classes))
+        if self.keeps_previous_network:
+            self.old_model = self._frozen_copy() if self.past_classes else None
+
+    def _frozen_copy(self):
+        old = copy.deepcopy(self.model).eval()
+        for p in old.parameters():
+            p.requires_grad_(False)
+        return old
 
     def loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(self.forward(self.prepare(x)), y)
@@ -187,6 +205,8 @@ class ContinualMethod:
             tensors.update(prefixed("memory", self.memory.state_dict()))
         if hasattr(self, "herding_rank"):
             tensors["herding_rank"] = self.herding_rank
+        if mid_task and self.old_model is not None:   # at a task boundary begin_task makes it afresh
+            tensors.update(prefixed("old_model", self.old_model.state_dict()))
         meta = {"task_index": self.task_index, "offered": self.offered, "seen_classes": self.seen_classes,
                 "past_classes": self.past_classes, "trained_examples": self.trained_examples,
                 "encoded_examples": self.encoded_examples, "rng": self.rng.bit_generator.state}
@@ -204,10 +224,17 @@ class ContinualMethod:
         for key in ("task_index", "offered", "seen_classes", "past_classes", "trained_examples", "encoded_examples"):
             setattr(self, key, meta[key])
         self.rng.bit_generator.state = meta["rng"]
+        old = unprefixed("old_model", tensors)
+        self.old_model = None
+        if old:
+            self.old_model = self._frozen_copy()
+            self.old_model.load_state_dict(old)
 
     def extra_state_bytes(self) -> int:
-        """Bytes kept besides the memory and the model being trained (iCaRL's old network)."""
-        return 0
+        """Bytes kept besides the memory and the model being trained (the previous network)."""
+        if self.old_model is None:
+            return 0
+        return sum(t.numel() * t.element_size() for t in self.old_model.state_dict().values())
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor, batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,7 +12,16 @@ better on the validation split at both buffer sizes and stores no logits). Predi
 `retrieval` readout: the k nearest memory keys vote for their labels (softmax of cosine / tau),
 mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split. Its
 `head` readout from the same run is the "no retrieval" ablation.
+
+`distill` > 0 (the `hsokv_feature_distill` variant) adds LUCIR's less-forget constraint (Hou et al.
+2019): distill x sqrt(old classes / new classes) x (1 - cosine) between the features the network gives
+the step's stream and replay images and those the network of the task's start gives them. It keeps
+the retrieval keys of old classes where they were; it costs the previous network's bytes, as iCaRL's
+distillation does (reported as extra state).
 """
+import math
+
+import torch
 import torch.nn.functional as F
 
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
@@ -34,6 +43,11 @@ class HsokvMemory(ContinualMethod):
         self.replay_forward = self.args.get("replay_forward", "joint")
         if self.replay_forward not in REPLAY_FORWARDS:
             raise ValueError(f"hsokv replay_forward {self.replay_forward!r}; valid: {list(REPLAY_FORWARDS)}")
+        self.distill = float(self.args.get("distill", 0.0))
+        if self.distill < 0 or (self.distill > 0 and self.replay_forward != "joint"):
+            raise ValueError(f"hsokv distill {self.distill}: must be >= 0, and > 0 needs replay_forward 'joint' "
+                             f"(the features come from that one pass), not {self.replay_forward!r}")
+        self.keeps_previous_network = self.distill > 0
 
     @property
     def logit_replay(self) -> bool:
@@ -48,19 +62,29 @@ class HsokvMemory(ContinualMethod):
 
     def loss(self, x, y):
         idx = self.replay_indices()
-        if idx is None:
+        distill = self.old_model is not None
+        if idx is None and not distill:
             return self.stream_loss(x, y)
         mem = self.memory
         if self.replay_forward == "joint":
             # One forward pass over stream + replay: a herded memory holds only past classes during a
             # task, so a replay batch of its own is class-pure and batch norm would normalise old and new
             # classes apart in training but together at test time.
-            loss, replay = self.stream_and_replay(x, y, idx)
+            loss, replay = self.stream_and_replay(x, y, idx, with_features=distill)
         else:
             loss, replay = self.stream_loss(x, y), self.replay(idx)
-        loss = loss + float(self.args["beta"]) * F.cross_entropy(replay, mem.value("label")[idx])
-        if self.logit_replay:
-            loss = loss + float(self.args["alpha"]) * F.mse_loss(replay.float(), mem.value("logits")[idx])
+        if idx is not None:
+            loss = loss + float(self.args["beta"]) * F.cross_entropy(replay, mem.value("label")[idx])
+            if self.logit_replay:
+                loss = loss + float(self.args["alpha"]) * F.mse_loss(replay.float(), mem.value("logits")[idx])
+        if distill:
+            inputs, features = self._features
+            with torch.no_grad():
+                old = self.old_model.features(inputs)
+            self.encoded_examples += len(inputs)
+            new_classes = len(self.seen_classes) - len(self.past_classes)
+            weight = self.distill * math.sqrt(len(self.past_classes) / new_classes)
+            loss = loss + weight * (1 - F.cosine_similarity(features.float(), old.float(), dim=1)).mean()
         return loss
 
     def after_step(self):

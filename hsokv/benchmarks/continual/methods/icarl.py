@@ -3,12 +3,9 @@ classes seen, are added to each new task's training set; the loss is binary cros
 classes seen so far, with the previous network's sigmoid outputs as targets for the old classes
 (distillation); prediction is the nearest class mean of the exemplars' features (readout `ncm`).
 The previous network is extra state: its bytes are reported with the memory's."""
-import copy
-
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.continual.resume import prefixed, unprefixed
 from hsokv.benchmarks.continual.stream import Split
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 
@@ -17,18 +14,7 @@ from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 class ICaRL(ContinualMethod):
     needs_memory = True
     readout = "ncm"
-
-    old_model = None
-
-    def begin_task(self, index, task):
-        super().begin_task(index, task)
-        self.old_model = self._frozen_copy() if self.past_classes else None
-
-    def _frozen_copy(self):
-        old = copy.deepcopy(self.model).eval()
-        for p in old.parameters():
-            p.requires_grad_(False)
-        return old
+    keeps_previous_network = True
 
     def training_split(self, task):
         if self.memory is None or len(self.memory) == 0:
@@ -51,22 +37,3 @@ class ICaRL(ContinualMethod):
 
     def end_task(self, task):
         self.herd_into_memory(task)
-
-    def state(self, mid_task):
-        tensors, meta = super().state(mid_task)
-        if mid_task and self.old_model is not None:   # at a task boundary begin_task makes it afresh
-            tensors.update(prefixed("old_model", self.old_model.state_dict()))
-        return tensors, meta
-
-    def load_state(self, tensors, meta):
-        super().load_state(tensors, meta)
-        old = unprefixed("old_model", tensors)
-        self.old_model = None
-        if old:
-            self.old_model = self._frozen_copy()
-            self.old_model.load_state_dict(old)
-
-    def extra_state_bytes(self):
-        if self.old_model is None:
-            return 0
-        return sum(t.numel() * t.element_size() for t in self.old_model.state_dict().values())
