@@ -1,5 +1,12 @@
-"""Exploration (not committed): hsokv vs hsokv_feature_distill on validation, small CNN, CPU."""
-import sys, json, statistics, torch
+"""hsokv vs hsokv_feature_distill (distill 5 and 1) on the validation split, small CNN, CPU: one line per run.
+
+    python research/continual_distill/check.py EPOCHS SEED RUN[,RUN...] [DATA]   (DATA: download_cifar's folder)
+"""
+import json
+import sys
+
+import torch
+
 from hsokv.benchmarks.continual.data import load_images
 from hsokv.benchmarks.continual.stream import make_stream
 from hsokv.benchmarks.continual.protocol import run_one
