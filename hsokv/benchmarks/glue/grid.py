@@ -210,10 +210,11 @@ def main() -> None:
     out = Path(args.out)
     try:
         jobs = [parse_job(j) for j in args.jobs] if args.jobs else all_jobs(spec)
-        for job in jobs:
-            if len(job) == 6 and job[4:] not in grid_points(spec, job):
+        for job in (j for j in jobs if len(j) == 6):
+            points = grid_points(spec, job)
+            if job[4:] not in points:
                 raise ValueError(f"job {':'.join(map(str, job))}: ({job[4]:g}, {job[5]}) is not a grid point of "
-                                 f"{job[2]} on {job[1]}; the spec's points: {grid_points(spec, job) or 'none (no grid)'}")
+                                 f"{job[2]} on {job[1]}; the spec's points: {points or 'none (no grid)'}")
     except ValueError as e:
         p.error(str(e))
     out.mkdir(parents=True, exist_ok=True)
