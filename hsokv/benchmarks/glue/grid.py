@@ -24,6 +24,7 @@ from the same seed, initialisation and batch order), in pieces that a lease endi
         [--jobs SST-2:mpnet:hsokv:13 ...]          (default: every job the spec names)
         [--vector-cache DIR]                       (frozen vectors shared by every job)
         [--split-points]                           (a trained method's grid points as jobs of their own)
+        [--compile reduce-overhead]                (trained methods' encoders under torch.compile: compiled.py)
     python -m hsokv.benchmarks.glue.grid --spec spec.json --data DIR --out DIR --worker --jobs ...   (one process)
     python -m hsokv.benchmarks.glue.grid --spec spec.json --out DIR --collect results/glue
 """
@@ -38,6 +39,7 @@ import sys
 import time
 from pathlib import Path
 
+from hsokv.benchmarks.glue.compiled import COMPILE_MODES
 from hsokv.jobs import run_parallel
 
 
@@ -129,7 +131,7 @@ def machine() -> dict:
 
 
 def run_worker(spec: dict, data: Path, out: Path, job: tuple, commit: str,
-               vector_cache: str | None = None) -> None:
+               vector_cache: str | None = None, compile_mode: str = "none") -> None:
     """One job, or one grid point of a trained method's job (a 6-tuple), into its file."""
     import torch
 
@@ -147,7 +149,7 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple, commit: str,
     task, backbone, method, seed = job[:4]
     splits = load_few_shot(data / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples,
                            g.eval_sample_seed)
-    record = run_seed(splits, backbone, [method], cfg)[0]
+    record = run_seed(splits, backbone, [method], cfg, compile_mode)[0]
     write_json(job_file(out, job), {
         "record": record, "eval_examples": {n: len(e) for n, e in splits.evals.items()},
         "k_shot_source": k_shot_provenance(data / task, g.k_shot_source), "torch": torch.__version__, "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
@@ -195,6 +197,9 @@ def main() -> None:
     p.add_argument("--vector-cache", help="folder keeping pretrained frozen vectors for every job (created)")
     p.add_argument("--collect", metavar="DIR", help="gather --out's files into DIR/<task>.json and stop")
     p.add_argument("--worker", action="store_true", help="run the --jobs in order in this one process, skipping those whose file exists")
+    p.add_argument("--compile", default="none", choices=COMPILE_MODES,
+                   help="torch.compile mode of the trained methods' encoders, inputs padded to a few widths "
+                        "(compiled.py; reduce-overhead: CUDA graphs, for the GPU host's launch-bound small batches)")
     p.add_argument("--split-points", action="store_true",
                    help="run a trained method's grid points as jobs of their own, combined when all are done")
     args = p.parse_args()
@@ -227,14 +232,14 @@ def main() -> None:
     if args.worker:   # its jobs in order in this one process (imports and model load paid once)
         for job in runnable:
             if not job_file(out, job).exists():
-                run_worker(spec, Path(args.data), out, job, args.commit, args.vector_cache)
+                run_worker(spec, Path(args.data), out, job, args.commit, args.vector_cache, args.compile)
                 print(f"{time.strftime('%H:%M:%S')} {job_label(job)}: done", flush=True)
         combine_done()
         return
     todo = [j for j in runnable if not job_file(out, j).exists()]
     failed = run_parallel([(job_label(job), [sys.executable, "-m", "hsokv.benchmarks.glue.grid", "--spec", args.spec,
                                              "--data", args.data, "--out", args.out, "--jobs", ":".join(map(str, job)),
-                                             "--commit", args.commit, "--worker"]
+                                             "--commit", args.commit, "--compile", args.compile, "--worker"]
                                             + (["--vector-cache", args.vector_cache] if args.vector_cache else []))
                            for job in todo],
                           out / "logs", args.parallel)

@@ -13,6 +13,7 @@ import torch
 from hsokv.benchmarks.glue.backbones import BACKBONES, make_backbone
 from hsokv.benchmarks.glue.data import Example, FewShotSplits, load_few_shot
 from hsokv.benchmarks.glue.batches import Batches
+from hsokv.benchmarks.glue.compiled import CompiledBackbone
 from hsokv.benchmarks.glue.methods import METHODS
 from hsokv.config import PipelineConfig, load_params
 from hsokv.jobs import starmap_spawned
@@ -30,11 +31,15 @@ def check_optional(backbones: list[str], methods: list[str]) -> None:
         check_installed()
 
 
-def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg: PipelineConfig) -> list[dict]:
-    """Every method on one seed's samples with one backbone; one record per method."""
+def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg: PipelineConfig,
+             compile_mode: str = "none") -> list[dict]:
+    """Every method on one seed's samples with one backbone; one record per method. With
+    `compile_mode` other than "none", the trained methods' encoders run under torch.compile
+    (compiled.py; the GPU host's grid), and each record names the mode."""
     device = pick_device(cfg.device)
     task = splits.task
     backbone = make_backbone(backbone_name, splits.train, len(task.label_names), cfg.glue.max_length, cfg)
+    compiled = CompiledBackbone(backbone, compile_mode, cfg.glue.max_length) if compile_mode != "none" else backbone
 
     def batches(examples: list[Example]) -> Batches:
         return Batches(backbone.tokenize(examples), [e.label for e in examples], examples)
@@ -46,10 +51,13 @@ def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg:
         seed_everything(splits.seed)
         generator = torch.Generator().manual_seed(splits.seed)
         start = time.perf_counter()
-        result = METHODS.get(method)(backbone, task, train, dev, evals, cfg, device, generator)
+        run = METHODS.get(method)
+        is_trained = getattr(run, "grid_points", False)
+        result = run(compiled if is_trained else backbone, task, train, dev, evals, cfg, device, generator)
         records.append({"task": task.name, "backbone": backbone_name, "method": method, "seed": splits.seed,
                         "n_train": len(train), "n_kshot_dev": len(dev),
-                        "device": str(device), **result, "wall_seconds": time.perf_counter() - start})
+                        "device": str(device), **result, "wall_seconds": time.perf_counter() - start}
+                       | ({"compile": compile_mode} if is_trained and compile_mode != "none" else {}))
     return records
 
 

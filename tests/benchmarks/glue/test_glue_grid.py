@@ -87,3 +87,33 @@ def test_bad_job_is_refused_before_anything_is_written(tmp_path, monkeypatch, ca
     with pytest.raises(SystemExit) as exit_:
         grid.main()
     assert exit_.value.code == 2 and says in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_compile_reaches_the_trained_methods_only(tmp_path, monkeypatch):
+    """--compile compiles the encoders of trained methods (recorded in their records) and leaves
+    frozen methods eager; torch.compile itself is stubbed here (its CPU build takes minutes)."""
+    import torch
+    compiled = []
+    monkeypatch.setattr(torch.nn.Module, "compile", lambda self, **kw: compiled.append((type(self).__name__, kw)))
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "research")
+    spec = json.loads(spec_path.read_text())
+    spec["params"]["glue"].update(steps=2, grid_batch_sizes=[16])
+    spec["params"]["model"].update(num_layers=1, d_model=32, num_heads=2, ff_dim=64)
+    _sst2(tmp_path / "data")
+    for method in ("hsokv", "logreg"):
+        grid.run_worker(spec, tmp_path / "data", tmp_path / "out", ("SST-2", "scratch", method, 13), "abc",
+                        compile_mode="reduce-overhead")
+    trained, frozen = (json.loads((tmp_path / "out" / f"SST-2-scratch-{m}-s13.json").read_text())["record"]
+                       for m in ("hsokv", "logreg"))
+    assert trained["compile"] == "reduce-overhead" and "compile" not in frozen
+    assert compiled and all(kw == {"mode": "reduce-overhead", "dynamic": False} for _, kw in compiled)
+
+
+def test_unknown_compile_mode_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["grid", "--spec", "s.json", "--data", str(tmp_path), "--out", str(tmp_path / "out"),
+                                      "--compile", "fast"])
+    with pytest.raises(SystemExit) as exit_:
+        grid.main()
+    assert exit_.value.code == 2 and "--compile: invalid choice: 'fast'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
