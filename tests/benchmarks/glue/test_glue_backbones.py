@@ -2,14 +2,8 @@ import pytest
 import torch
 
 from hsokv.benchmarks.glue.backbones import make_backbone
-from hsokv.config import ConfigError, resolve
+from hsokv.config import ConfigError
 from hsokv.benchmarks.glue.data import Example
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return resolve({"preset": "t", "presets": {"t": {"seeds": [0], "model": {"num_layers": 1, "d_model": 16,
-                                                                             "num_heads": 2, "ff_dim": 32}}}})
 
 
 TRAIN = [Example("a good film", None, 1), Example("a bad film", None, 0),

@@ -4,13 +4,7 @@ import torch
 from hsokv.benchmarks.glue.backbones import make_backbone
 from hsokv.benchmarks.glue.compiled import BUCKET, CompiledBackbone, PaddedToBucket
 from hsokv.benchmarks.glue.data import Example
-from hsokv.config import ConfigError, resolve
-
-
-@pytest.fixture(scope="module")
-def cfg():
-    return resolve({"preset": "t", "presets": {"t": {"seeds": [0], "model": {"num_layers": 1, "d_model": 16,
-                                                                             "num_heads": 2, "ff_dim": 32}}}})
+from hsokv.config import ConfigError
 
 
 TRAIN = [Example("a good film", None, 1), Example("a bad film", None, 0),
