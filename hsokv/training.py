@@ -8,8 +8,18 @@ import numpy as np
 import torch
 
 from hsokv.config import TrainConfig
+from hsokv.errors import ConfigError
 
 StepLogger = Callable[[dict], None]
+
+
+# torch.compile's modes the GPU runners accept ("none": eager)
+COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
+
+
+def check_compile_mode(mode: str) -> None:
+    if mode not in COMPILE_MODES:
+        raise ConfigError(f"compile mode {mode!r}: valid: {', '.join(COMPILE_MODES)}")
 
 
 def pick_device(name: str = "auto") -> torch.device:

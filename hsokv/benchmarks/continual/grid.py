@@ -24,8 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from hsokv.benchmarks.continual.protocol import COMPILE_MODES
 from hsokv.jobs import run_parallel
+from hsokv.training import COMPILE_MODES
 
 
 def label(run: str, buffer: int | None, seed: int, epochs: int) -> str:

@@ -28,6 +28,7 @@ from hsokv.benchmarks.continual.stream import Split, Stream, Task
 from hsokv.benchmarks.continual.methods import METHODS, ContinualMethod
 from hsokv.errors import ConfigError
 from hsokv.fit import fit
+from hsokv.training import check_compile_mode
 
 
 def accuracy_matrix_summary(matrix: list[list[float | None]]) -> dict:
@@ -173,14 +174,10 @@ def runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: lis
     return out
 
 
-COMPILE_MODES = ("none", "default", "reduce-overhead")
-
-
 def build_model(backbone: str, stream: Stream, compile_mode: str = "none") -> ImageClassifier:
     """The stream's classifier on the stream's device (channels-last on a GPU), compiled in place
-    with torch.compile unless `compile_mode` (one of COMPILE_MODES) is "none"."""
-    if compile_mode not in COMPILE_MODES:
-        raise ConfigError(f"compile mode {compile_mode!r}: valid: {', '.join(COMPILE_MODES)}")
+    with torch.compile unless `compile_mode` (one of hsokv.training.COMPILE_MODES) is "none"."""
+    check_compile_mode(compile_mode)
     device = stream.tasks[0].train.x.device
     model = make_image_model(backbone, stream.tasks[0].train.x.shape[1], stream.num_classes).to(device)
     if device.type == "cuda":
@@ -205,7 +202,7 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     With `checkpoint` (a file path) the run continues from that file when it exists, saves its
     state there after each task, and pauses (saves and returns None) at the first epoch's end past
     `stop_at` (Unix time): how a grid spans several GPU leases (hsokv.benchmarks.continual.resume).
-    `compile_mode` (one of COMPILE_MODES): "none" runs eagerly; otherwise the model is compiled with
+    `compile_mode` (one of hsokv.training.COMPILE_MODES): "none" runs eagerly; otherwise the model is compiled with
     torch.compile in that mode. On an H200, "reduce-overhead" (CUDA graphs) trains ER 2.2x, DER++
     2.5x and fine-tuning 3.2x faster than eager at batch 32, where kernel launches bound a step
     (hsokv.benchmarks.continual.speed); the numbers differ from eager ones by rounding, not by method."""

@@ -24,8 +24,9 @@ import torch
 
 from hsokv.benchmarks.continual.config import ContinualConfig
 from hsokv.benchmarks.continual.methods import METHODS
-from hsokv.benchmarks.continual.protocol import COMPILE_MODES, build_model, make_autocast, method_args, train_task
+from hsokv.benchmarks.continual.protocol import build_model, make_autocast, method_args, train_task
 from hsokv.benchmarks.continual.stream import Split, Stream, Task
+from hsokv.training import COMPILE_MODES
 
 BUFFER = 200   # memory entries of the methods that have one; their settings are continual.method_args' defaults
 
@@ -44,7 +45,7 @@ def random_stream(device: torch.device, per_task: int, seed: int = 0) -> Stream:
 
 def steps_per_second(method_name: str, mode: str, device: torch.device, steps: int, warm_steps: int,
                      backbone: str = "resnet18", batch_size: int = 32) -> dict:
-    """`mode`: "eager" or a torch.compile mode of protocol.COMPILE_MODES. The steps run through the
+    """`mode`: "eager" or a torch.compile mode of hsokv.training.COMPILE_MODES. The steps run through the
     protocol's own training loop (train_task) on a split cut to exactly that many batches."""
     torch.manual_seed(0)
     stream = random_stream(device, per_task=max(1000, batch_size * (steps + 2 * warm_steps)))

@@ -17,18 +17,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from hsokv.errors import ConfigError
+from hsokv.training import check_compile_mode
 
-COMPILE_MODES = ("none", "default", "reduce-overhead", "max-autotune")
 BUCKET = 32
 # train and eval modes x 4 widths x the batch sizes of a point (train batch, k-shot dev, evaluation
 # batches, label sentences): dynamo's default of 8 graphs per function would fall back to eager
 RECOMPILE_LIMIT = 64
-
-
-def check_mode(mode: str) -> None:
-    if mode not in COMPILE_MODES:
-        raise ConfigError(f"compile mode {mode!r}: valid: {', '.join(COMPILE_MODES)}")
 
 
 class PaddedToBucket(nn.Module):
@@ -50,7 +44,7 @@ class CompiledBackbone:
     everything else is the backbone's own."""
 
     def __init__(self, backbone, mode: str, max_length: int):
-        check_mode(mode)
+        check_compile_mode(mode)
         self._backbone, self.mode, self.max_length = backbone, mode, max_length
 
     def __getattr__(self, name: str):

@@ -39,8 +39,8 @@ import sys
 import time
 from pathlib import Path
 
-from hsokv.benchmarks.glue.compiled import COMPILE_MODES
 from hsokv.jobs import run_parallel
+from hsokv.training import COMPILE_MODES
 
 
 NOT_RECORDED = "not recorded (a run from before download_glue wrote sources.json)"
