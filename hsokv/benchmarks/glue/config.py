@@ -40,6 +40,6 @@ class GlueConfig(Section):
         None, ge=0, description="with max_eval_examples: a random sample of n drawn with this seed instead of the first n")
     threads: int | None = Field(None, ge=1, le=1024,
                                 description="torch CPU threads of each process; null = torch's default (every core)")
-    workers: int = Field(1, ge=1, le=64, description="processes running (backbone, seed) pairs side by side")
+    workers: int = Field(1, ge=1, le=64, description="processes running work units side by side (protocol.work_units)")
     setfit_iterations: int = Field(20, ge=1, le=1000, description="SetFit's pair-generation iterations (its default)")
     _seeds_are_distinct = field_validator("seeds")(distinct_non_negative_seeds)

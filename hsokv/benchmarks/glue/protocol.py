@@ -65,19 +65,21 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _backbone_seed(params: str, reads: tuple[str, ...], root: Path, task: str, backbone: str,
-                   seed: int) -> tuple[list[dict], dict[str, int]]:
-    """One (backbone, seed): every method, a line printed per run; (records, evaluation set sizes).
-    Reads the params itself, so that it can run in a worker process."""
+def _run_unit(params: str, reads: tuple[str, ...], root: Path, task: str, backbone: str, seeds: tuple[int, ...],
+              methods: tuple[str, ...]) -> tuple[list[dict], dict[str, int]]:
+    """One work unit: `methods` on each of `seeds` with one backbone, a line printed per run; (records,
+    evaluation set sizes). Reads the params itself, so that it can run in a worker process."""
     cfg = load_params(params, reads)
     g = cfg.glue
-    splits = load_few_shot(root / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples,
-                           g.eval_sample_seed)
-    records = run_seed(splits, backbone, g.methods, cfg)
-    for r in records:
-        scores = " ".join(f"{k} {_fmt(r[k])}" for k in ("dev_accuracy", *splits.evals))
-        print(f"{task} {backbone}/{r['method']} seed {seed}: {scores} ({r['wall_seconds']:.1f}s)"
-              + (f" skipped: {r['skipped']}" if "skipped" in r else ""), flush=True)
+    records = []
+    for seed in seeds:
+        splits = load_few_shot(root / task, task, seed, g.k, g.k_shot_source, g.max_eval_examples,
+                               g.eval_sample_seed)
+        for r in run_seed(splits, backbone, list(methods), cfg):
+            scores = " ".join(f"{k} {_fmt(r[k])}" for k in ("dev_accuracy", *splits.evals))
+            print(f"{task} {backbone}/{r['method']} seed {seed}: {scores} ({r['wall_seconds']:.1f}s)"
+                  + (f" skipped: {r['skipped']}" if "skipped" in r else ""), flush=True)
+            records.append(r)
     return records, {name: len(examples) for name, examples in splits.evals.items()}
 
 
@@ -86,22 +88,45 @@ def _set_threads(threads: int | None) -> None:
         torch.set_num_threads(threads)
 
 
+def work_units(backbones: list[str], seeds: list[int], methods: list[str],
+               split: bool) -> list[tuple[str, tuple[int, ...], tuple[str, ...]]]:
+    """(backbone, seeds, methods) units covering every (backbone, seed, method) once, longest first.
+
+    Unsplit: one unit per (backbone, seed), every method. Split (worker processes): a pretrained
+    backbone's trained methods (fine-tuning a 22M-parameter encoder, ~30-50 s a seed on a CPU core)
+    are a unit each per seed, and its frozen methods one unit for all seeds, so that one process
+    encodes the evaluation sets once (frozen.py's cache) and the others never wait on a whole seed.
+    A scratch backbone's seed stays one unit (its runs are short). Every method starts from its seed
+    (run_seed), so a run's record does not depend on the unit it ran in."""
+    if not split:
+        return [(b, (s,), tuple(methods)) for b in backbones for s in seeds]
+    units = []
+    for b in backbones:
+        if not BACKBONES.get(b).pretrained:
+            continue
+        trained = [m for m in methods if getattr(METHODS.get(m), "grid_points", False)]
+        units += [(b, (s,), (m,)) for m in trained for s in seeds]
+        frozen = tuple(m for m in methods if m not in trained)
+        if frozen:
+            units.append((b, tuple(seeds), frozen))
+    return units + [(b, (s,), tuple(methods)) for b in backbones if not BACKBONES.get(b).pretrained for s in seeds]
+
+
 def run_task(params: str, reads: tuple[str, ...], root: str | Path, task: str) -> tuple[list[dict], dict[str, int]]:
     """Every backbone x seed x method of the params on one task: (records in backbone, seed, method
-    order, evaluation set sizes). With glue.workers > 1 the (backbone, seed) pairs run in that many
-    processes of glue.threads torch threads each, pretrained backbones first (the longest jobs, so
-    the last to finish is short): on a few CPU cores, processes of one thread beat one process of
-    many, whose threads wait on each other at every small matrix product. Each process encodes the
-    evaluation sets once per pretrained backbone (frozen.py), instead of once in all."""
+    order, evaluation set sizes). With glue.workers > 1 the work units (work_units) run in that many
+    processes of glue.threads torch threads each, longest first: on a few CPU cores, processes of
+    one thread beat one process of many, whose threads wait on each other at every small matrix
+    product."""
     g = load_params(params, reads).glue
     check_optional(g.backbones, g.methods)
-    jobs = [(backbone, seed) for backbone in g.backbones for seed in g.seeds]
-    args = [(params, reads, Path(root), task, backbone, seed) for backbone, seed in jobs]
+    units = work_units(g.backbones, g.seeds, g.methods, split=g.workers > 1)
+    args = [(params, reads, Path(root), task, *unit) for unit in units]
     if g.workers <= 1:
         _set_threads(g.threads)
-        done = [_backbone_seed(*a) for a in args]
+        done = [_run_unit(*a) for a in args]
     else:
-        order = sorted(range(len(jobs)), key=lambda i: not BACKBONES.get(jobs[i][0]).pretrained)
-        results = starmap_spawned(_backbone_seed, [args[i] for i in order], g.workers, _set_threads, (g.threads,))
-        done = [results[order.index(i)] for i in range(len(jobs))]
-    return [r for records, _ in done for r in records], done[-1][1]
+        done = starmap_spawned(_run_unit, args, g.workers, _set_threads, (g.threads,))
+    by_run = {(r["backbone"], r["seed"], r["method"]): r for records, _ in done for r in records}
+    order = [(b, s, m) for b in g.backbones for s in g.seeds for m in g.methods]
+    return [by_run[key] for key in order], done[-1][1]
