@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -87,3 +88,18 @@ def pytest_collection_modifyitems(items):
     """The end-to-end pipeline file is the longest (over half the suite): it starts first, so that
     with two workers every other file runs beside it rather than after it."""
     items.sort(key=lambda item: not item.nodeid.startswith("tests/test_pipeline.py::"))
+
+
+def write_sst2_k_shot(root: Path, seeds, per_class: int = 16) -> Path:
+    """root/SST-2 in LM-BFF's layout: per seed a k-shot train.tsv and a dev.tsv of other rows (no example
+    in both, as in LM-BFF's files), and the 5-sentence fixture as GLUE's dev set. Returns root/SST-2."""
+    def rows(good: str, bad: str) -> str:
+        return "\n".join(["sentence\tlabel"] + [f"{good} film {i}\t1" for i in range(per_class)]
+                         + [f"{bad} film {i}\t0" for i in range(16)]) + "\n"
+    for seed in seeds:
+        folder = root / "SST-2" / "k_shot" / f"16-{seed}"
+        folder.mkdir(parents=True)
+        (folder / "train.tsv").write_text(rows("good", "bad"))
+        (folder / "dev.tsv").write_text(rows("fine", "poor"))
+    shutil.copy(REPO / "tests" / "fixtures" / "glue" / "sst2_dev.tsv", root / "SST-2" / "dev.tsv")
+    return root / "SST-2"

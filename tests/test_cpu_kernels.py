@@ -37,4 +37,7 @@ def test_every_stage_runs_with_the_kernels_pinned_before_torch_loads():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
                          env={"PATH": "/usr/bin:/bin"}).stdout.split()
     from hsokv.cpu_kernels import has_avx2
-    assert out == (["avx2", "AVX2"] if has_avx2() else ["None", out[1]])
+    if has_avx2():
+        assert out == ["avx2", "AVX2"]
+    else:   # nothing pinned: torch keeps the capability it finds
+        assert out[0] == "None" and out[1] in {"DEFAULT", "VSX", "ZVECTOR", "SVE256", "AVX2", "AVX512"}

@@ -151,6 +151,7 @@ def test_digits_split_is_fixed_and_disjoint(tmp_path):
     a = data.load_images("digits", tmp_path / "raw", test_fraction=0.25)
     b = data.load_images("digits", tmp_path / "raw", test_fraction=0.25)
     assert len(a.train_y) + len(a.test_y) == 1797 and np.array_equal(a.test_x, b.test_x)
+    assert not {r.tobytes() for r in a.train_x} & {r.tobytes() for r in a.test_x}   # digits holds no duplicate image
     assert a.train_x.dtype == np.uint8 and a.train_x.max() == 255
     with pytest.raises(DataSourceError, match="holds 'digits', but continual.dataset is 'cifar10'"):
         data.load_images("cifar10", tmp_path / "raw")

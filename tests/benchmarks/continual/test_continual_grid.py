@@ -26,8 +26,10 @@ def test_spec_jobs_and_resume(tmp_path):
     assert result["commit"] == "abc" and result["spec"]["dataset"] == "digits" and result["device_name"] == "cpu"
     assert result["compile"] == "none"
     assert (tmp_path / "out" / "finetune-e1-s0.json").is_file()
+    before = [(tmp_path / "out" / f).stat().st_mtime_ns for f in ("er-50-e1-s0.json", "finetune-e1-s0.json")]
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "done" not in again.stdout   # both files exist: nothing reruns
+    assert again.returncode == 0   # both files exist: nothing reruns, neither is rewritten
+    assert [(tmp_path / "out" / f).stat().st_mtime_ns for f in ("er-50-e1-s0.json", "finetune-e1-s0.json")] == before
 
 
 

@@ -1,7 +1,7 @@
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import write_sst2_k_shot
 
 from hsokv.benchmarks.glue.data import (LM_BFF_SEEDS, TASKS, Example, GlueDataError, eval_subset, load_few_shot,
                                         read_tsv, required_files, sample_k_shot)
@@ -56,20 +56,17 @@ def test_sample_k_shot_is_balanced_disjoint_and_seeded():
 
 
 def _lm_bff_folder(tmp_path: Path, per_class: int = 16) -> Path:
-    root = tmp_path / "SST-2"
-    rows = ["sentence\tlabel"] + [f"good film {i}\t1" for i in range(per_class)] + [f"bad film {i}\t0" for i in range(16)]
-    for seed in LM_BFF_SEEDS:
-        folder = root / "k_shot" / f"16-{seed}"
-        folder.mkdir(parents=True)
-        (folder / "train.tsv").write_text("\n".join(rows) + "\n")
-        (folder / "dev.tsv").write_text("\n".join(rows) + "\n")
-    shutil.copy(FIX / "sst2_dev.tsv", root / "dev.tsv")
+    write_sst2_k_shot(tmp_path, LM_BFF_SEEDS, per_class)
     return tmp_path
 
 
 def test_load_lm_bff_layout(tmp_path):
     splits = load_few_shot(_lm_bff_folder(tmp_path) / "SST-2", "SST-2", 13, 16, "lm_bff", max_eval_examples=3)
     assert len(splits.train) == 32 and len(splits.dev) == 32 and len(splits.evals["dev"]) == 3
+    # train from train.tsv, dev from dev.tsv: no example in two of the splits
+    train, dev, evals = ({e.text_a for e in part} for part in (splits.train, splits.dev, splits.evals["dev"]))
+    assert not train & dev and not (train | dev) & evals
+    assert "good film 0" in train and "fine film 0" in dev
 
 
 def test_seeded_eval_subset_is_fixed_in_file_order_and_differs_from_the_head():

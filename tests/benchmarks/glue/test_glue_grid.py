@@ -1,26 +1,19 @@
 """The GPU runner: a spec from params, one result file per (task, backbone, method, seed), resume,
 and collection into the stage's per-task results that report_glue reads."""
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, write_sst2_k_shot
 from hsokv.benchmarks.glue import grid
 from hsokv.benchmarks.glue.report import summary
 
-FIX = Path(__file__).resolve().parents[2] / "fixtures" / "glue"
 
 
 def _sst2(root: Path) -> None:
-    rows = ["sentence\tlabel"] + [f"good film {i}\t1" for i in range(16)] + [f"bad film {i}\t0" for i in range(16)]
-    folder = root / "SST-2" / "k_shot" / "16-13"
-    folder.mkdir(parents=True)
-    for name in ("train.tsv", "dev.tsv"):
-        (folder / name).write_text("\n".join(rows) + "\n")
-    shutil.copy(FIX / "sst2_dev.tsv", root / "SST-2" / "dev.tsv")
+    write_sst2_k_shot(root, [13])
 
 
 def test_spec_jobs_resume_and_collect(tmp_path):
@@ -38,8 +31,10 @@ def test_spec_jobs_resume_and_collect(tmp_path):
     run = json.loads((tmp_path / "out" / "SST-2-scratch-majority-s13.json").read_text())
     assert run["commit"] == "abc" and run["record"]["dev"] == pytest.approx(3 / 5) and run["eval_examples"] == {"dev": 5}
     assert run["cpu_seconds"] > 0 and run["machine"]["cpu_count"] >= 1 and run["torch"]
+    before = (tmp_path / "out" / "SST-2-scratch-majority-s13.json").stat().st_mtime_ns
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "done" not in again.stdout   # the file exists: nothing reruns
+    assert again.returncode == 0   # the file exists: nothing reruns, it is not rewritten
+    assert (tmp_path / "out" / "SST-2-scratch-majority-s13.json").stat().st_mtime_ns == before
     (collected,) = grid.collect(tmp_path / "out", tmp_path / "results")
     metrics = summary({"SST-2": json.loads(collected.read_text())})
     assert metrics["SST-2"]["scratch"]["majority"]["dev"]["mean"] == pytest.approx(3 / 5)
@@ -101,9 +96,11 @@ def test_compile_reaches_the_trained_methods_only(tmp_path, monkeypatch):
     spec["params"]["glue"].update(steps=2, grid_batch_sizes=[16])
     spec["params"]["model"].update(num_layers=1, d_model=32, num_heads=2, ff_dim=64)
     _sst2(tmp_path / "data")
-    for method in ("hsokv", "logreg"):
+    for method in ("logreg", "hsokv"):
         grid.run_worker(spec, tmp_path / "data", tmp_path / "out", ("SST-2", "scratch", method, 13), "abc",
                         compile_mode="reduce-overhead")
+        if method == "logreg":
+            assert compiled == []   # a frozen method's encoder stays eager
     trained, frozen = (json.loads((tmp_path / "out" / f"SST-2-scratch-{m}-s13.json").read_text())["record"]
                        for m in ("hsokv", "logreg"))
     assert trained["compile"] == "reduce-overhead" and "compile" not in frozen

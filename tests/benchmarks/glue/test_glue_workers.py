@@ -1,24 +1,16 @@
 """glue.workers: work units in worker processes give the records of one process, in its order."""
-import shutil
 from pathlib import Path
 
 import yaml
-from conftest import REPO
+from conftest import REPO, write_sst2_k_shot
 from hsokv.benchmarks.glue.protocol import run_task, work_units
 
-FIX = Path(__file__).resolve().parents[2] / "fixtures" / "glue"
 READS = ("device", "glue", "model", "memory.capacity", "memory.eviction", "train.optimizer", "train.learning_rate",
          "train.weight_decay", "train.grad_clip", "baselines")
 
 
 def _data(root: Path) -> None:
-    rows = ["sentence\tlabel"] + [f"good film {i}\t1" for i in range(16)] + [f"bad film {i}\t0" for i in range(16)]
-    for seed in (13, 21):
-        folder = root / "SST-2" / "k_shot" / f"16-{seed}"
-        folder.mkdir(parents=True)
-        for name in ("train.tsv", "dev.tsv"):
-            (folder / name).write_text("\n".join(rows) + "\n")
-    shutil.copy(FIX / "sst2_dev.tsv", root / "SST-2" / "dev.tsv")
+    write_sst2_k_shot(root, [13, 21])
 
 
 def _params(tmp_path: Path, workers: int) -> str:
