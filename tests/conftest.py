@@ -103,3 +103,13 @@ def write_sst2_k_shot(root: Path, seeds, per_class: int = 16) -> Path:
         (folder / "dev.tsv").write_text(rows("fine", "poor"))
     shutil.copy(REPO / "tests" / "fixtures" / "glue" / "sst2_dev.tsv", root / "SST-2" / "dev.tsv")
     return root / "SST-2"
+
+
+def fake_sentence_encoder():
+    """A pretrained encoder's interface at test speed: a sentence is the mean of hashed-character
+    embeddings."""
+    import torch
+    from hsokv.benchmarks.words.inputs import SentenceEncoder
+    emb = torch.nn.EmbeddingBag(51, 16, mode="mean")
+    return SentenceEncoder("fake", 16, lambda texts: torch.stack(
+        [emb(torch.tensor([[ord(c) % 51 for c in t]]))[0].detach() for t in texts]))

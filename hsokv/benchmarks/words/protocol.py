@@ -92,12 +92,14 @@ def _training(inputs, items: list, source_offset: int):
 
 def run_seed(method_name: str, splits: SyntheticSplits, tok: Tokenizer, cfg: PipelineConfig, seed: int,
              log: StepLogger | None = None, count_flops: bool = True,
-             on_done: Callable[[object], None] | None = None, backbone: str | SentenceEncoder = "scratch") -> dict:
+             on_done: Callable[[object], None] | None = None, backbone: str | SentenceEncoder = "scratch",
+             method_class: type | None = None) -> dict:
     """One method, one seed, the whole protocol. count_flops=False skips the FLOP counter, which
     roughly doubles the run time of a small model; flops is then None. on_done(method) runs after
     the protocol (e.g. to save the trained model). `backbone`: what the method reads stories as
-    (hsokv.benchmarks.words.inputs): "scratch", "text" or a pretrained SentenceEncoder."""
-    make_method = METHODS.get(method_name)
+    (hsokv.benchmarks.words.inputs): "scratch", "text" or a pretrained SentenceEncoder. `method_class`
+    replaces METHODS[method_name] (key selection's hsokv_sentences that trains once for every key setting)."""
+    make_method = method_class or METHODS.get(method_name)
     name = backbone if isinstance(backbone, str) else backbone.name
     if (name if name in ("scratch", "text") else "pretrained") not in make_method.backbones:
         raise ConfigError(f"method {method_name!r} runs on {list(make_method.backbones)}, not on backbone {name!r}")

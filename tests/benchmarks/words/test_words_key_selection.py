@@ -55,3 +55,34 @@ def test_summarize_refuses_mixed_word_lists_and_an_empty_folder(tmp_path):
     _seed_file(tmp_path, 1, [0.5] * n, word_specs="data/rare_words.yaml")
     with pytest.raises(ConfigError, match="another grid or word list"):
         summarize(tmp_path)
+
+
+def test_trained_once_gives_every_point_its_own_runs_figures(tiny_cfg, monkeypatch):
+    """Key selection trains each learning phase once per seed; every key setting still gets the
+    figures of its own full run, and the keys of its own rule."""
+    from conftest import fake_sentence_encoder
+    from hsokv.benchmarks.words.data import build_splits
+    from hsokv.benchmarks.words.key_selection import METHOD, trained_once
+    from hsokv.benchmarks.words.methods import base
+    from hsokv.benchmarks.words.protocol import run_seed
+    from hsokv.benchmarks.words.specs import load_word_specs
+
+    splits = build_splits(load_word_specs(tiny_cfg.data.word_specs), tiny_cfg.data, 0, tiny_cfg.synthetic.candidates)
+    encoder, method_class = fake_sentence_encoder(), trained_once()
+    trainings = []
+    real = base.train_classifier
+    monkeypatch.setattr(base, "train_classifier", lambda *a, **k: trainings.append(1) or real(*a, **k))
+    figures = ("test", "retention", "test_phase2", "tasks", "probes")
+    keys = []
+    for point in ({"rule": "statement", "temperature": 0.05, "weight": 2.0},
+                  {"rule": "all", "temperature": 0.1, "weight": 100.0},
+                  {"rule": "attended", "temperature": 0.02, "weight": 1.0}):
+        cfg = with_keys(tiny_cfg, point)
+        once = run_seed(METHOD, splits, None, cfg, 0, count_flops=False, backbone=encoder, method_class=method_class,
+                        on_done=lambda m: keys.append(len(m.keys)))
+        before = len(trainings)
+        alone = run_seed(METHOD, splits, None, cfg, 0, count_flops=False, backbone=encoder)
+        assert len(trainings) == before + 2   # a run of its own trains both phases
+        assert {k: once[k] for k in figures} == {k: alone[k] for k in figures}, point
+    assert len(trainings) == 2 + 3 * 2   # the trained-once runs trained both phases once, on the first point
+    assert keys[1] > keys[0]   # rule "all" keys every sentence, "statement" one a story

@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+from conftest import fake_sentence_encoder
 from hsokv.benchmarks.words.data import build_splits
 from hsokv.benchmarks.words.inputs import sentences
 from hsokv.benchmarks.words.key_selection import with_keys
@@ -29,7 +30,7 @@ def test_method_runs_and_reports(tiny, method):
     torch.set_num_threads(1)
     backbones = METHODS.get(method).backbones
     control = backbones == ("text",)
-    backbone = "text" if control else "scratch" if "scratch" in backbones else _fake_encoder()
+    backbone = "text" if control else "scratch" if "scratch" in backbones else fake_sentence_encoder()
     r = run_seed(method, splits, tok, cfg, seed=0, backbone=backbone, count_flops=not control)
     for split in ("test", "retention", "test_phase2"):
         assert 0.0 <= r[split]["accuracy"] <= 1.0
@@ -70,27 +71,18 @@ def test_same_seed_same_result(tiny):
     assert a["test"] == b["test"] and a["retention"] == b["retention"]
 
 
-def _fake_encoder():
-    """A pretrained encoder's interface at test speed: a sentence is the mean of hashed-character
-    embeddings."""
-    from hsokv.benchmarks.words.inputs import SentenceEncoder
-    emb = torch.nn.EmbeddingBag(51, 16, mode="mean")
-    return SentenceEncoder("fake", 16, lambda texts: torch.stack(
-        [emb(torch.tensor([[ord(c) % 51 for c in t]]))[0].detach() for t in texts]))
-
-
 @pytest.mark.parametrize("method", ["hsokv", "hsokv_sentences", "finetune", "knn"])
 def test_methods_run_on_a_pretrained_encoder(tiny, method):
     cfg, splits, tok = tiny
     torch.manual_seed(0)
-    r = run_seed(method, splits, tok, cfg, seed=0, backbone=_fake_encoder(), count_flops=False)
+    r = run_seed(method, splits, tok, cfg, seed=0, backbone=fake_sentence_encoder(), count_flops=False)
     assert r["backbone"] == "fake" and 0.0 <= r["tasks"]["recall"]["test"]["accuracy"] <= 1.0
 
 
 def test_a_method_refuses_a_backbone_it_cannot_read(tiny):
     cfg, splits, tok = tiny
     with pytest.raises(ValueError, match="method 'kv_only' runs on \\['scratch'\\], not on backbone 'fake'"):
-        run_seed("kv_only", splits, tok, cfg, seed=0, backbone=_fake_encoder())
+        run_seed("kv_only", splits, tok, cfg, seed=0, backbone=fake_sentence_encoder())
 
 
 def test_unknown_method(tiny):
@@ -102,7 +94,7 @@ def test_unknown_method(tiny):
 def test_hsokv_sentences_keeps_one_key_per_word_its_definitional_statement(tiny):
     cfg, splits, tok = tiny
     seen = {}
-    run_seed("hsokv_sentences", splits, tok, cfg, seed=0, backbone=_fake_encoder(), count_flops=False,
+    run_seed("hsokv_sentences", splits, tok, cfg, seed=0, backbone=fake_sentence_encoder(), count_flops=False,
              on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
     sentence = {row: s for s, row in seen["index"].items()}
     keys = [(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())]
@@ -114,7 +106,7 @@ def _keys_under_rule(tiny, rule):
     cfg, splits, tok = tiny
     seen = {}
     run_seed("hsokv_sentences", splits, tok, with_keys(cfg, {"rule": rule, "temperature": 0.05, "weight": 2.0}),
-             seed=0, backbone=_fake_encoder(), count_flops=False,
+             seed=0, backbone=fake_sentence_encoder(), count_flops=False,
              on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
     sentence = {row: s for s, row in seen["index"].items()}
     return splits, {(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())}

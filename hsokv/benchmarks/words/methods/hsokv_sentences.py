@@ -50,10 +50,14 @@ class HSOKVSentences(HSOKV):
             self.statement[row] = STATEMENT.fullmatch(sentence) is not None
 
     def learn(self, ids, probes, labels, sources, phase):
-        history = super().learn(ids, probes, labels, sources, phase)
+        history = self._train(ids, probes, labels, sources, phase)
         self.keys.write(*self._key_sentences(ids, probes, labels))
         history[-1]["sentence_keys"] = len(self.keys)
         return history
+
+    def _train(self, ids, probes, labels, sources, phase):
+        """H-SOKV's own learning phase; the keys play no part in it (key selection relies on that)."""
+        return super().learn(ids, probes, labels, sources, phase)
 
     @torch.no_grad()
     def _key_sentences(self, ids, probes, labels):
