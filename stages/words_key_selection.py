@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.glue.sentences import frozen_sentences
-from hsokv.benchmarks.words.inputs import SentenceEncoder
+from hsokv.benchmarks.words.inputs import SentenceEncoder, cached_vectors, load_vectors, save_vectors
 from hsokv.benchmarks.words.key_selection import markdown, run_selection_seed, summarize
 from hsokv.benchmarks.words.research import research_config
 from hsokv.cli import run_stage
@@ -33,9 +33,12 @@ def main(args):
                           "(data.word_specs); choose on another list, e.g. data/heldout_words.yaml")
     cfg = research_config(args.params, args.preset, args.seeds, args.word_specs)
     backbone = SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
+    loaded = load_vectors(args.vectors, args.backbone) if args.vectors and args.vectors.is_file() else 0
     out.mkdir(parents=True, exist_ok=True)
     for seed in cfg.seeds:
         run_selection_seed(cfg, backbone, seed, out, args.commit)
+    if args.vectors and cached_vectors(args.backbone) > loaded:   # only when new
+        save_vectors(args.vectors, args.backbone)
 
 
 if __name__ == "__main__":
@@ -47,4 +50,6 @@ if __name__ == "__main__":
     parser.add_argument("--out", default="research/words_key_selection/minilm")
     parser.add_argument("--commit", default="unknown")
     parser.add_argument("--summarize", action="store_true", help="only aggregate the seed files of --out")
+    parser.add_argument("--vectors", type=Path, help="frozen sentence vectors: read if the file exists, written at the end "
+                                                    "(e.g. the research runs' results/vectors/mpnet-heldout.safetensors)")
     run_stage(main, parser)
