@@ -1,4 +1,5 @@
-"""Not a dvc stage (a research run, ~15 s a grid point and seed on one CPU thread): choose
+"""Not a dvc stage (a research run: ~1 minute a seed for the 27 grid points on 2 CPU cores, as a seed's
+training runs once, hsokv.benchmarks.words.key_selection.trained_once): choose
 hsokv_sentences' key settings on the held-out word list (hsokv.benchmarks.words.key_selection)
 -> <out>/seed_<n>.json per seed; --summarize prints the table and the chosen point and writes
 <out>/summary.{json,md}.
