@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.glue.sentences import frozen_sentences
-from hsokv.benchmarks.words.inputs import SentenceEncoder, cached_vectors, load_vectors, save_vectors
+from hsokv.benchmarks.words.inputs import SentenceEncoder, VectorFile
 from hsokv.benchmarks.words.key_selection import markdown, run_selection_seed, summarize
 from hsokv.benchmarks.words.research import research_config
 from hsokv.cli import run_stage
@@ -34,12 +34,11 @@ def main(args):
                           "(data.word_specs); choose on another list, e.g. data/heldout_words.yaml")
     cfg = research_config(args.params, args.preset, args.seeds, args.word_specs)
     backbone = SentenceEncoder(args.backbone, *frozen_sentences(args.backbone, cfg))
-    loaded = load_vectors(args.vectors, args.backbone) if args.vectors and args.vectors.is_file() else 0
+    cache = VectorFile(args.vectors, args.backbone)
     out.mkdir(parents=True, exist_ok=True)
     for seed in cfg.seeds:
         run_selection_seed(cfg, backbone, seed, out, args.commit)
-    if args.vectors and cached_vectors(args.backbone) > loaded:   # only when new
-        save_vectors(args.vectors, args.backbone)
+    cache.save()
 
 
 if __name__ == "__main__":

@@ -70,10 +70,10 @@ def job_file(out: Path, job: tuple) -> Path:
 def grid_points(spec: dict, job: tuple) -> list[tuple[float, int]]:
     """A trained method's (learning rate, batch size) points; [] for a method without a grid."""
     from hsokv.benchmarks.glue.backbones import BACKBONES
-    from hsokv.benchmarks.glue.methods import METHODS
+    from hsokv.benchmarks.glue.methods import is_trained
     from hsokv.benchmarks.glue.methods.base import grid as method_grid
     cfg = _config(spec)
-    if not getattr(METHODS.get(job[2]), "grid_points", False):
+    if not is_trained(job[2]):
         return []
     return method_grid(cfg, BACKBONES.get(job[1]).pretrained)
 

@@ -14,7 +14,7 @@ from hsokv.benchmarks.glue.backbones import BACKBONES, make_backbone
 from hsokv.benchmarks.glue.data import Example, FewShotSplits, load_few_shot
 from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.compiled import CompiledBackbone
-from hsokv.benchmarks.glue.methods import METHODS
+from hsokv.benchmarks.glue.methods import METHODS, is_trained
 from hsokv.config import PipelineConfig, load_params
 from hsokv.jobs import starmap_spawned
 from hsokv.training import pick_device, seed_everything
@@ -51,13 +51,12 @@ def run_seed(splits: FewShotSplits, backbone_name: str, methods: list[str], cfg:
         seed_everything(splits.seed)
         generator = torch.Generator().manual_seed(splits.seed)
         start = time.perf_counter()
-        run = METHODS.get(method)
-        is_trained = getattr(run, "grid_points", False)
-        result = run(compiled if is_trained else backbone, task, train, dev, evals, cfg, device, generator)
+        trained = is_trained(method)
+        result = METHODS.get(method)(compiled if trained else backbone, task, train, dev, evals, cfg, device, generator)
         records.append({"task": task.name, "backbone": backbone_name, "method": method, "seed": splits.seed,
                         "n_train": len(train), "n_kshot_dev": len(dev),
                         "device": str(device), **result, "wall_seconds": time.perf_counter() - start}
-                       | ({"compile": compile_mode} if is_trained and compile_mode != "none" else {}))
+                       | ({"compile": compile_mode} if trained and compile_mode != "none" else {}))
     return records
 
 
@@ -99,18 +98,17 @@ def work_units(backbones: list[str], seeds: list[int], methods: list[str],
     encodes the evaluation sets once (frozen.py's cache) and the others never wait on a whole seed.
     A scratch backbone's seed stays one unit (its runs are short). Every method starts from its seed
     (run_seed), so a run's record does not depend on the unit it ran in."""
+    whole_seeds = [(b, (s,), tuple(methods)) for b in backbones for s in seeds
+                   if not split or not BACKBONES.get(b).pretrained]
     if not split:
-        return [(b, (s,), tuple(methods)) for b in backbones for s in seeds]
+        return whole_seeds
     units = []
-    for b in backbones:
-        if not BACKBONES.get(b).pretrained:
-            continue
-        trained = [m for m in methods if getattr(METHODS.get(m), "grid_points", False)]
-        frozen = tuple(m for m in methods if m not in trained)
+    for b in (b for b in backbones if BACKBONES.get(b).pretrained):
+        frozen = tuple(m for m in methods if not is_trained(m))
         if frozen:   # first: it holds every seed (demo MNLI: 38 s, a trained unit 18-32 s)
             units.append((b, tuple(seeds), frozen))
-        units += [(b, (s,), (m,)) for m in trained for s in seeds]
-    return units + [(b, (s,), tuple(methods)) for b in backbones if not BACKBONES.get(b).pretrained for s in seeds]
+        units += [(b, (s,), (m,)) for m in methods if is_trained(m) for s in seeds]
+    return units + whole_seeds
 
 
 def run_task(params: str, reads: tuple[str, ...], root: str | Path, task: str) -> tuple[list[dict], dict[str, int]]:

@@ -128,6 +128,20 @@ def load_vectors(path: str | Path, name: str) -> int:
     return len(found)
 
 
+class VectorFile:
+    """A save_vectors file of backbone `name` (or none: `path` None) kept in step with this process's
+    cache: read on creation if it exists; `save()` rewrites it only when the cache holds more vectors
+    than it did (parallel runs may share the file)."""
+
+    def __init__(self, path: Path | None, name: str):
+        self.path, self.name = path, name
+        self.count = load_vectors(path, name) if path is not None and path.is_file() else 0
+
+    def save(self) -> None:
+        if self.path is not None and cached_vectors(self.name) > self.count:
+            self.count = save_vectors(self.path, self.name)
+
+
 class SentenceInputs:
     pretrained = True
 

@@ -29,7 +29,7 @@ import torch
 
 from hsokv.benchmarks.words.ceiling import frozen_ceiling
 from hsokv.benchmarks.words.data import build_splits
-from hsokv.benchmarks.words.inputs import SentenceEncoder, cached_vectors, load_vectors, save_vectors, sentence_vectors
+from hsokv.benchmarks.words.inputs import SentenceEncoder, VectorFile, sentence_vectors
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.benchmarks.words.research_report import LEXICAL
@@ -70,10 +70,9 @@ def run(cfg: PipelineConfig, backbone: SentenceEncoder | str, methods: list[str]
         raise ConfigError(f"backbone {backbone!r}: give the lexical controls' {LEXICAL!r} or a SentenceEncoder")
     folder = out / backbone_name
     folder.mkdir(parents=True, exist_ok=True)
-    loaded = 0
-    if backbone != LEXICAL and vectors is not None and vectors.is_file():
-        loaded = load_vectors(vectors, backbone_name)
-        log(f"{vectors}: {loaded} {backbone_name} sentence vectors")
+    cache = VectorFile(vectors if backbone != LEXICAL else None, backbone_name)
+    if cache.count:
+        log(f"{vectors}: {cache.count} {backbone_name} sentence vectors")
     if backbone != LEXICAL:
         start = time.perf_counter()
         ceiling = frozen_ceiling(specs, partial(sentence_vectors, backbone), cfg.synthetic.candidates)
@@ -94,5 +93,4 @@ def run(cfg: PipelineConfig, backbone: SentenceEncoder | str, methods: list[str]
         write_json(folder / f"{method}.json", {"method": method, "backbone": backbone_name, "preset": cfg.preset,
                                                "word_specs": str(cfg.data.word_specs), "config": as_dict(cfg),
                                                "seeds": results, **provenance(commit)})
-        if backbone != LEXICAL and vectors is not None and cached_vectors(backbone_name) > loaded:
-            loaded = save_vectors(vectors, backbone_name)   # only when new: parallel runs may share the file
+        cache.save()

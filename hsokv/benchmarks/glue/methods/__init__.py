@@ -6,9 +6,9 @@ a function with `@METHODS.register("name")` (hsokv.benchmarks.glue.methods.base 
 import importlib
 import pkgutil
 
-from hsokv.benchmarks.glue.methods.base import METHODS
+from hsokv.benchmarks.glue.methods.base import METHODS, is_trained
 
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["METHODS"]
+__all__ = ["METHODS", "is_trained"]

@@ -201,6 +201,11 @@ def trained(with_memory: bool):
     return run
 
 
+def is_trained(method: str) -> bool:
+    """Whether METHODS' `method` trains its encoder over a (learning rate, batch size) grid (`trained`)."""
+    return getattr(METHODS.get(method), "grid_points", False)
+
+
 def frozen_memory(kind: str, make_encoder):
     """Nearest training example's label under a frozen encoder (vectors cached per backbone, see frozen.py)."""
     def run(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
