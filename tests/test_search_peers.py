@@ -110,6 +110,20 @@ def test_replay_rebuilds_a_lineage_and_null_trial_overrides_values():
     assert out.values == {"learning_rate": 1e-3}
 
 
+def test_replay_cache_hands_out_copies_as_training_goes_on_in_place():
+    """A Ray worker serves several PBT members: one trains its model further in place while another
+    exploits the same lineage prefix from the cache, which must still be the prefix's model."""
+    def run_in_place(task, spec):   # continues the given state in place, as the real objectives do
+        state = spec.parent if spec.parent is not None else SimpleNamespace(steps=0)
+        state.steps += spec.steps
+        return SimpleNamespace(state=state, score=state.steps)
+
+    cache, prefix = {}, [{"values": {"learning_rate": 0.1}, "steps": 4, "seed": 1}]
+    owner = replay(run_in_place, None, 1, prefix, cache)
+    run_in_place(None, TrialSpec(1, {"learning_rate": 0.1}, 8, 2, owner.state))   # the owner trains on
+    assert replay(run_in_place, None, 2, prefix, cache).state.steps == 4
+
+
 def _fake(strategy, vals, tests, null_vals):
     runs = []
     for seed, (v, t, n) in enumerate(zip(vals, tests, null_vals)):
@@ -137,9 +151,10 @@ def test_report_gain_over_null_and_targets():
     assert not summary(results)["swarm_vs_best_peer"]["targets"]["gain_over_null_above_best_peer"]   # 0.1 vs 0.05
 
 
-def test_ray_tune_peers_keep_the_budget_and_rebuild_the_chosen_model(monkeypatch):
-    """asha and pbt on one local Ray: every result counted within the budget, and the chosen trial's
-    model rebuilt in the driver from its lineage scores what the Tune worker reported."""
+def test_ray_tune_peers_keep_the_budget_and_return_the_chosen_model(monkeypatch):
+    """asha and pbt on one local Ray: every result counted within the budget; the chosen trial's
+    state comes back from the Tune worker, and replaying its lineage in the driver rebuilds it with
+    the score the worker reported (what a PBT restore relies on)."""
     pytest.importorskip("ray.tune")
     import ray
 
@@ -151,10 +166,17 @@ def test_ray_tune_peers_keep_the_budget_and_rebuild_the_chosen_model(monkeypatch
         for strategy in ("asha", "pbt"):
             result, log = run_search(strategy, Toy(), cfg, SerialBackend(), 0)
             assert 0 < result["steps_used"] <= result["budget_steps"] == planned_steps(cfg)
-            replayed = next(e for e in result["events"] if e["event"] == "replayed")
-            assert replayed["replayed"] == replayed["reported"] == result["best"]["validation_accuracy"]
+            best = log.best
+            assert best.state.steps == result["best"]["lineage_steps"] == sum(c["steps"] for c in best.lineage)
+            rebuilt = replay(toy_trial, Toy().task, best.trial_id, best.lineage)
+            assert rebuilt.score == best.score == result["best"]["validation_accuracy"]
+            assert rebuilt.state == best.state
         assert pbt_shape(cfg) == (2, 8, 4)
         assert sorted(t["lineage_calls"] for t in result["trials"]) == [1, 1, 2, 2]   # 2 members x 2 intervals
+        # a null control's chosen model was trained with the default config, whatever Tune asked for
+        null, _ = run_search("pbt", Toy(), cfg, SerialBackend(), 0, null=True)
+        asked = {t["trial"]: t["values"] for t in null["trials"]}[null["best"]["trial"]]
+        assert null["best"]["values"] == {k: Toy().defaults([])[k] for k in asked} != asked
     finally:
         ray.shutdown()
 

@@ -95,8 +95,9 @@ class SearchProblemConfig(SwarmShape):
     workers: int = Field(1, ge=1, le=1024)
     max_retries: int = Field(2, ge=0, le=100)
     ray_address: str | None = None
-    seed_workers: int = Field(1, ge=1, le=64, description="seeds searched side by side, each in a spawned process with "
-                                                          "its own backend (serial or ray); the same figures as one at a time")
+    seed_workers: int = Field(1, ge=1, le=64, description="searches side by side (a seed's real run and its null control "
+                                                          "are one each), each in a spawned process with its own backend "
+                                                          "(serial or ray); the same figures as one at a time")
 
     @model_validator(mode="after")
     def _seed_workers_fit_the_backend(self):

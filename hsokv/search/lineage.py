@@ -1,17 +1,17 @@
 """What the peer strategies (Optuna, Ray Tune) share: the rung schedule every strategy is held to,
 the null control, and a trial's history as specs that can be replayed.
 
-A peer scores a trial at rungs and may stop it; in Ray Tune the trial trains in a worker process
-whose model never comes back. What comes back is its lineage: the (values, steps, seed) of every
-call that built its model. The objective is deterministic given a spec, so replaying the lineage
-in the driver rebuilds the chosen trial's model for the one test scoring (and PBT restores a
-checkpoint the same way).
+A peer scores a trial at rungs and may stop it; in Ray Tune the trial trains in a worker process,
+which reports its score, its state and its lineage: the (values, steps, seed) of every call that
+built its model. The objective is deterministic given a spec, so replaying a lineage rebuilds the
+model: a PBT checkpoint is a lineage, restored that way (tests check that a replay scores what the
+worker reported).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any, Callable
 
 from hsokv.search.swarm import lineage_steps
@@ -40,35 +40,44 @@ def spec_record(spec: TrialSpec) -> dict:
     return {"values": spec.values, "steps": spec.steps, "seed": spec.seed}
 
 
+def call_key(call: dict) -> tuple:
+    """One lineage call as a hashable key (a lineage prefix is a tuple of these)."""
+    return repr(sorted(call["values"].items())), call["steps"], call["seed"]
+
+
+def remember(cache: dict, key: tuple, outcome) -> None:
+    """Cache a copy: training goes on from an outcome's state in place, and in a Ray worker that
+    serves several PBT members another member may exploit this prefix later."""
+    cache[key] = copy.deepcopy(outcome)
+
+
 def replay(run: Callable, task: Any, trial_id: int, lineage: list[dict], cache: dict | None = None):
     """Re-run a lineage's calls in order -> the last call's outcome (None for an empty lineage).
-    `cache` (lineage prefix -> outcome) skips prefixes already built in this process."""
+    `cache` (lineage prefix -> outcome, filled by `remember`) skips prefixes already built in this
+    process; what it hands out is a copy, for the same reason."""
     outcome, key = None, ()
     for call in lineage:
-        key = key + ((repr(sorted(call["values"].items())), call["steps"], call["seed"]),)
+        key = key + (call_key(call),)
         if cache is not None and key in cache:
-            outcome = cache[key]
+            outcome = copy.deepcopy(cache[key])
             continue
         outcome = run(task, TrialSpec(trial_id, call["values"], call["steps"], call["seed"],
                                       None if outcome is None else outcome.state))
         if cache is not None:
-            cache[key] = outcome
+            remember(cache, key, outcome)
     return outcome
 
 
 @dataclass
 class Reported:
-    """A trial scored in another process (Ray Tune): its figures and lineage, no model."""
+    """A trial scored in another process (Ray Tune): its figures, lineage and state."""
     trial_id: int
     values: dict
     score: float
     steps: int
     seconds: float
     lineage: list[dict]
-
-    @property
-    def state(self):
-        return SimpleNamespace(steps=sum(c["steps"] for c in self.lineage))
+    state: Any
 
 
 @dataclass

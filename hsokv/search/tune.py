@@ -3,8 +3,9 @@
 Both run Ray Tune (on the running Ray if there is one, else a local Ray of one CPU) with one
 trial at a time, so results arrive in one order and a rerun repeats every figure; the budget is
 counted in that order and Tune is stopped once the steps are spent (a result past the budget is
-not counted). Trials train in Ray workers; each result carries its lineage, which the driver
-replays for the chosen trial's model (hsokv.search.lineage).
+not counted). Trials train in Ray workers; each result carries its state (the chosen trial's
+model, for the one test scoring) and its lineage (the (values, steps, seed) calls that built it,
+hsokv.search.lineage: what a PBT checkpoint holds).
 - asha: random configs, each trained to the rung milestones (agent_steps, x eta, ... up to a
   swarm team's longest lineage) and stopped by ASHA unless in the top 1/eta of its rung.
 - pbt:  a population the size of the swarm's teams (managers x agents), each member trained for
@@ -14,6 +15,7 @@ replays for the chosen trial's model (hsokv.search.lineage).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import math
@@ -27,7 +29,7 @@ import numpy as np
 
 from hsokv.errors import ConfigError
 from hsokv.search.backends import TaskFailed
-from hsokv.search.lineage import Reported, chunk_seed, milestones, replay, spec_record
+from hsokv.search.lineage import Reported, call_key, chunk_seed, milestones, remember, replay, spec_record
 from hsokv.search.space import SearchSpace
 from hsokv.search.swarm import planned_steps
 from hsokv.search.tracking import SearchLog
@@ -75,8 +77,10 @@ def _index(tune) -> int:
 
 
 def _report(tune, result, lineage, done, checkpoint: bool) -> None:
+    # the state rides along to the driver (as the swarm's Ray backend returns it), so the chosen
+    # trial's model is there without retraining its lineage
     metrics = {"score": result.score, "steps": done, "call_steps": result.steps, "seconds": result.seconds,
-               "lineage": json.dumps(lineage)}
+               "lineage": json.dumps(lineage), "state": result.state, "trained_values": result.values}
     if not checkpoint:
         tune.report(metrics)
         return
@@ -113,7 +117,7 @@ def pbt_trainable(config, run, task, space, length, interval, seed, search):
         outcome = run(task, spec)
         lineage = lineage + [spec_record(spec)]
         done += spec.steps
-        _STATES[tuple((repr(sorted(c["values"].items())), c["steps"], c["seed"]) for c in lineage)] = outcome
+        remember(_STATES, tuple(call_key(c) for c in lineage), outcome)
         _report(tune, outcome, lineage, done, checkpoint=True)
 
 
@@ -131,6 +135,17 @@ def _fit(trainable, param_space, scheduler, objective, space, swarm, seed, log: 
 
         def stop_all(self):
             return sum(r["call_steps"] for r in arrived) >= budget
+
+    class UntilTrialsEnd(tune.search.BasicVariantGenerator):
+        """Tune's random configs, finished only once its trials are (or the budget is spent). Tune
+        keeps a stopped trial's Ray worker for the next trial only while the search is unfinished, and
+        the plain generator is finished once it has drawn its last config: then every later PBT pause
+        and ASHA trial started a new worker, importing torch (2-5 s each on 2 cores; most of the time
+        of a demo search)."""
+        def is_finished(self) -> bool:
+            return super().is_finished() and (not self._live_trials or stopper.stop_all())
+
+    stopper = Budget()
 
     if not ray.is_initialized():   # kept for the next search of this process; Ray stops when the process exits
         # exactly `concurrent` CPUs, whatever the section's backend workers: with a spare CPU Tune may
@@ -153,26 +168,25 @@ def _fit(trainable, param_space, scheduler, objective, space, swarm, seed, log: 
                 param_space=param_space,
                 tune_config=tune.TuneConfig(num_samples=num_samples, metric="score", mode="max", scheduler=scheduler,
                                             max_concurrent_trials=concurrent, reuse_actors=True,
-                                            search_alg=tune.search.BasicVariantGenerator(random_state=seed)),
-                run_config=tune.RunConfig(storage_path=storage, stop=Budget(), verbose=0))
+                                            search_alg=UntilTrialsEnd(random_state=seed)),
+                run_config=tune.RunConfig(storage_path=storage, stop=stopper, verbose=0))
             grid = tuner.fit()
         if grid.errors:   # a trial that raised is a bug in the objective, as on every backend: not retried
             raise TaskFailed(f"{len(grid.errors)} Ray Tune trial(s) failed; first: {grid.errors[0]!r}")
     finally:
         quiet.setLevel(level)
+    trained = {}
     for r in arrived:
         if log.steps + r["call_steps"] > budget:
             break
         lineage = json.loads(r["lineage"])
         index = int(r["trial_id"].rsplit("_", 1)[1]) + 1
         values = lineage[-1]["values"]
-        log.trial(Reported(index, values, r["score"], r["call_steps"], r["seconds"], lineage),
-                  space.encode(values), lineage_calls=len(lineage))
-    best = log.best   # its model, rebuilt here: Tune's workers keep theirs
-    rebuilt = replay(objective.trial, objective.task, best.trial_id, best.lineage)
-    log.best = rebuilt
-    # 0 when the objective repeats itself across processes, as it should
-    log.event(-1, "replayed", trial=best.trial_id, reported=best.score, replayed=rebuilt.score)
+        reported = Reported(index, values, r["score"], r["call_steps"], r["seconds"], lineage, r["state"])
+        trained[id(reported)] = r["trained_values"]
+        log.trial(reported, space.encode(values), lineage_calls=len(lineage))
+    # the chosen model's own values: a null control's are the default config, whatever Tune asked for
+    log.best = dataclasses.replace(log.best, values=trained[id(log.best)])
 
 
 def asha(objective, space: SearchSpace, swarm, backend, seed: int, log: SearchLog) -> None:
