@@ -70,7 +70,8 @@ def replay(run: Callable, task: Any, trial_id: int, lineage: list[dict], cache: 
 
 @dataclass
 class Reported:
-    """A trial scored in another process (Ray Tune): its figures, lineage and state."""
+    """A trial scored in another process (Ray Tune): its figures, lineage and state. `values` are
+    the config asked for; `trained_values` what the model trained with (a null control's defaults)."""
     trial_id: int
     values: dict
     score: float
@@ -78,6 +79,7 @@ class Reported:
     seconds: float
     lineage: list[dict]
     state: Any
+    trained_values: dict
 
 
 @dataclass

@@ -175,18 +175,16 @@ def _fit(trainable, param_space, scheduler, objective, space, swarm, seed, log: 
             raise TaskFailed(f"{len(grid.errors)} Ray Tune trial(s) failed; first: {grid.errors[0]!r}")
     finally:
         quiet.setLevel(level)
-    trained = {}
     for r in arrived:
         if log.steps + r["call_steps"] > budget:
             break
         lineage = json.loads(r["lineage"])
         index = int(r["trial_id"].rsplit("_", 1)[1]) + 1
         values = lineage[-1]["values"]
-        reported = Reported(index, values, r["score"], r["call_steps"], r["seconds"], lineage, r["state"])
-        trained[id(reported)] = r["trained_values"]
-        log.trial(reported, space.encode(values), lineage_calls=len(lineage))
+        log.trial(Reported(index, values, r["score"], r["call_steps"], r["seconds"], lineage, r["state"],
+                           r["trained_values"]), space.encode(values), lineage_calls=len(lineage))
     # the chosen model's own values: a null control's are the default config, whatever Tune asked for
-    log.best = dataclasses.replace(log.best, values=trained[id(log.best)])
+    log.best = dataclasses.replace(log.best, values=log.best.trained_values)
 
 
 def asha(objective, space: SearchSpace, swarm, backend, seed: int, log: SearchLog) -> None:
