@@ -1,0 +1,58 @@
+"""The validation side of the research table: H-SOKV's design is chosen on the validation images carved
+from training (`val_per_class`), never on test, so the choices are shown on that split: each H-SOKV run
+against every variant of it (the ablations and the variants tried, runs of method `hsokv`) at its buffer,
+by its own readout's final class-IL accuracy on validation, paired over the seeds both have."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from hsokv.benchmarks.continual.report import row_name
+from hsokv.report import paired_test
+
+MAIN = "hsokv"   # the design in params; its variants are the other runs of method hsokv
+
+
+def final_validation(readout: dict) -> float:
+    """Average class-IL accuracy on validation after the last task (the mean of the matrix's last row)."""
+    last = [a for a in readout["val_class_il"][-1] if a is not None]
+    return sum(last) / len(last)
+
+
+def validation_comparisons(results: list[dict]) -> dict:
+    """{H-SOKV row: {variant row: paired test (H-SOKV minus variant) over the seeds both have}}."""
+    per_seed: dict[str, dict[int, float]] = defaultdict(dict)
+    buffers: dict[str, int | None] = {}
+    for r in results:
+        if r["method"] == "hsokv":
+            name = row_name(r, r["readout"])
+            per_seed[name][r["seed"]] = final_validation(r["readouts"][r["readout"]])
+            buffers[name] = r["buffer"]
+    out = {}
+    for name in sorted(per_seed):
+        if not name.startswith(MAIN + "-"):
+            continue
+        out[name] = {}
+        for other in sorted(per_seed):
+            if other == name or buffers[other] != buffers[name]:
+                continue
+            seeds = sorted(set(per_seed[name]) & set(per_seed[other]))
+            if seeds:
+                out[name][other] = {"seeds": seeds, "main": [per_seed[name][s] for s in seeds],
+                                    "variant": [per_seed[other][s] for s in seeds],
+                                    **paired_test([per_seed[name][s] for s in seeds], [per_seed[other][s] for s in seeds])}
+    return out
+
+
+def validation_table(comparisons: dict) -> str:
+    lines = ["H-SOKV against its variants on the validation split (final class-IL of each run's own readout, "
+             "the split every design choice is made on; positive = the params' design is better)", "",
+             "| H-SOKV row | variant | seeds | H-SOKV | variant | difference (points) | paired t-test p |",
+             "|---|---|---|---|---|---|---|"]
+    for name, against in comparisons.items():
+        for other, t in against.items():
+            d, n = t["difference"], len(t["seeds"])
+            diff = f"{d['mean']:.1f}" if n == 1 else f"{d['mean']:.1f} ± {d['std']:.1f}"
+            p = "n/a" if t["p_value"] is None else "< 0.001" if t["p_value"] < 0.001 else f"{t['p_value']:.3f}"
+            lines.append(f"| {name} | {other} | {n} | {sum(t['main']) / n:.1f} | {sum(t['variant']) / n:.1f} | "
+                         f"{diff} | {p} |")
+    return "\n".join(lines) + "\n"
