@@ -13,7 +13,9 @@ MAIN = "hsokv"   # the design in params; its variants are the other runs of meth
 
 
 def final_validation(readout: dict) -> float:
-    """Average class-IL accuracy on validation after the last task (the mean of the matrix's last row)."""
+    """Average class-IL accuracy on validation after the last task (the mean of the matrix's last row), as
+    protocol.accuracy_matrix_summary computes it for test; not imported from there, which would bring torch
+    and every method into this table-only stage and its dvc deps."""
     last = [a for a in readout["val_class_il"][-1] if a is not None]
     return sum(last) / len(last)
 
@@ -37,9 +39,8 @@ def validation_comparisons(results: list[dict]) -> dict:
                 continue
             seeds = sorted(set(per_seed[name]) & set(per_seed[other]))
             if seeds:
-                out[name][other] = {"seeds": seeds, "main": [per_seed[name][s] for s in seeds],
-                                    "variant": [per_seed[other][s] for s in seeds],
-                                    **paired_test([per_seed[name][s] for s in seeds], [per_seed[other][s] for s in seeds])}
+                main, variant = [per_seed[name][s] for s in seeds], [per_seed[other][s] for s in seeds]
+                out[name][other] = {"seeds": seeds, "main": main, "variant": variant, **paired_test(main, variant)}
     return out
 
 
