@@ -123,7 +123,9 @@ class ContinualMethod:
         return self.forward(self.prepare(self.memory.value("image")[idx]))
 
     def replay_indices(self) -> torch.Tensor | None:
-        """A uniform draw (with replacement, as Mammoth's buffer) of filled memory slots."""
+        """A uniform draw, with replacement, of filled memory slots. Mammoth's buffer (utils/buffer.py,
+        get_data) draws without replacement and returns fewer than asked while it holds fewer; every
+        committed run used this draw, so it stays (a known difference, stated in the README)."""
         if self.memory is None:
             return None
         if self._filled is None:   # looked up once per memory change: nonzero() waits for the GPU
