@@ -28,7 +28,7 @@ def test_every_method_runs_on_the_scratch_backbone(splits):
     by = {r["method"]: r for r in records}
     assert set(by) == set(METHODS)
     assert by["setfit"]["dev"] is None and "sentence-transformers" in by["setfit"]["skipped"]
-    for name in ("hsokv_relation", "relation_logreg", "relation_knn"):   # pair relations: MNLI only
+    for name in ("hsokv_relation", "relation_logreg", "relation_logreg_lowdim", "relation_knn"):   # pair relations: MNLI only
         assert by[name]["dev"] is None and "single sentences" in by[name]["skipped"]
     for r in records:
         assert r["n_train"] == 8 and r["seed"] == 13

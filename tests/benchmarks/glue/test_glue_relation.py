@@ -1,7 +1,9 @@
 """hsokv.benchmarks.glue.relations and the methods built on it: hsokv_relation (memory keyed by a
-pair's relation views) and its peers relation_logreg and relation_knn. Tiny fake backbones only."""
+pair's relation views) and its peers relation_logreg, relation_logreg_lowdim and relation_knn. Tiny fake
+backbones only."""
 import random
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -136,7 +138,8 @@ def mnli_run():
         return Batches(bb.tokenize(xs), [e.label for e in xs], xs)
     args = (bb, MNLI, batches(splits.train), batches(splits.dev), {"dev_matched": batches(splits.evals["dev_matched"])},
             _cfg(), "cpu", torch.Generator().manual_seed(13))
-    return {m: METHODS.get(m)(*args) for m in ("hsokv_relation", "relation_logreg", "relation_knn", "zero_shot")}
+    return {m: METHODS.get(m)(*args) for m in ("hsokv_relation", "relation_logreg", "relation_logreg_lowdim",
+                                               "relation_knn", "zero_shot")}
 
 
 def test_relation_memory_learns_the_pairs_relation_from_its_examples(mnli_run):
@@ -149,10 +152,27 @@ def test_relation_memory_learns_the_pairs_relation_from_its_examples(mnli_run):
 def test_relation_peers_read_the_same_views(mnli_run):
     lr, knn = mnli_run["relation_logreg"], mnli_run["relation_knn"]
     assert lr["C"] in LOGREG_C and lr["dev_matched"] >= 0.8, lr
+    low = mnli_run["relation_logreg_lowdim"]   # the lexical cues alone separate the fixture's labels
+    assert low["C"] in LOGREG_C and low["dev_matched"] >= 0.8, low
     assert knn["k"] in (1, 3, 5, 7, 9, 15) and knn["dev_matched"] >= 0.8, knn
 
 
-@pytest.mark.parametrize("method", ["hsokv_relation", "relation_logreg", "relation_knn"])
+def test_lowdim_logreg_reads_the_centred_zero_shot_scores_and_the_lexical_cues_only():
+    from hsokv.benchmarks.glue.frozen import FrozenEncoder
+    from hsokv.benchmarks.glue.methods.relation_logreg import LOW_DIMENSIONAL, relation_features
+    rng = random.Random(1)
+    bb, xs = WordBackbone(), _pairs(4, rng)
+    data = Batches(bb.tokenize(xs), [e.label for e in xs], xs)
+    encoder = FrozenEncoder.of_backbone(bb, data, _cfg(), "cpu")
+    wide = relation_features(encoder, MNLI, data)(data)
+    low = relation_features(encoder, MNLI, data, LOW_DIMENSIONAL, centre_zero_shot=True)(data)
+    assert wide.shape == (12, 3 + len(LEXICAL_CUES) + WordBackbone.dim)
+    assert low.shape == (12, 3 + len(LEXICAL_CUES))
+    assert np.allclose(low[:, 3:], wide[:, 3:3 + len(LEXICAL_CUES)])   # the same standardised cues
+    assert np.allclose(low.mean(0), 0.0, atol=1e-6)   # standardised with the training pairs' statistics
+
+
+@pytest.mark.parametrize("method", ["hsokv_relation", "relation_logreg", "relation_logreg_lowdim", "relation_knn"])
 def test_a_single_sentence_task_is_skipped(method):
     task, bb = TASKS["SST-2"], WordBackbone()
     data = Batches([[1]], [0], [Example("w1 w2", None, 0)])
