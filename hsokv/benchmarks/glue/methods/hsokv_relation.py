@@ -14,7 +14,8 @@ set's inputs (never their labels) so that no view outweighs another by its units
 
 Nothing is trained or selected on labels: the design (these views, equal weights, the zero-shot
 head kept as a fourth term) was chosen among fixed designs by 2-fold accuracy over each seed's
-k-shot train and dev sets (REPORT of issue 20); its best-looking alternatives scored within noise.
+k-shot train and dev sets (research/glue/relation-explore/README.md); its best-looking alternatives
+scored within noise.
 Without memory = the zero-shot arg-max. A single-sentence task has no relation: the run is skipped.
 """
 from __future__ import annotations
