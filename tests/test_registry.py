@@ -32,7 +32,9 @@ def test_config_checks_names_against_loaded_registries():
     import hsokv.benchmarks.rl.policies  # noqa: F401  (loads POLICIES)
     import hsokv.search.backends  # noqa: F401
     import hsokv.search.strategies  # noqa: F401
-    with pytest.raises(ConfigError, match=r"glue\.methods: unknown 'x'; valid: finetune, hsokv, hsokv_anchor, hsokv_anchor_mix, hsokv_anchor_transductive, hsokv_proto, hsokv_proto_transductive, knn, kv_only, logreg, majority, setfit, zero_shot"):
+    with pytest.raises(ConfigError, match=r"glue\.methods: unknown 'x'; valid: finetune, hsokv, hsokv_anchor, hsokv_anchor_mix, hsokv_anchor_transductive, hsokv_proto, "
+                       r"hsokv_proto_transductive, hsokv_relation, knn, kv_only, logreg, majority, relation_knn, relation_logreg, "
+                       r"relation_logreg_lowdim, setfit, zero_shot"):
         resolve(_params(glue={"methods": ["hsokv", "x"]}))
     with pytest.raises(ConfigError, match=r"glue\.backbones: unknown 'bert'; valid: minilm, mpnet, scratch"):
         resolve(_params(glue={"backbones": ["bert"]}))
