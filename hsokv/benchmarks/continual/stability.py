@@ -40,9 +40,10 @@ def _empty() -> dict:
 def _count(tally: dict, diag: list[float]) -> None:
     if not diag:
         return
+    low = min(diag)
     tally["runs"] += 1
-    tally["runs_below"] += min(diag) < THRESHOLD
-    tally["lowest"] = min(diag) if tally["lowest"] is None else min(tally["lowest"], min(diag))
+    tally["runs_below"] += low < THRESHOLD
+    tally["lowest"] = low if tally["lowest"] is None else min(tally["lowest"], low)
 
 
 def stability_table(stability: dict) -> str:
@@ -50,7 +51,7 @@ def stability_table(stability: dict) -> str:
     lines = [f"The last iterate: runs whose task-IL accuracy on the task just trained (the matrix's diagonal) "
              f"fell below {t:.0f}% on any task, per readout and, for the head, per method", "",
              "| readout | runs | runs below | share | lowest entry |", "|---|---|---|---|---|"]
-    rows = [(name, s) for name, s in stability["readouts"].items()]
+    rows = list(stability["readouts"].items())
     rows += [(f"head, {method} runs", s) for method, s in stability["head_by_method"].items()]
     for name, s in rows:
         if not s["runs"]:

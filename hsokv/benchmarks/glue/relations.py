@@ -50,6 +50,15 @@ def is_pair_task(task) -> bool:
     return len(task.text_columns) == 2
 
 
+def skip_unless_pair(task, evals) -> dict | None:
+    """The record of a relation method's run on a single-sentence task (it has no relation to read), or
+    None for a sentence-pair task."""
+    if is_pair_task(task):
+        return None
+    return {"dev_accuracy": None, **{split: None for split in evals},
+            "skipped": f"{task.name} has single sentences: no premise-hypothesis relation"}
+
+
 def relation_views(encoder, task, data) -> dict[str, torch.Tensor]:
     """{view: [len(data), width]} (VIEWS) of a sentence-pair task's examples. The hypotheses'
     vectors are the zero-shot head's unchanged-hypothesis prompt, so a cached encoder encodes them once."""

@@ -25,15 +25,11 @@ import torch.nn.functional as F
 
 from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.benchmarks.glue.methods.base import METHODS, accuracy
+from hsokv.benchmarks.glue.methods.hsokv_anchor_mix import centred
 from hsokv.benchmarks.glue.methods.hsokv_proto import label_means
-from hsokv.benchmarks.glue.prompts import zero_shot_scores
-from hsokv.benchmarks.glue.relations import VIEWS, is_pair_task, relation_views
+from hsokv.benchmarks.glue.relations import VIEWS, relation_views, skip_unless_pair
 
 COSINE_VIEWS = ("difference",)   # the others: negative squared Euclidean distance to the prototype
-
-
-def centred(scores: torch.Tensor) -> torch.Tensor:
-    return scores - scores.mean(-1, keepdim=True)
 
 
 def standardiser(keys: torch.Tensor):
@@ -61,20 +57,16 @@ class RelationMemory:
         return out
 
 
-def skipped(evals, why: str) -> dict:
-    return {"dev_accuracy": None, **{split: None for split in evals}, "skipped": why}
-
-
 @METHODS.register("hsokv_relation")
 def hsokv_relation(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-    if not is_pair_task(task):
-        return skipped(evals, f"{task.name} has single sentences: no premise-hypothesis relation")
+    if (skip := skip_unless_pair(task, evals)) is not None:
+        return skip
     encoder = FrozenEncoder.of_backbone(backbone, train, cfg, device)
     memory = RelationMemory(relation_views(encoder, task, train), train.labels, len(task.label_names))
 
     def terms(data) -> dict[str, torch.Tensor]:
-        return {"zero_shot_head": centred(zero_shot_scores(encoder, task, data)),
-                **memory.scores(relation_views(encoder, task, data))}
+        views = relation_views(encoder, task, data)   # its zero_shot view is the head's scores
+        return {"zero_shot_head": centred(views["zero_shot"]), **memory.scores(views)}
     dev_terms = terms(dev)
     unit = {name: s.abs().mean().clamp_min(1e-12) for name, s in dev_terms.items()}
 

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 
 from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.benchmarks.glue.methods.base import METHODS, accuracy
-from hsokv.benchmarks.glue.methods.hsokv_relation import COSINE_VIEWS, skipped, standardiser
-from hsokv.benchmarks.glue.relations import VIEWS, is_pair_task, relation_views
+from hsokv.benchmarks.glue.methods.hsokv_relation import COSINE_VIEWS, standardiser
+from hsokv.benchmarks.glue.relations import VIEWS, relation_views, skip_unless_pair
 
 KNN_K = (1, 3, 5, 7, 9, 15)
 
@@ -25,8 +25,8 @@ def vote(dist: torch.Tensor, labels: torch.Tensor, k: int, num_labels: int) -> t
 
 @METHODS.register("relation_knn")
 def relation_knn(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-    if not is_pair_task(task):
-        return skipped(evals, f"{task.name} has single sentences: no premise-hypothesis relation")
+    if (skip := skip_unless_pair(task, evals)) is not None:
+        return skip
     encoder = FrozenEncoder.of_backbone(backbone, train, cfg, device)
     keys = relation_views(encoder, task, train)
     scale = {name: standardiser(keys[name]) for name in VIEWS}

@@ -13,9 +13,10 @@ from sklearn.linear_model import LogisticRegression
 
 from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.benchmarks.glue.methods.base import METHODS
-from hsokv.benchmarks.glue.methods.hsokv_relation import centred, skipped, standardiser
+from hsokv.benchmarks.glue.methods.hsokv_anchor_mix import centred
+from hsokv.benchmarks.glue.methods.hsokv_relation import standardiser
 from hsokv.benchmarks.glue.methods.logreg import LOGREG_C
-from hsokv.benchmarks.glue.relations import VIEWS, is_pair_task, relation_views
+from hsokv.benchmarks.glue.relations import VIEWS, relation_views, skip_unless_pair
 
 LOW_DIMENSIONAL = ("zero_shot", "lexical")
 
@@ -54,16 +55,16 @@ def fit_and_score(features, train, dev, evals) -> dict:
 
 @METHODS.register("relation_logreg")
 def relation_logreg(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-    if not is_pair_task(task):
-        return skipped(evals, f"{task.name} has single sentences: no premise-hypothesis relation")
+    if (skip := skip_unless_pair(task, evals)) is not None:
+        return skip
     encoder = FrozenEncoder.of_backbone(backbone, train, cfg, device)
     return fit_and_score(relation_features(encoder, task, train), train, dev, evals)
 
 
 @METHODS.register("relation_logreg_lowdim")
 def relation_logreg_lowdim(backbone, task, train, dev, evals, cfg, device, generator) -> dict:
-    if not is_pair_task(task):
-        return skipped(evals, f"{task.name} has single sentences: no premise-hypothesis relation")
+    if (skip := skip_unless_pair(task, evals)) is not None:
+        return skip
     encoder = FrozenEncoder.of_backbone(backbone, train, cfg, device)
     return fit_and_score(relation_features(encoder, task, train, LOW_DIMENSIONAL, centre_zero_shot=True),
                          train, dev, evals)
