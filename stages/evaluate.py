@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hsokv.benchmarks.words.data import load_prepared
 from hsokv.benchmarks.words.protocol import FINAL_SPLITS, evaluate_final
+from hsokv.benchmarks.words.runs import set_threads
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.errors import CheckpointError
@@ -21,18 +22,20 @@ FIGURES = ("accuracy", "one_shot_accuracy", "few_shot_accuracy", "kv_hit_rate", 
 class EvaluationMismatch(RuntimeError):
     pass
 
-READS = ("seeds", "device", "data.max_length", "eval")
+READS = ("seeds", "device", "data.max_length", "eval", "synthetic.workers", "synthetic.threads")
 
 
 def main(args):
     cfg = load_params(args.params, READS)
     device = pick_device(cfg.device)
+    if cfg.synthetic.workers > 1:   # the training runs' thread count, so the kernels round as they did there
+        set_threads(cfg.synthetic.threads)
     trained = {r["seed"]: r for r in read_json(args.training)["seeds"]}
     per_seed, mismatches, checked = [], [], 0
     for seed in cfg.seeds:
         checkpoint = Path(args.models) / f"seed_{seed}"
         if seed not in trained:
-            raise CheckpointError(f"{args.training} has no seed {seed}: rerun the synthetic_hsokv stage")
+            raise CheckpointError(f"{args.training} has no seed {seed}: rerun the synthetic stage")
         model, tokenizer, _ = load_pretrained(checkpoint, device)
         splits, _ = load_prepared(Path(args.data), seed)
         figures = evaluate_final(model, tokenizer, splits, cfg.data.max_length, cfg.eval.batch_size, device)

@@ -309,7 +309,7 @@ def test_value_refused_at_config_load(case, stage, dotted, value, needles):
             "download_glue": ["--task", "SST-2", "--out", out / "glue"],
             "download_lm_corpus": ["--out", out / "corpus"],
             "distributed": ["--metrics", out / "m.json", "--results", out / "r.json", "--plots", out / "p"],
-            "ablation": ["--variant", "full", "--out", out / "ablation", "--live", out / "live"]}[stage]
+            "ablation": ["--out", out / "ablation", "--live", out / "live"]}[stage]
     refused(run(stage, *args), out, *needles)
 
 

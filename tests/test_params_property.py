@@ -60,7 +60,7 @@ def _search(module):
 # (test_every_stage_that_reads_params_is_covered).
 STAGES = {
     "check_sources": (None, []), "prepare_synthetic": (None, []), "synthetic": (_synthetic, ["--method", "hsokv"]),
-    "evaluate": (None, []), "ablation": (_ablation, ["--variant", "full"]), "report_ablation": (None, []),
+    "evaluate": (None, []), "ablation": (_ablation, []), "report_ablation": (None, []),
     "memory_scale": (None, []), "search": (_search("stages.search"), ["--strategy", "swarm"]),
     "report_search": (None, []), "search_backends": (_search("stages.search_backends"), []),
     "download_glue": (None, ["--task", "SST-2"]), "glue": (None, ["--task", "SST-2"]), "report_glue": (None, []),

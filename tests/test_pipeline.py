@@ -145,7 +145,7 @@ def test_forced_rerun_gives_identical_metrics(repo_copy):
     # One stage per training loop (the word benchmark's, the LM's, continual's), in a fresh process:
     # what in-process unit tests cannot see (thread counts, hash seeds). finetune shares hsokv's loop;
     # evaluate already proved, in the repro, that reloaded checkpoints give the trained figures.
-    _run(DVC + ["repro", "--force", "--single-item", "synthetic_hsokv", "report_synthetic", "language_model",
+    _run(DVC + ["repro", "--force", "--single-item", "synthetic", "report_synthetic", "language_model",
                 "continual"], repo_copy)
     for m in DETERMINISTIC:
         after = json.loads((repo_copy / f"metrics/{m}.json").read_text())
@@ -155,7 +155,7 @@ def test_forced_rerun_gives_identical_metrics(repo_copy):
 
 def test_stage_killed_mid_training_leaves_nothing_partial(repo_copy):
     models, result = repo_copy / "models", repo_copy / "results/synthetic/hsokv.json"
-    proc = subprocess.Popen(DVC + ["repro", "--force", "--single-item", "synthetic_hsokv"], cwd=repo_copy,
+    proc = subprocess.Popen(DVC + ["repro", "--force", "--single-item", "synthetic"], cwd=repo_copy,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while not list(models.glob(".hsokv.tmpdir-*/seed_0")):  # seed 0 saved: training of seed 1 under way
@@ -178,7 +178,7 @@ def test_experiment_workflow(repo_copy, tmp_path):
     # property is DVC's params narrowing, the same for every stage; tests/test_house.py checks the lists).
     out = _run(dvc + ["exp", "run", "-S", "memory_scale.top_k=[1]"], repo_copy).stdout
     assert "Running stage 'memory_scale'" in out
-    for untouched in ("check_sources", "synthetic_hsokv", "evaluate", "language_model", "prepare_synthetic",
+    for untouched in ("check_sources", "synthetic", "evaluate", "language_model", "prepare_synthetic",
                       "search@swarm", "report_search", "download_glue@SST-2", "glue@SST-2", "continual"):
         assert f"Running stage '{untouched}'" not in out
     diff = json.loads(_run(dvc + ["metrics", "diff", "--json"], repo_copy).stdout)["metrics/memory_scale.json"]

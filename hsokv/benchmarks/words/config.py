@@ -20,6 +20,10 @@ class EvalConfig(Section):
 class AblationConfig(Section):
     variants: list[str] = Field(min_length=1, default_factory=lambda: ["full", "seed_prototype"])
     preset: str | None = Field(None, description="preset whose data/model/train the ablation uses; null = the active one")
+    workers: int = Field(1, ge=1, le=64, description="processes running the (variant, seed) runs side by side "
+                         "(hsokv.benchmarks.words.runs)")
+    threads: int | None = Field(None, ge=1, le=1024, description="torch CPU threads of each of those processes when "
+                                "workers > 1; null = torch's default (every core: oversubscribed, set it)")
 
 
 TASKS = ("recognition", "recall", "comprehension", "cloze")
@@ -43,3 +47,8 @@ class SyntheticConfig(Section):
                                         description="task variants every method is measured on")
     candidates: int = Field(4, ge=2, le=16, description="comprehension: definitions to choose from (1 right)")
     sentence_keys: SentenceKeysConfig = SentenceKeysConfig()
+    workers: int = Field(1, ge=1, le=64, description="processes running the (method, seed) runs side by side "
+                         "(hsokv.benchmarks.words.runs); with a pretrained backbone, the parent encodes each "
+                         "sentence once first")
+    threads: int | None = Field(None, ge=1, le=1024, description="torch CPU threads of each of those processes when "
+                                "workers > 1; null = torch's default (every core: oversubscribed, set it)")
