@@ -30,6 +30,7 @@ import torch.nn.functional as F
 
 from hsokv.config import MemoryConfig
 from hsokv.episodic import EpisodicMemory
+from hsokv.padding import trimmed
 from hsokv.retrieval import Retrieval, has_label
 
 
@@ -133,7 +134,7 @@ def consolidate(cfg: MemoryConfig, model, optimizer: torch.optim.Optimizer) -> d
         loss.backward()
         optimizer.step()
     if whole_model:
-        memory.refresh_keys(model.encoder)
+        memory.refresh_keys(trimmed(model.encoder))
     with torch.no_grad():
         if cfg.consolidation_verify:
             passed = _absorbed(model, chosen)

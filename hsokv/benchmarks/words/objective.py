@@ -24,6 +24,7 @@ from hsokv.config import PipelineConfig
 from hsokv.search.config import SEARCHABLE
 from hsokv.fit import fit
 from hsokv.model import TransformerWithKV
+from hsokv.padding import trimmed
 from hsokv.search.space import apply
 from hsokv.search.trial import TrialSpec
 from hsokv.training import make_optimizer, pick_device
@@ -165,7 +166,7 @@ def _run_trial(task: SearchTask, spec: TrialSpec, start: float) -> TrialResult:
         hooks=[loop], grad_clip=cfg.train.grad_clip, step=done)
     order = stream.order
     model.eval()
-    model.memory.refresh_keys(model.encoder)
+    model.memory.refresh_keys(trimmed(model.encoder))
     score = accuracy(model, task.validation[0], task.validation[1], device)
     state = TrialState(dict(spec.values), _trained_state(model), _to_cpu(opt.state_dict()), order,
                        generator.get_state(), done + spec.steps)

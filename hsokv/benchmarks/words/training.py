@@ -11,6 +11,7 @@ from hsokv.benchmarks.words.lifecycle import (ContextBoost, consolidate, forget,
 from hsokv.config import TrainConfig
 from hsokv.fit import fit
 from hsokv.model import BaselineTransformer, TransformerWithKV
+from hsokv.padding import trimmed
 from hsokv.retrieval import has_label
 from hsokv.training import StepLogger, make_optimizer
 
@@ -116,7 +117,7 @@ class TrainingLoop:
         if not self.with_memory:
             return {}
         mcfg, memory = model.memory_cfg, model.memory
-        memory.refresh_keys(model.encoder)
+        memory.refresh_keys(trimmed(model.encoder))
         if mcfg.consolidation:
             self.counters["consolidated"] += consolidate(mcfg, model, self.opt)["consolidation_deleted"]
         if mcfg.forgetting:

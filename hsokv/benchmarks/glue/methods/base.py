@@ -23,6 +23,7 @@ from hsokv.benchmarks.glue.frozen import FrozenEncoder
 from hsokv.config import PipelineConfig
 from hsokv.episodic import EpisodicMemory
 from hsokv.fit import fit
+from hsokv.padding import trimmed
 from hsokv.registry import Registry
 from hsokv.retrieval import Retrieval
 from hsokv.training import make_optimizer, seed_everything
@@ -75,16 +76,6 @@ def accuracy(pred: torch.Tensor, data: Batches) -> float:
     return float((pred == data.labels).float().mean())
 
 
-def _trimmed(encoder: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-    """`encoder` on token rows cut after their last non-padding column. The memory stores rows
-    padded to glue.max_length (128) while a sentence is ~20-60 tokens; every backbone masks padding,
-    so the columns cut are pure cost (re-encoding the keys was most of hsokv's extra time)."""
-    def encode(ids: torch.Tensor) -> torch.Tensor:
-        used = (ids != 0).any(0).nonzero()
-        return encoder(ids[:, : int(used[-1]) + 1 if len(used) else 1])
-    return encode
-
-
 def _label_init(model: MemoryClassifier, backbone, task, device) -> None:
     if not (backbone.pretrained and task.label_sentences):
         return
@@ -119,7 +110,7 @@ def _train(model: MemoryClassifier, train: Batches, dev: Batches, cfg: PipelineC
     model.load_state_dict(selection.state)
     if model.memory is not None:
         with torch.no_grad():
-            model.memory.refresh_keys(_trimmed(model.encoder))
+            model.memory.refresh_keys(trimmed(model.encoder))
     return selection.best
 
 
@@ -136,7 +127,7 @@ class _BestEpoch:
         model.eval()
         if model.memory is not None:
             with torch.no_grad():
-                model.memory.refresh_keys(_trimmed(model.encoder))
+                model.memory.refresh_keys(trimmed(model.encoder))
         dev_acc = accuracy(predict(model, self.dev, self.batch_size, self.device), self.dev)
         if dev_acc > self.best["dev_accuracy"]:
             self.best = {"dev_accuracy": dev_acc, "epoch": epoch}
