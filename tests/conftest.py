@@ -113,3 +113,16 @@ def fake_sentence_encoder():
     emb = torch.nn.EmbeddingBag(51, 16, mode="mean")
     return SentenceEncoder("fake", 16, lambda texts: torch.stack(
         [emb(torch.tensor([[ord(c) % 51 for c in t]]))[0].detach() for t in texts]))
+
+
+# Timing lives in keys of its own; every other figure of a rerun must repeat exactly.
+TIMING_KEYS = ("wall_seconds", "timing", "tokens_per_second", "train_tokens_per_second")
+
+
+def without_timing(obj):
+    """A result (dicts and lists of them) without its timing keys, for comparing reruns."""
+    if isinstance(obj, dict):
+        return {k: without_timing(v) for k, v in obj.items() if k not in TIMING_KEYS}
+    if isinstance(obj, list):
+        return [without_timing(v) for v in obj]
+    return obj

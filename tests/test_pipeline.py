@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, without_timing
 
 
 def _run(cmd, cwd, check=True):
@@ -64,16 +64,6 @@ def repo_copy(tmp_path_factory):
 
 
 DVC = [sys.executable, "-m", "dvc"]
-# Timing lives in keys of its own; every other figure must repeat exactly.
-TIMING_KEYS = ("wall_seconds", "timing", "tokens_per_second", "train_tokens_per_second")
-
-
-def _without_timing(obj):
-    if isinstance(obj, dict):
-        return {k: _without_timing(v) for k, v in obj.items() if k not in TIMING_KEYS}
-    if isinstance(obj, list):
-        return [_without_timing(v) for v in obj]
-    return obj
 
 
 def test_repro_quick_test(repo_copy):
@@ -149,7 +139,7 @@ def test_forced_rerun_gives_identical_metrics(repo_copy):
                 "continual"], repo_copy)
     for m in DETERMINISTIC:
         after = json.loads((repo_copy / f"metrics/{m}.json").read_text())
-        assert _without_timing(after) == _without_timing(before[m]), f"metrics/{m}.json changed on a rerun"
+        assert without_timing(after) == without_timing(before[m]), f"metrics/{m}.json changed on a rerun"
     assert before["synthetic"]["methods"]["hsokv"]["wall_seconds"]  # the timing keys exist (and were skipped)
 
 

@@ -3,19 +3,10 @@ runs one after another in one process, and the controls read text whatever the b
 import pytest
 import torch
 
+from conftest import without_timing
 from hsokv.benchmarks.words.data import prepare
 from hsokv.benchmarks.words.runs import MethodRun, input_of, run_methods, set_threads
 from hsokv.benchmarks.words.specs import load_word_specs
-
-TIMING = ("wall_seconds",)
-
-
-def _without_timing(obj):
-    if isinstance(obj, dict):
-        return {k: _without_timing(v) for k, v in obj.items() if k not in TIMING}
-    if isinstance(obj, list):
-        return [_without_timing(v) for v in obj]
-    return obj
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +38,7 @@ def test_side_by_side_equals_one_after_another(prepared, tmp_path):
         torch.set_num_threads(threads)
     pooled = run_methods(_runs(data, tmp_path / "b", tmp_path / "mb"), cfg, "scratch", workers=2, threads=1)
     assert [(r["method"], r["seed"]) for r in pooled] == [("hsokv", 0), ("hsokv", 1), ("lookup", 0), ("lookup", 1)]
-    assert _without_timing(pooled) == _without_timing(alone)
+    assert without_timing(pooled) == without_timing(alone)
     assert [r["backbone"] for r in pooled] == ["scratch", "scratch", "text", "text"]
     for models in ("ma", "mb"):   # the workers saved H-SOKV's models where the parent asked
         assert sorted(p.name for p in (tmp_path / models).iterdir()) == ["seed_0", "seed_1"]
@@ -77,4 +68,4 @@ def test_a_pretrained_backbone_is_encoded_once_then_shared_with_the_workers(prep
     _VECTORS.clear()   # the pooled run encodes afresh in this process
     pooled = run_methods(runs, cfg, encoder, workers=2, threads=1)
     _VECTORS.clear()
-    assert _without_timing(pooled) == _without_timing(alone) and pooled[0]["backbone"] == "fake"
+    assert without_timing(pooled) == without_timing(alone) and pooled[0]["backbone"] == "fake"
