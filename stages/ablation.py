@@ -20,8 +20,8 @@ def main(args):
         results = side_by_side(run_variant, [(args.params, v, seed, new[Path(args.live)] / v) for v, seed in runs],
                                section.ablation.workers, section.ablation.threads)
         for v, cfg in variants.items():
-            write_json(new[Path(args.out)] / f"{v}.json", {"variant": v, "config": as_dict(cfg),
-                                                           "seeds": [r for (rv, _), r in zip(runs, results) if rv == v]})
+            seeds = [r for (rv, _), r in zip(runs, results) if rv == v]
+            write_json(new[Path(args.out)] / f"{v}.json", {"variant": v, "config": as_dict(cfg), "seeds": seeds})
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ def run_method(run: MethodRun, cfg, backbone) -> dict:
     reads = input_of(run.method, backbone if isinstance(backbone, str) else "pretrained")
 
     def save(method):
-        method.model.save_pretrained(run.models / f"seed_{run.seed}", tokenizer, {"seed": run.seed, "preset": cfg.preset})
+        method.model.save_pretrained(run.models / f"seed_{run.seed}", tokenizer,
+                                     {"seed": run.seed, "preset": cfg.preset})
 
     with open_live(run.live_dir / f"seed_{run.seed}") as live:
         # The controls compute no matrix products worth counting; the counter would slow them 20x.
@@ -111,7 +112,8 @@ def _encoded_already(texts: list[str]):
 
 
 # H-SOKV on splits it builds itself, at ablation.preset's size (every preset's data/model/train parts).
-ABLATION_READS = ("seeds", "device", *SPLIT_PARAMS, "model", "memory", "train", "eval", "ablation.preset", "synthetic.tasks")
+ABLATION_READS = ("seeds", "device", *SPLIT_PARAMS, "model", "memory", "train", "eval", "ablation.preset",
+                  "synthetic.tasks")
 
 
 def variant_config(params: str, variant: str):
