@@ -59,6 +59,14 @@ def run_parallel(jobs: list[tuple[str, list[str]]], log_dir: Path, parallel: int
     return failed
 
 
+def set_threads(threads: int | None) -> None:
+    """Fix this process's torch CPU threads (None: leave torch's default). A fixed count also fixes
+    the CPU kernels' reduction order, so reruns repeat; a worker process's initializer."""
+    if threads:
+        import torch   # here, not at the top: the RL host runs this module without torch's import cost
+        torch.set_num_threads(threads)
+
+
 def starmap_spawned(fn, arg_tuples: list[tuple], workers: int, initializer=None, initargs: tuple = ()) -> list:
     """[fn(*args) for args in arg_tuples], in that order, computed in `workers` processes, one tuple at a
     time each (`initializer(*initargs)` runs first in every process). Spawned, not forked: a forked

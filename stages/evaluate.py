@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hsokv.benchmarks.words.data import load_prepared
 from hsokv.benchmarks.words.protocol import FINAL_SPLITS, evaluate_final
-from hsokv.benchmarks.words.runs import set_threads
+from hsokv.jobs import set_threads
 from hsokv.cli import run_stage
 from hsokv.config import load_params
 from hsokv.errors import CheckpointError

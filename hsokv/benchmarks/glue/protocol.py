@@ -16,7 +16,7 @@ from hsokv.benchmarks.glue.batches import Batches
 from hsokv.benchmarks.glue.compiled import CompiledBackbone
 from hsokv.benchmarks.glue.methods import METHODS, is_trained
 from hsokv.config import PipelineConfig, load_params
-from hsokv.jobs import starmap_spawned
+from hsokv.jobs import set_threads, starmap_spawned
 from hsokv.training import pick_device, seed_everything
 
 
@@ -82,11 +82,6 @@ def _run_unit(params: str, reads: tuple[str, ...], root: Path, task: str, backbo
     return records, {name: len(examples) for name, examples in splits.evals.items()}
 
 
-def _set_threads(threads: int | None) -> None:
-    if threads:   # a fixed count also fixes the CPU kernels' reduction order, so reruns repeat
-        torch.set_num_threads(threads)
-
-
 def work_units(backbones: list[str], seeds: list[int], methods: list[str],
                split: bool) -> list[tuple[str, tuple[int, ...], tuple[str, ...]]]:
     """(backbone, seeds, methods) units covering every (backbone, seed, method) once, longest first
@@ -122,10 +117,10 @@ def run_task(params: str, reads: tuple[str, ...], root: str | Path, task: str) -
     units = work_units(g.backbones, g.seeds, g.methods, split=g.workers > 1)
     args = [(params, reads, Path(root), task, *unit) for unit in units]
     if g.workers <= 1:
-        _set_threads(g.threads)
+        set_threads(g.threads)
         done = [_run_unit(*a) for a in args]
     else:
-        done = starmap_spawned(_run_unit, args, g.workers, _set_threads, (g.threads,))
+        done = starmap_spawned(_run_unit, args, g.workers, set_threads, (g.threads,))
     by_run = {(r["backbone"], r["seed"], r["method"]): r for records, _ in done for r in records}
     order = [(b, s, m) for b in g.backbones for s in g.seeds for m in g.methods]
     return [by_run[key] for key in order], done[-1][1]

@@ -43,6 +43,11 @@ def texts_of(splits: SyntheticSplits) -> list[str]:
     return [t for it in items for t in (it.text, it.probe, *(it.candidates or ())) if t]
 
 
+def split_sentences(*splits: SyntheticSplits) -> list[str]:
+    """Every distinct sentence the texts of `splits` hold, sorted: what a pretrained backbone encodes."""
+    return sorted({s for one in splits for t in texts_of(one) for s in sentences(t)})
+
+
 class TokenInputs:
     kind, pretrained = "scratch", False
 
@@ -147,7 +152,7 @@ class SentenceInputs:
 
     def __init__(self, backbone: SentenceEncoder, splits: SyntheticSplits):
         self.kind = backbone.name
-        wanted = sorted({s for t in texts_of(splits) for s in sentences(t)})
+        wanted = split_sentences(splits)
         self.index = {s: i + 1 for i, s in enumerate(wanted)}
         self.table = torch.cat([torch.zeros(1, backbone.dim), sentence_vectors(backbone, wanted)])
         self.vocab_size, self.dim = len(self.table), backbone.dim

@@ -15,18 +15,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from hsokv.benchmarks.words.ablations import ablation_config
 from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits, load_prepared
-from hsokv.benchmarks.words.inputs import (SentenceEncoder, load_vectors, save_vectors, sentence_vectors, sentences,
-                                           texts_of)
+from hsokv.benchmarks.words.inputs import (SentenceEncoder, load_vectors, save_vectors, sentence_vectors,
+                                           split_sentences)
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.config import read_params, restrict
 from hsokv.errors import BackboneError
-from hsokv.jobs import starmap_spawned
+from hsokv.jobs import set_threads, starmap_spawned
 from hsokv.live import open_live, step_logger
 from hsokv.tokenizer import fit_tokenizer
 
@@ -36,17 +34,14 @@ def input_of(method: str, backbone: str) -> str:
     return "text" if tuple(METHODS.get(method).backbones) == ("text",) else backbone
 
 
-def side_by_side(fn, arg_tuples: list[tuple], workers: int, threads: int | None) -> list:
-    """[fn(*args) for args in arg_tuples], in that order; in `workers` spawned processes of `threads`
-    torch threads each when workers > 1 (threads None: torch's default, which oversubscribes)."""
+def side_by_side(fn, arg_tuples: list[tuple], workers: int, threads: int | None, start=set_threads,
+                 start_args: tuple = ()) -> list:
+    """[fn(*args) for args in arg_tuples], in that order; when workers > 1 in that many spawned
+    processes, each started by start(threads, *start_args) (threads None: torch's default, which
+    oversubscribes)."""
     if workers <= 1:
         return [fn(*args) for args in arg_tuples]
-    return starmap_spawned(fn, arg_tuples, max(1, min(workers, len(arg_tuples))), set_threads, (threads,))
-
-
-def set_threads(threads: int | None) -> None:
-    if threads:   # a fixed count also fixes the CPU kernels' reduction order, so reruns repeat
-        torch.set_num_threads(threads)
+    return starmap_spawned(fn, arg_tuples, max(1, min(workers, len(arg_tuples))), start, (threads, *start_args))
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,7 @@ class MethodRun:
 def run_method(run: MethodRun, cfg, backbone) -> dict:
     """run_seed for one MethodRun (a spawned worker's unit: everything it needs is in its arguments)."""
     splits, tokenizer = load_prepared(run.data_dir, run.seed)
-    reads = input_of(run.method, backbone if isinstance(backbone, str) else "pretrained")
+    source = input_of(run.method, backbone if isinstance(backbone, str) else "pretrained")
 
     def save(method):
         method.model.save_pretrained(run.models / f"seed_{run.seed}", tokenizer,
@@ -71,9 +66,9 @@ def run_method(run: MethodRun, cfg, backbone) -> dict:
 
     with open_live(run.live_dir / f"seed_{run.seed}") as live:
         # The controls compute no matrix products worth counting; the counter would slow them 20x.
-        result = run_seed(run.method, splits, tokenizer, cfg, run.seed, step_logger(live), count_flops=reads != "text",
+        result = run_seed(run.method, splits, tokenizer, cfg, run.seed, step_logger(live), count_flops=source != "text",
                           on_done=save if run.models is not None else None,
-                          backbone="text" if reads == "text" else backbone)
+                          backbone="text" if source == "text" else backbone)
         for key in ("one_shot_accuracy", "accuracy"):
             live.log_metric(f"test/{key}", result["test"][key], plot=False)
         live.log_metric("retention", result["retention"]["accuracy"], plot=False)
@@ -87,18 +82,16 @@ def run_methods(runs: list[MethodRun], cfg, backbone, workers: int = 1, threads:
     """run_method over `runs`, results in their order. With a pretrained backbone and workers > 1,
     this process first encodes every sentence of the runs' seeds once (the demo's 14,900 MiniLM
     sentences: ~32 s on 2 cores) and hands the vectors to the workers in a file."""
-    args = [(r, cfg, backbone) for r in runs]
     if isinstance(backbone, str) or workers <= 1:
-        return side_by_side(run_method, args, workers, threads)
-    wanted = sorted({s for seed in dict.fromkeys(r.seed for r in runs)
-                     for t in texts_of(load_prepared(runs[0].data_dir, seed)[0]) for s in sentences(t)})
-    sentence_vectors(backbone, wanted)
+        return side_by_side(run_method, [(r, cfg, backbone) for r in runs], workers, threads)
+    seeds = dict.fromkeys(r.seed for r in runs)
+    sentence_vectors(backbone, split_sentences(*(load_prepared(runs[0].data_dir, seed)[0] for seed in seeds)))
     with tempfile.TemporaryDirectory() as tmp:
         vectors = Path(tmp) / "vectors.safetensors"
         save_vectors(vectors, backbone.name)
         encoded = SentenceEncoder(backbone.name, backbone.dim, _encoded_already)   # picklable: no model in it
-        return starmap_spawned(run_method, [(r, cfg, encoded) for r in runs], min(workers, len(runs)),
-                               _start_worker, (threads, str(vectors), backbone.name))
+        return side_by_side(run_method, [(r, cfg, encoded) for r in runs], workers, threads, _start_worker,
+                            (str(vectors), backbone.name))
 
 
 def _start_worker(threads: int | None, vectors: str, backbone: str) -> None:

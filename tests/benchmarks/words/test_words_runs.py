@@ -5,7 +5,8 @@ import torch
 
 from conftest import without_timing
 from hsokv.benchmarks.words.data import prepare
-from hsokv.benchmarks.words.runs import MethodRun, input_of, run_methods, set_threads
+from hsokv.benchmarks.words.runs import MethodRun, input_of, run_methods
+from hsokv.jobs import set_threads
 from hsokv.benchmarks.words.specs import load_word_specs
 
 
