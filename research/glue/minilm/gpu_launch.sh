@@ -1,20 +1,20 @@
 #!/bin/bash
 # On the GPU host, in the call that carries .gpu/minilm/a (after the calls that copied b/ and c/ to
-# /root/mlkit): installs the wheels, then starts MiniLM's trained rows (hsokv and finetune with LM-BFF's
+# $HOME/mlkit): installs the wheels, then starts MiniLM's trained rows (hsokv and finetune with LM-BFF's
 # grid, SST-2 and MNLI, 5 seeds: 20 jobs = 180 points of 1,000 steps) detached, 16 points side by side,
 # with the settings of the mpnet run (research/glue/gpu-mpnet/README.md). Poll with gpu_collect below.
 set -euo pipefail
 REPO=$PWD
-K=/root/mlkit
+K=$HOME/mlkit
 mkdir -p "$K" && cp -r .gpu/minilm/a/. "$K/"
 cat "$K"/gt.part.* > "$K/whl/$(awk '{print $2}' "$K/SHA256SUMS")"
 (cd "$K/whl" && sha256sum -c ../SHA256SUMS)
-python3 -m pip install -q --no-index --no-deps --no-compile --target /root/site "$K"/whl/*.whl
-rm -rf /root/code && cp -r "$REPO" /root/code && cd /root/code
-export PYTHONPATH=/root/site:/root/code OMP_NUM_THREADS=1 TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1
+python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
+rm -rf $HOME/code && cp -r "$REPO" $HOME/code && cd $HOME/code
+export PYTHONPATH=$HOME/site:$HOME/code OMP_NUM_THREADS=1 TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1
 JOBS=$(for t in SST-2 MNLI; do for m in hsokv finetune; do for s in 13 21 42 87 100; do echo -n "$t:minilm:$m:$s "; done; done; done)
 setsid nohup python3 -m hsokv.benchmarks.glue.grid --spec research/glue/minilm/spec.json --data "$K/glue" \
-    --out /root/minilm-runs --commit "$(cat "$K/COMMIT")" --split-points --parallel 16 --jobs $JOBS \
-    > /root/minilm-grid.log 2>&1 < /dev/null &
+    --out $HOME/minilm-runs --commit "$(cat "$K/COMMIT")" --split-points --parallel 16 --jobs $JOBS \
+    > $HOME/minilm-grid.log 2>&1 < /dev/null &
 sleep 60
-tail -n 5 /root/minilm-grid.log; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
+tail -n 5 $HOME/minilm-grid.log; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
