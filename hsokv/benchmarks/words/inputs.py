@@ -25,7 +25,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from tokenizers import Tokenizer
 
-from hsokv.benchmarks.words.data import Item, SyntheticSplits
+from hsokv.benchmarks.words.data import Item, SyntheticSplits, meaning_form
 from hsokv.benchmarks.words.tensors import story_ids
 from hsokv.errors import BackboneError
 
@@ -44,8 +44,11 @@ def texts_of(splits: SyntheticSplits) -> list[str]:
 
 
 def split_sentences(*splits: SyntheticSplits) -> list[str]:
-    """Every distinct sentence the texts of `splits` hold, sorted: what a pretrained backbone encodes."""
-    return sorted({s for one in splits for t in texts_of(one) for s in sentences(t)})
+    """What a pretrained backbone encodes: every distinct sentence the texts of `splits` hold, sorted,
+    then the meaning forms of their definitional statements (data.meaning_form; hsokv_sentences' keys
+    may be those), sorted. Appended, so a story sentence's row is the same with or without them."""
+    found = sorted({s for one in splits for t in texts_of(one) for s in sentences(t)})
+    return found + sorted({m for m in map(meaning_form, found) if m is not None} - set(found))
 
 
 class TokenInputs:

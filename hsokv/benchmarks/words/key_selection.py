@@ -1,11 +1,11 @@
-"""Choosing hsokv_sentences' key settings (`synthetic.sentence_keys`: rule, temperature, weight)
+"""Choosing hsokv_sentences' key settings (`synthetic.sentence_keys`: rule, word, temperature, weight)
 on the held-out word list, so that no test item of the main list ever picks them.
 
 `data/heldout_words.yaml` has 200 words of 4 domains the main list does not have, other templates
 and other syllables: every item scored here is disjoint from the main list's test items. Each grid
 point runs the whole protocol (run_seed: phase 1, the task variants, phase 2, retention) on every
 seed, but the two learning phases are trained once per seed (trained_once): no key setting changes
-training, so a point's figures are those of its own full run (tested), at 1/27 of the training. A
+training, so a point's figures are those of its own full run (tested), at 1/81 of the training. A
 point's score is fixed before any run: the mean over the meaning variants (recall, comprehension,
 cloze) of the accuracy after phase 1 and the retention accuracy after phase 2, all items (one-shot
 and few-shot). The chosen point is the best mean score over seeds; ties go to the
@@ -22,7 +22,7 @@ import statistics
 import time
 from pathlib import Path
 
-from hsokv.benchmarks.words.config import KEY_RULES, SentenceKeysConfig
+from hsokv.benchmarks.words.config import KEY_RULES, KEY_WORDS, SentenceKeysConfig
 from hsokv.benchmarks.words.data import build_splits
 from hsokv.benchmarks.words.inputs import SentenceEncoder
 from hsokv.benchmarks.words.methods.hsokv_sentences import HSOKVSentences
@@ -34,7 +34,7 @@ from hsokv.io import read_json, write_json
 
 METHOD = "hsokv_sentences"
 VARIANTS = ("recall", "comprehension", "cloze")
-GRID = {"rule": KEY_RULES, "temperature": (0.02, 0.05, 0.1), "weight": (1.0, 2.0, 100.0)}
+GRID = {"rule": KEY_RULES, "word": KEY_WORDS, "temperature": (0.02, 0.05, 0.1), "weight": (1.0, 2.0, 100.0)}
 
 
 def grid_points() -> list[dict]:
@@ -121,10 +121,10 @@ def summarize(folder: Path) -> dict:
 def markdown(summary: dict) -> str:
     lines = [f"Key selection for {METHOD} on {summary['word_specs']} ({summary['backbone']}, seeds "
              f"{summary['seeds']}); score = mean over {', '.join(VARIANTS)} of (after phase 1 + retention) / 2",
-             "", "| rule | temperature | weight | score (mean ± std) | " + " | ".join(VARIANTS) + " (after phase 1) |",
-             "|---|---|---|---|" + "---|" * len(VARIANTS)]
+             "", "| rule | word | temperature | weight | score (mean ± std) | " + " | ".join(VARIANTS) + " (after phase 1) |",
+             "|---|---|---|---|---|" + "---|" * len(VARIANTS)]
     for p in summary["points"]:
         mark = "**" if {k: p[k] for k in GRID} == summary["chosen"] else ""
-        lines.append(f"| {mark}{p['rule']}{mark} | {p['temperature']} | {p['weight']} | {p['mean']:.3f} ± {p['std']:.3f} | "
+        lines.append(f"| {mark}{p['rule']}{mark} | {p['word']} | {p['temperature']} | {p['weight']} | {p['mean']:.3f} ± {p['std']:.3f} | "
                      + " | ".join(f"{p[v]:.3f}" for v in VARIANTS) + " |")
     return "\n".join(lines) + "\n"

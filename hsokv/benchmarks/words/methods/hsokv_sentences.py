@@ -21,18 +21,13 @@ CSLS's hubness correction lowered that ceiling (0.512; 0.38-0.48).
 """
 from __future__ import annotations
 
-import re
-
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.words.data import DEFINITION
+from hsokv.benchmarks.words.data import STATEMENT, meaning_form
 from hsokv.benchmarks.words.methods.base import METHODS, Predictions, predict_with_memory
 from hsokv.benchmarks.words.methods.hsokv import HSOKV
 from hsokv.benchmarks.words.sentence_memory import SentenceKeys
-
-STATEMENT = re.compile(re.escape(DEFINITION).replace(re.escape("{word}"), r"\S+")
-                       .replace(re.escape("{definition}"), r"[^.]+"))
 
 
 @METHODS.register("hsokv_sentences")
@@ -46,8 +41,11 @@ class HSOKVSentences(HSOKV):
         self.settings = self.cfg.synthetic.sentence_keys
         self.keys = SentenceKeys(self.inputs.table, self.num_labels)
         self.statement = torch.zeros(len(self.inputs.table), dtype=torch.bool)   # per sentence row
+        self.meaning = torch.zeros(len(self.inputs.table), dtype=torch.long)     # a statement's meaning-form row
         for sentence, row in self.inputs.index.items():
             self.statement[row] = STATEMENT.fullmatch(sentence) is not None
+            if self.statement[row]:
+                self.meaning[row] = self.inputs.index[meaning_form(sentence)]
 
     def learn(self, ids, probes, labels, sources, phase):
         history = self._train(ids, probes, labels, sources, phase)
@@ -61,7 +59,17 @@ class HSOKVSentences(HSOKV):
 
     @torch.no_grad()
     def _key_sentences(self, ids, probes, labels):
-        """(sentence ids, labels) to write as keys; a sentence not chosen becomes padding (0)."""
+        """(sentence ids, labels) to write as keys: the rule's sentences, a statement among them as the
+        `word` setting says; a sentence not chosen becomes padding (0)."""
+        chosen, labels = self._rule_sentences(ids, probes, labels)
+        replaced = torch.where(self.statement[chosen], self.meaning[chosen], chosen)
+        if self.settings.word == "replace":
+            return replaced, labels
+        if self.settings.word == "both":   # a statement's meaning form beside it; other sentences once
+            return torch.cat([chosen, self.meaning[chosen]], dim=1), labels
+        return chosen, labels
+
+    def _rule_sentences(self, ids, probes, labels):
         if self.settings.rule == "statement":
             return ids * self.statement[ids], labels
         if self.settings.rule == "attended":
