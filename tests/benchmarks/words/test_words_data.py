@@ -97,3 +97,11 @@ def test_a_usage_cut_off_by_max_length_is_refused(ten_words):
                                             r"past data.max_length=16"):
         build_splits(specs, DataConfig(word_specs="w.yaml", max_length=16, filler_sentences=0), 0)
     build_splits(specs, DataConfig(word_specs="w.yaml", max_length=64, filler_sentences=0), 0)
+
+
+def test_meaning_form_replaces_a_statements_word_and_nothing_else():
+    from hsokv.benchmarks.words.data import DEFINITION, meaning_form
+    statement = DEFINITION.format(word="zibrel", definition="a salve used to warm a swollen joint")
+    assert meaning_form(statement) == "Something means a salve used to warm a swollen joint."
+    assert meaning_form("The zibrel means well, said nobody.") is None   # not the whole-sentence form
+    assert meaning_form("Mara warmed her knee with the zibrel.") is None

@@ -60,3 +60,15 @@ def test_an_encoder_of_another_width_than_it_declares_is_refused(monkeypatch):
     with pytest.raises(BackboneError, match="encoder 'liar': declares dim 4 but encoded vectors 6 wide"):
         sentence_vectors(_wide("liar", 4, width=6), ["a"])
     assert inputs.cached_vectors("liar") == 0
+
+
+def test_split_sentences_appends_the_statements_meaning_forms_after_the_story_sentences(tiny_cfg):
+    from hsokv.benchmarks.words.data import build_splits, meaning_form
+    from hsokv.benchmarks.words.inputs import sentences, split_sentences, texts_of
+    from hsokv.benchmarks.words.specs import load_word_specs
+    splits = build_splits(load_word_specs(tiny_cfg.data.word_specs), tiny_cfg.data, 0, tiny_cfg.synthetic.candidates)
+    found = sorted({s for t in texts_of(splits) for s in sentences(t)})
+    wanted = split_sentences(splits)
+    assert wanted[:len(found)] == found   # a story sentence keeps its row
+    extra = wanted[len(found):]
+    assert extra == sorted({meaning_form(s) for s in found} - {None}) and len(extra) == len(splits.words)

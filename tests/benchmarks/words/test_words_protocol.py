@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from conftest import fake_sentence_encoder
-from hsokv.benchmarks.words.data import build_splits
+from hsokv.benchmarks.words.data import build_splits, meaning_form
 from hsokv.benchmarks.words.inputs import sentences
 from hsokv.benchmarks.words.key_selection import with_keys
 from hsokv.benchmarks.words.methods import METHODS
@@ -91,29 +91,38 @@ def test_unknown_method(tiny):
         run_seed("nope", splits, tok, cfg, seed=0)
 
 
-def test_hsokv_sentences_keeps_one_key_per_word_its_definitional_statement(tiny):
+def _keys_under_rule(tiny, rule, word="keep"):
     cfg, splits, tok = tiny
     seen = {}
-    run_seed("hsokv_sentences", splits, tok, cfg, seed=0, backbone=fake_sentence_encoder(), count_flops=False,
-             on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
+    point = {"rule": rule, "word": word, "temperature": 0.05, "weight": 2.0}
+    run_seed("hsokv_sentences", splits, tok, with_keys(cfg, point), seed=0, backbone=fake_sentence_encoder(),
+             count_flops=False, on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
     sentence = {row: s for s, row in seen["index"].items()}
-    keys = [(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())]
-    assert len(keys) == len(splits.words)
-    assert all(s.startswith(f"{splits.words[lab]} means ") for s, lab in keys)
+    return splits, [(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())]
 
 
-def _keys_under_rule(tiny, rule):
-    cfg, splits, tok = tiny
-    seen = {}
-    run_seed("hsokv_sentences", splits, tok, with_keys(cfg, {"rule": rule, "temperature": 0.05, "weight": 2.0}),
-             seed=0, backbone=fake_sentence_encoder(), count_flops=False,
-             on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
-    sentence = {row: s for s, row in seen["index"].items()}
-    return splits, {(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())}
+def test_hsokv_sentences_keys_each_word_by_its_definitional_statement_as_the_word_setting_says(tiny):
+    splits, kept = _keys_under_rule(tiny, "statement", "keep")
+    assert len(kept) == len(splits.words)
+    assert all(s.startswith(f"{splits.words[lab]} means ") for s, lab in kept)
+    _, replaced = _keys_under_rule(tiny, "statement", "replace")   # the meaning alone: no word in any key
+    assert sorted(replaced) == sorted((meaning_form(s), lab) for s, lab in kept)
+    assert all(s.startswith("Something means ") for s, _ in replaced)
+    _, both = _keys_under_rule(tiny, "statement", "both")
+    assert sorted(both) == sorted(kept + replaced)
+
+
+def test_the_word_setting_touches_only_statements_among_the_rules_sentences(tiny):
+    splits, kept = _keys_under_rule(tiny, "all", "keep")
+    _, both = _keys_under_rule(tiny, "all", "both")
+    statements = [(s, lab) for s, lab in kept if meaning_form(s) is not None]
+    assert 0 < len(statements) < len(kept)
+    assert sorted(both) == sorted(kept + [(meaning_form(s), lab) for s, lab in statements])
 
 
 def test_hsokv_sentences_rule_all_keys_every_sentence_of_stories_and_probes(tiny):
     splits, keys = _keys_under_rule(tiny, "all")
+    keys = set(keys)
     items = splits.train_phase1 + splits.train_phase2
     expected = {(s, it.label) for it in items for text in (it.text, it.probe) for s in sentences(text)}
     assert keys == expected
@@ -121,6 +130,7 @@ def test_hsokv_sentences_rule_all_keys_every_sentence_of_stories_and_probes(tiny
 
 def test_hsokv_sentences_rule_attended_keys_one_sentence_of_each_story(tiny):
     splits, keys = _keys_under_rule(tiny, "attended")
+    keys = set(keys)
     items = splits.train_phase1 + splits.train_phase2
     assert 0 < len(keys) <= len(items)
     stories = {(s, it.label) for it in items for s in sentences(it.text)}
