@@ -9,6 +9,9 @@ methods can only re-weigh what the vectors hold).
 - `cloze`: a new usage with the word masked -> the word, nearest statement or usage (as recall_any).
 - `comprehension`: a new usage's gloss candidates -> the one nearest the word's own statement
   (the definition side of the task: is the re-worded gloss recognisably the definition?).
+- `recall_meaning`, `cloze_meaning`: as `recall` and `cloze`, each word's statement joined by its
+  meaning form (data.meaning_form: the statement with its word replaced), the keys hsokv_sentences
+  writes with `synthetic.sentence_keys.word: both`.
 Over every word of the list (each its own class), so chance is 1/words (1/candidates for
 comprehension).
 """
@@ -20,7 +23,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.words.data import DEFINITION
+from hsokv.benchmarks.words.data import DEFINITION, meaning_form
 from hsokv.benchmarks.words.specs import WordSpec
 from hsokv.benchmarks.words.tasks import MASK, hard_negatives, replace_word
 
@@ -31,12 +34,15 @@ def frozen_ceiling(specs: list[WordSpec], encode: Callable[[list[str]], torch.Te
     def vectors(texts: list[str]) -> torch.Tensor:
         return F.normalize(encode(texts).float(), dim=-1)
 
-    statements = vectors([DEFINITION.format(word=s.word, definition=s.definition) for s in specs])
+    written = [DEFINITION.format(word=s.word, definition=s.definition) for s in specs]
+    statements, meanings = vectors(written), vectors([meaning_form(w) for w in written])
     usages = [(i, u) for i, s in enumerate(specs) for u in s.usages]
     usage_vectors, usage_labels = vectors([u for _, u in usages]), torch.tensor([i for i, _ in usages])
 
-    def nearest_word(queries: torch.Tensor, with_usages: bool) -> torch.Tensor:
+    def nearest_word(queries: torch.Tensor, with_usages: bool, with_meanings: bool = False) -> torch.Tensor:
         best = queries @ statements.T
+        if with_meanings:
+            best = torch.maximum(best, queries @ meanings.T)
         if with_usages:
             best = best.scatter_reduce(1, usage_labels.expand(len(queries), -1), queries @ usage_vectors.T, "amax")
         return best.argmax(1)
@@ -45,9 +51,12 @@ def frozen_ceiling(specs: list[WordSpec], encode: Callable[[list[str]], torch.Te
     para_labels, para_vectors = torch.tensor([i for i, _ in paraphrases]), vectors([p for _, p in paraphrases])
     masked = [(i, replace_word(u, s.word, MASK)) for i, s in enumerate(specs) for u in s.test_usages]
     masked_labels = torch.tensor([i for i, _ in masked])
+    masked_vectors = vectors([m for _, m in masked])
     out = {"recall": float((nearest_word(para_vectors, False) == para_labels).float().mean()),
            "recall_any": float((nearest_word(para_vectors, True) == para_labels).float().mean()),
-           "cloze": float((nearest_word(vectors([m for _, m in masked]), True) == masked_labels).float().mean())}
+           "cloze": float((nearest_word(masked_vectors, True) == masked_labels).float().mean()),
+           "recall_meaning": float((nearest_word(para_vectors, False, True) == para_labels).float().mean()),
+           "cloze_meaning": float((nearest_word(masked_vectors, True, True) == masked_labels).float().mean())}
     rng = random.Random(f"ceiling-{seed}")
     choices = [[i] + hard_negatives(specs, i, candidates - 1, rng) for i, s in enumerate(specs)
                for _ in s.test_usages]

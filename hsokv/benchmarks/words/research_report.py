@@ -9,7 +9,7 @@ from hsokv.benchmarks.words.report import summary, task_tables
 from hsokv.config import ConfigError
 from hsokv.io import read_json
 
-CEILING_COLUMNS = ("recall", "recall_any", "cloze", "comprehension")
+CEILING_COLUMNS = ("recall", "recall_any", "cloze", "comprehension", "recall_meaning", "cloze_meaning")
 LEXICAL = "text"   # the backbone name of the controls, which read text (hsokv.benchmarks.words.research)
 _ORDER = {m: i for i, m in enumerate(("hsokv_sentences", "hsokv_sentences_attended", "hsokv", "finetune", "knn"))}
 
@@ -45,7 +45,7 @@ def markdown(metrics: dict) -> str:
         lines += ["## Frozen ceiling", "", "Each test sentence alone, nearest by cosine among the words' own sentences "
                   "(hsokv.benchmarks.words.ceiling); no story, no filler, no training.", "",
                   "| backbone | " + " | ".join(CEILING_COLUMNS) + " |", "|---" * (len(CEILING_COLUMNS) + 1) + "|"]
-        lines += [f"| {b} | " + " | ".join(f"{c[k]:.3f}" for k in CEILING_COLUMNS) + " |"
+        lines += [f"| {b} | " + " | ".join(f"{c[k]:.3f}" if k in c else "n/a" for k in CEILING_COLUMNS) + " |"
                   for b, c in metrics["ceilings"].items()]
         lines.append("")
     methods = metrics["methods"]

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from hsokv.benchmarks.words.ceiling import frozen_ceiling
-from hsokv.benchmarks.words.data import DEFINITION
+from hsokv.benchmarks.words.data import DEFINITION, meaning_form
 from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.benchmarks.words.tasks import MASK, replace_word
 
@@ -20,6 +20,7 @@ def _oracle(specs, paraphrase_shift: int = 0):
     owner = {}
     for i, s in enumerate(specs):
         owner[DEFINITION.format(word=s.word, definition=s.definition)] = i
+        owner[meaning_form(DEFINITION.format(word=s.word, definition=s.definition))] = i
         owner[s.gloss] = i
         owner.update({u: i for u in s.usages})
         owner.update({replace_word(u, s.word, MASK): i for u in s.test_usages})
@@ -30,9 +31,22 @@ def _oracle(specs, paraphrase_shift: int = 0):
 def test_an_encoder_that_knows_every_word_reaches_one(specs):
     c = frozen_ceiling(specs, _oracle(specs))
     assert (c["recall"], c["recall_any"], c["cloze"], c["comprehension"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (c["recall_meaning"], c["cloze_meaning"]) == (1.0, 1.0)
     assert c["words"] == 24 and c["paraphrases"] == sum(len(s.paraphrases) for s in specs)
 
 
 def test_paraphrases_that_point_to_other_words_score_zero(specs):
     c = frozen_ceiling(specs, _oracle(specs, paraphrase_shift=1))
     assert c["recall"] == 0.0 and c["recall_any"] == 0.0 and c["cloze"] == 1.0
+
+
+def test_meaning_forms_count_where_the_written_statement_misleads(specs):
+    """Statements whose vectors carry none of their meaning (as an invented word's tokens can pull
+    them away) give recall at chance; their meaning forms, beside them, restore it."""
+    base = _oracle(specs)
+    statements = {DEFINITION.format(word=s.word, definition=s.definition) for s in specs}
+    elsewhere = torch.eye(len(specs) + 1)[-1]   # a direction no paraphrase has
+    encode = lambda texts: torch.stack([elsewhere if t in statements else torch.cat([base([t])[0], torch.zeros(1)])
+                                        for t in texts])
+    c = frozen_ceiling(specs, encode)
+    assert c["recall"] < 0.1 and c["recall_meaning"] == 1.0
