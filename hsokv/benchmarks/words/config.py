@@ -38,7 +38,7 @@ class SentenceKeysConfig(Section):
     defaults are that choice (research/words_key_selection/minilm/summary.md, MiniLM, 5 seeds)."""
     rule: Literal[KEY_RULES] = Field("statement", description="statement: each story's 'W means D.'; attended: "
                                      "each story's most-attended sentence; all: every sentence of the stories and probes")
-    word: Literal[KEY_WORDS] = Field("keep", description="a definitional statement chosen as a key: keep: as written; "
+    word: Literal[KEY_WORDS] = Field("both", description="a definitional statement chosen as a key: keep: as written; "
                                      "replace: with its word replaced ('Something means D.', the meaning alone); both")
     temperature: float = Field(0.02, gt=0.0, le=10.0, description="divides the keys' cosine votes before the softmax")
     weight: float = Field(2.0, ge=0.0, le=1000.0, description="the keys' log-probabilities' weight against H-SOKV's own")
