@@ -44,11 +44,16 @@ def texts_of(splits: SyntheticSplits) -> list[str]:
 
 
 def split_sentences(*splits: SyntheticSplits) -> list[str]:
-    """What a pretrained backbone encodes: every distinct sentence the texts of `splits` hold, sorted,
-    then the meaning forms of their definitional statements (data.meaning_form; hsokv_sentences' keys
-    may be those), sorted. Appended, so a story sentence's row is the same with or without them."""
-    found = sorted({s for one in splits for t in texts_of(one) for s in sentences(t)})
-    return found + sorted({m for m in map(meaning_form, found) if m is not None} - set(found))
+    """Every distinct sentence the texts of `splits` hold, sorted: what a pretrained backbone encodes."""
+    return sorted({s for one in splits for t in texts_of(one) for s in sentences(t)})
+
+
+def meaning_sentences(found) -> list[str]:
+    """The meaning forms (data.meaning_form) of the definitional statements among `found`, sorted:
+    what hsokv_sentences' keys may hold besides the stories' own sentences. Kept out of the inputs'
+    table: its size sets the token embedding every method builds first, and so every method's
+    random initialisation."""
+    return sorted({m for m in map(meaning_form, found) if m is not None})
 
 
 class TokenInputs:
@@ -154,7 +159,7 @@ class SentenceInputs:
     pretrained = True
 
     def __init__(self, backbone: SentenceEncoder, splits: SyntheticSplits):
-        self.kind = backbone.name
+        self.kind, self.backbone = backbone.name, backbone
         wanted = split_sentences(splits)
         self.index = {s: i + 1 for i, s in enumerate(wanted)}
         self.table = torch.cat([torch.zeros(1, backbone.dim), sentence_vectors(backbone, wanted)])

@@ -18,7 +18,7 @@ from pathlib import Path
 from hsokv.benchmarks.words.ablations import ablation_config
 from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits, load_prepared
 from hsokv.benchmarks.words.inputs import (SentenceEncoder, load_vectors, save_vectors, sentence_vectors,
-                                           split_sentences)
+                                           meaning_sentences, split_sentences)
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.benchmarks.words.specs import load_word_specs
@@ -85,7 +85,8 @@ def run_methods(runs: list[MethodRun], cfg, backbone, workers: int = 1, threads:
     if isinstance(backbone, str) or workers <= 1:
         return side_by_side(run_method, [(r, cfg, backbone) for r in runs], workers, threads)
     seeds = dict.fromkeys(r.seed for r in runs)
-    sentence_vectors(backbone, split_sentences(*(load_prepared(runs[0].data_dir, seed)[0] for seed in seeds)))
+    found = split_sentences(*(load_prepared(runs[0].data_dir, seed)[0] for seed in seeds))
+    sentence_vectors(backbone, found + meaning_sentences(found))
     with tempfile.TemporaryDirectory() as tmp:
         vectors = Path(tmp) / "vectors.safetensors"
         save_vectors(vectors, backbone.name)

@@ -62,13 +62,16 @@ def test_an_encoder_of_another_width_than_it_declares_is_refused(monkeypatch):
     assert inputs.cached_vectors("liar") == 0
 
 
-def test_split_sentences_appends_the_statements_meaning_forms_after_the_story_sentences(tiny_cfg):
-    from hsokv.benchmarks.words.data import build_splits, meaning_form
-    from hsokv.benchmarks.words.inputs import sentences, split_sentences, texts_of
+def test_meaning_sentences_are_the_statements_with_their_words_replaced(tiny_cfg):
+    from hsokv.benchmarks.words.data import build_splits
+    from hsokv.benchmarks.words.inputs import meaning_sentences, split_sentences
     from hsokv.benchmarks.words.specs import load_word_specs
     splits = build_splits(load_word_specs(tiny_cfg.data.word_specs), tiny_cfg.data, 0, tiny_cfg.synthetic.candidates)
-    found = sorted({s for t in texts_of(splits) for s in sentences(t)})
-    wanted = split_sentences(splits)
-    assert wanted[:len(found)] == found   # a story sentence keeps its row
-    extra = wanted[len(found):]
-    assert extra == sorted({meaning_form(s) for s in found} - {None}) and len(extra) == len(splits.words)
+    found = split_sentences(splits)
+    forms = meaning_sentences(found)
+    assert len(forms) == len(splits.words) and forms == sorted(forms)
+    assert all(f.startswith("Something means ") and f not in found for f in forms)
+    from conftest import fake_sentence_encoder
+    from hsokv.benchmarks.words.inputs import SentenceInputs
+    # not in the inputs' table: its size sets every method's first random draws
+    assert SentenceInputs(fake_sentence_encoder(), splits).vocab_size == len(found) + 1

@@ -96,7 +96,7 @@ def _keys_under_rule(tiny, rule, word="keep"):
     seen = {}
     point = {"rule": rule, "word": word, "temperature": 0.05, "weight": 2.0}
     run_seed("hsokv_sentences", splits, tok, with_keys(cfg, point), seed=0, backbone=fake_sentence_encoder(),
-             count_flops=False, on_done=lambda m: seen.update(keys=m.keys, index=m.inputs.index))
+             count_flops=False, on_done=lambda m: seen.update(keys=m.keys, index=m.key_index))
     sentence = {row: s for s, row in seen["index"].items()}
     return splits, [(sentence[r], lab) for r, lab in zip(seen["keys"].rows.tolist(), seen["keys"].labels.tolist())]
 

@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from hsokv.benchmarks.words.data import STATEMENT, meaning_form
+from hsokv.benchmarks.words.inputs import meaning_sentences, sentence_vectors
 from hsokv.benchmarks.words.methods.base import METHODS, Predictions, predict_with_memory
 from hsokv.benchmarks.words.methods.hsokv import HSOKV
 from hsokv.benchmarks.words.sentence_memory import SentenceKeys
@@ -44,13 +45,19 @@ class HSOKVSentences(HSOKV):
         # Cosine differences between words are small: the temperature turns them into a sharp
         # distribution; the weight sets the keys' vote against H-SOKV's own.
         self.settings = self.cfg.synthetic.sentence_keys
-        self.keys = SentenceKeys(self.inputs.table, self.num_labels)
-        self.statement = torch.zeros(len(self.inputs.table), dtype=torch.bool)   # per sentence row
-        self.meaning = torch.zeros(len(self.inputs.table), dtype=torch.long)     # a statement's meaning-form row
+        # the keys' table: the stories' sentences (rows as the inputs number them), then their
+        # statements' meaning forms
+        table, forms = self.inputs.table, meaning_sentences(self.inputs.index)
+        extra = sentence_vectors(self.inputs.backbone, forms) if forms else table[:0]
+        self.keys = SentenceKeys(torch.cat([table, extra]), self.num_labels)
+        form_row = {s: len(table) + i for i, s in enumerate(forms)}
+        self.key_index = {**self.inputs.index, **form_row}   # sentence -> its row of the keys' table
+        self.statement = torch.zeros(len(table), dtype=torch.bool)   # per sentence row
+        self.meaning = torch.zeros(len(table), dtype=torch.long)     # a statement's meaning-form row
         for sentence, row in self.inputs.index.items():
             self.statement[row] = STATEMENT.fullmatch(sentence) is not None
             if self.statement[row]:
-                self.meaning[row] = self.inputs.index[meaning_form(sentence)]
+                self.meaning[row] = form_row[meaning_form(sentence)]
 
     def learn(self, ids, probes, labels, sources, phase):
         history = self._train(ids, probes, labels, sources, phase)
