@@ -86,7 +86,10 @@ def run_methods(runs: list[MethodRun], cfg, backbone, workers: int = 1, threads:
         return side_by_side(run_method, [(r, cfg, backbone) for r in runs], workers, threads)
     seeds = dict.fromkeys(r.seed for r in runs)
     found = split_sentences(*(load_prepared(runs[0].data_dir, seed)[0] for seed in seeds))
-    sentence_vectors(backbone, found + meaning_sentences(found))
+    sentence_vectors(backbone, found)
+    # apart: a batch's padding can move an encoder's vectors in their last bits, so the stories'
+    # sentences are encoded in the batches they always were
+    sentence_vectors(backbone, meaning_sentences(found))
     with tempfile.TemporaryDirectory() as tmp:
         vectors = Path(tmp) / "vectors.safetensors"
         save_vectors(vectors, backbone.name)
