@@ -48,8 +48,8 @@ _FILLER_TEMPLATES = [
 DEFINITION = "{word} means {definition}."
 # A definitional statement as DEFINITION writes it, and the same statement with its word replaced:
 # the meaning alone, as a paraphrase or a masked usage holds it (hsokv_sentences' `word` setting).
-STATEMENT = re.compile(re.escape(DEFINITION).replace(re.escape("{word}"), r"\S+")
-                       .replace(re.escape("{definition}"), r"[^.]+"))
+STATEMENT = re.compile(re.escape(DEFINITION).replace(re.escape("{word}"), r"(?P<word>\S+)")
+                       .replace(re.escape("{definition}"), r"(?P<definition>[^.]+)"))
 PLACEHOLDER = "Something"
 
 
@@ -58,9 +58,8 @@ def meaning_form(sentence: str) -> str | None:
     (hsokv.benchmarks.words.ceiling's setting, 240 words): a paraphrase's nearest statement is its
     word's for 0.671 of paraphrases with the invented word in the statement, 0.917 with it replaced:
     the word's unknown sub-word tokens pull every statement's vector away from its meaning."""
-    if STATEMENT.fullmatch(sentence) is None:
-        return None
-    return DEFINITION.format(word=PLACEHOLDER, definition=sentence.split(" means ", 1)[1][:-1])
+    statement = STATEMENT.fullmatch(sentence)
+    return None if statement is None else DEFINITION.format(word=PLACEHOLDER, definition=statement["definition"])
 
 
 def filler_pool() -> list[str]:

@@ -74,12 +74,12 @@ class HSOKVSentences(HSOKV):
         """(sentence ids, labels) to write as keys: the rule's sentences, a statement among them as the
         `word` setting says; a sentence not chosen becomes padding (0)."""
         chosen, labels = self._rule_sentences(ids, probes, labels)
-        replaced = torch.where(self.statement[chosen], self.meaning[chosen], chosen)
-        if self.settings.word == "replace":
-            return replaced, labels
+        if self.settings.word == "keep":
+            return chosen, labels
+        meaning = self.meaning[chosen]   # 0 (padding) for every sentence but a statement
         if self.settings.word == "both":   # a statement's meaning form beside it; other sentences once
-            return torch.cat([chosen, self.meaning[chosen]], dim=1), labels
-        return chosen, labels
+            return torch.cat([chosen, meaning], dim=1), labels
+        return torch.where(meaning > 0, meaning, chosen), labels
 
     def _rule_sentences(self, ids, probes, labels):
         if self.settings.rule == "statement":
