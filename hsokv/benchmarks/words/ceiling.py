@@ -12,6 +12,8 @@ methods can only re-weigh what the vectors hold).
 - `recall_meaning`, `cloze_meaning`: as `recall` and `cloze`, each word's statement joined by its
   meaning form (data.meaning_form: the statement with its word replaced), the keys hsokv_sentences
   writes with `synthetic.sentence_keys.word: both`.
+- `recall_all`, `cloze_all`: as those, with the masked form too (data.masked_form: the statement with
+  its word masked, as a cloze item masks a usage), the keys of `word: all`.
 Over every word of the list (each its own class), so chance is 1/words (1/candidates for
 comprehension).
 """
@@ -23,7 +25,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.words.data import DEFINITION, meaning_form
+from hsokv.benchmarks.words.data import DEFINITION, masked_form, meaning_form
 from hsokv.benchmarks.words.specs import WordSpec
 from hsokv.benchmarks.words.tasks import MASK, hard_negatives, replace_word
 
@@ -36,13 +38,17 @@ def frozen_ceiling(specs: list[WordSpec], encode: Callable[[list[str]], torch.Te
 
     written = [DEFINITION.format(word=s.word, definition=s.definition) for s in specs]
     statements, meanings = vectors(written), vectors([meaning_form(w) for w in written])
+    masks = vectors([masked_form(w) for w in written])
     usages = [(i, u) for i, s in enumerate(specs) for u in s.usages]
     usage_vectors, usage_labels = vectors([u for _, u in usages]), torch.tensor([i for i, _ in usages])
 
-    def nearest_word(queries: torch.Tensor, with_usages: bool, with_meanings: bool = False) -> torch.Tensor:
+    def nearest_word(queries: torch.Tensor, with_usages: bool, with_meanings: bool = False,
+                     with_masks: bool = False) -> torch.Tensor:
         best = queries @ statements.T
         if with_meanings:
             best = torch.maximum(best, queries @ meanings.T)
+        if with_masks:
+            best = torch.maximum(best, queries @ masks.T)
         if with_usages:
             best = best.scatter_reduce(1, usage_labels.expand(len(queries), -1), queries @ usage_vectors.T, "amax")
         return best.argmax(1)
@@ -56,7 +62,9 @@ def frozen_ceiling(specs: list[WordSpec], encode: Callable[[list[str]], torch.Te
            "recall_any": float((nearest_word(para_vectors, True) == para_labels).float().mean()),
            "cloze": float((nearest_word(masked_vectors, True) == masked_labels).float().mean()),
            "recall_meaning": float((nearest_word(para_vectors, False, True) == para_labels).float().mean()),
-           "cloze_meaning": float((nearest_word(masked_vectors, True, True) == masked_labels).float().mean())}
+           "cloze_meaning": float((nearest_word(masked_vectors, True, True) == masked_labels).float().mean()),
+           "recall_all": float((nearest_word(para_vectors, False, True, True) == para_labels).float().mean()),
+           "cloze_all": float((nearest_word(masked_vectors, True, True, True) == masked_labels).float().mean())}
     rng = random.Random(f"ceiling-{seed}")
     choices = [[i] + hard_negatives(specs, i, candidates - 1, rng) for i, s in enumerate(specs)
                for _ in s.test_usages]

@@ -28,7 +28,7 @@ class AblationConfig(Section):
 
 TASKS = ("recognition", "recall", "comprehension", "cloze")
 KEY_RULES = ("statement", "attended", "all")
-KEY_WORDS = ("keep", "replace", "both")
+KEY_WORDS = ("keep", "replace", "both", "all")
 
 
 class SentenceKeysConfig(Section):
@@ -39,7 +39,8 @@ class SentenceKeysConfig(Section):
     rule: Literal[KEY_RULES] = Field("statement", description="statement: each story's 'W means D.'; attended: "
                                      "each story's most-attended sentence; all: every sentence of the stories and probes")
     word: Literal[KEY_WORDS] = Field("both", description="a definitional statement chosen as a key: keep: as written; "
-                                     "replace: with its word replaced ('Something means D.', the meaning alone); both")
+                                     "replace: with its word replaced ('Something means D.', the meaning alone); both; "
+                                     "all: both and the masked form ('[MASK] means D.', as a cloze item masks a usage)")
     temperature: float = Field(0.02, gt=0.0, le=10.0, description="divides the keys' cosine votes before the softmax")
     weight: float = Field(2.0, ge=0.0, le=1000.0, description="the keys' log-probabilities' weight against H-SOKV's own")
 

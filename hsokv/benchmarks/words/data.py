@@ -25,7 +25,7 @@ from tokenizers import Tokenizer
 
 from hsokv.benchmarks.words.items import Item
 from hsokv.benchmarks.words.specs import WordSpec, WordSpecError
-from hsokv.benchmarks.words.tasks import build_task_items
+from hsokv.benchmarks.words.tasks import MASK, build_task_items
 from hsokv.config import ConfigError, DataConfig
 from hsokv.io import read_json, write_json
 from hsokv.tokenizer import fit_tokenizer, split_words
@@ -53,13 +53,21 @@ STATEMENT = re.compile(re.escape(DEFINITION).replace(re.escape("{word}"), r"(?P<
 PLACEHOLDER = "Something"
 
 
-def meaning_form(sentence: str) -> str | None:
-    """'W means D.' -> 'Something means D.'; None for any other sentence. Measured with frozen mpnet
-    (hsokv.benchmarks.words.ceiling's setting, 240 words): a paraphrase's nearest statement is its
-    word's for 0.671 of paraphrases with the invented word in the statement, 0.917 with it replaced:
-    the word's unknown sub-word tokens pull every statement's vector away from its meaning."""
+def meaning_form(sentence: str, placeholder: str = PLACEHOLDER) -> str | None:
+    """'W means D.' -> 'Something means D.' (or the placeholder given); None for any other sentence.
+    Measured with frozen mpnet (hsokv.benchmarks.words.ceiling's setting, 240 words): a paraphrase's
+    nearest statement is its word's for 0.671 of paraphrases with the invented word in the statement,
+    0.917 with it replaced: the word's unknown sub-word tokens pull every statement's vector away from
+    its meaning."""
     statement = STATEMENT.fullmatch(sentence)
-    return None if statement is None else DEFINITION.format(word=PLACEHOLDER, definition=statement["definition"])
+    return None if statement is None else DEFINITION.format(word=placeholder, definition=statement["definition"])
+
+
+def masked_form(sentence: str) -> str | None:
+    """'W means D.' -> '[MASK] means D.': the statement with its word masked the way the cloze task
+    and the masked probe mask a usage's (tasks.MASK), so a masked usage meets its definition in its
+    own form. None for any other sentence."""
+    return meaning_form(sentence, MASK)
 
 
 def filler_pool() -> list[str]:

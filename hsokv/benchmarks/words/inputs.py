@@ -48,12 +48,12 @@ def split_sentences(*splits: SyntheticSplits) -> list[str]:
     return sorted({s for one in splits for t in texts_of(one) for s in sentences(t)})
 
 
-def meaning_sentences(found) -> list[str]:
-    """The meaning forms (data.meaning_form) of the definitional statements among `found`, sorted:
-    what hsokv_sentences' keys may hold besides the stories' own sentences. Kept out of the inputs'
-    table: its size sets the token embedding every method builds first, and so every method's
-    random initialisation."""
-    return sorted({m for m in map(meaning_form, found) if m is not None})
+def meaning_sentences(found, form=meaning_form) -> list[str]:
+    """The meaning forms (data.meaning_form, or data.masked_form) of the definitional statements
+    among `found`, sorted: what hsokv_sentences' keys may hold besides the stories' own sentences.
+    Kept out of the inputs' table: its size sets the token embedding every method builds first, and
+    so every method's random initialisation."""
+    return sorted({m for m in map(form, found) if m is not None})
 
 
 class TokenInputs:

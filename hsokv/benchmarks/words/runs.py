@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hsokv.benchmarks.words.ablations import ablation_config
-from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits, load_prepared
+from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits, load_prepared, masked_form
 from hsokv.benchmarks.words.inputs import (SentenceEncoder, load_vectors, save_vectors, sentence_vectors,
                                            meaning_sentences, split_sentences)
 from hsokv.benchmarks.words.methods import METHODS
@@ -90,6 +90,7 @@ def run_methods(runs: list[MethodRun], cfg, backbone, workers: int = 1, threads:
     # apart: a batch's padding can move an encoder's vectors in their last bits, so the stories'
     # sentences are encoded in the batches they always were
     sentence_vectors(backbone, meaning_sentences(found))
+    sentence_vectors(backbone, meaning_sentences(found, masked_form))
     with tempfile.TemporaryDirectory() as tmp:
         vectors = Path(tmp) / "vectors.safetensors"
         save_vectors(vectors, backbone.name)

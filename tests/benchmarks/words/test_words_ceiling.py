@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from hsokv.benchmarks.words.ceiling import frozen_ceiling
-from hsokv.benchmarks.words.data import DEFINITION, meaning_form
+from hsokv.benchmarks.words.data import DEFINITION, masked_form, meaning_form
 from hsokv.benchmarks.words.specs import load_word_specs
 from hsokv.benchmarks.words.tasks import MASK, replace_word
 
@@ -21,6 +21,7 @@ def _oracle(specs, paraphrase_shift: int = 0):
     for i, s in enumerate(specs):
         owner[DEFINITION.format(word=s.word, definition=s.definition)] = i
         owner[meaning_form(DEFINITION.format(word=s.word, definition=s.definition))] = i
+        owner[masked_form(DEFINITION.format(word=s.word, definition=s.definition))] = i
         owner[s.gloss] = i
         owner.update({u: i for u in s.usages})
         owner.update({replace_word(u, s.word, MASK): i for u in s.test_usages})
@@ -31,7 +32,7 @@ def _oracle(specs, paraphrase_shift: int = 0):
 def test_an_encoder_that_knows_every_word_reaches_one(specs):
     c = frozen_ceiling(specs, _oracle(specs))
     assert (c["recall"], c["recall_any"], c["cloze"], c["comprehension"]) == (1.0, 1.0, 1.0, 1.0)
-    assert (c["recall_meaning"], c["cloze_meaning"]) == (1.0, 1.0)
+    assert (c["recall_meaning"], c["cloze_meaning"], c["recall_all"], c["cloze_all"]) == (1.0, 1.0, 1.0, 1.0)
     assert c["words"] == 24 and c["paraphrases"] == sum(len(s.paraphrases) for s in specs)
 
 
@@ -50,3 +51,17 @@ def test_meaning_forms_count_where_the_written_statement_misleads(specs):
                                         for t in texts])
     c = frozen_ceiling(specs, encode)
     assert c["recall"] < 0.1 and c["recall_meaning"] == 1.0
+
+
+def test_masked_forms_count_for_cloze_where_only_they_hold_the_meaning(specs):
+    """Usage keys and statements that miss a masked usage, and masked forms that find it: cloze at
+    chance without the masked forms, 1.0 with them."""
+    n = len(specs)
+    base = _oracle(specs)
+    masked = {masked_form(DEFINITION.format(word=s.word, definition=s.definition)) for s in specs}
+    queries = {replace_word(u, s.word, MASK) for s in specs for u in s.test_usages}
+    elsewhere = torch.eye(n + 1)[-1]
+    encode = lambda texts: torch.stack([torch.cat([base([t])[0], torch.zeros(1)]) if t in masked | queries
+                                        else elsewhere for t in texts])
+    c = frozen_ceiling(specs, encode)
+    assert c["cloze_meaning"] < 0.1 and c["cloze_all"] == 1.0

@@ -105,3 +105,11 @@ def test_meaning_form_replaces_a_statements_word_and_nothing_else():
     assert meaning_form(statement) == "Something means a salve used to warm a swollen joint."
     assert meaning_form("The zibrel means well, said nobody.") is None   # not the whole-sentence form
     assert meaning_form("Mara warmed her knee with the zibrel.") is None
+
+
+def test_masked_form_masks_a_statements_word_as_the_cloze_task_masks_a_usage():
+    from hsokv.benchmarks.words.data import DEFINITION, masked_form
+    from hsokv.benchmarks.words.tasks import MASK, replace_word
+    statement = DEFINITION.format(word="zibrel", definition="a salve used to warm a swollen joint")
+    assert masked_form(statement) == replace_word(statement, "zibrel", MASK) == "[MASK] means a salve used to warm a swollen joint."
+    assert masked_form("Mara warmed her knee with the zibrel.") is None

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from conftest import fake_sentence_encoder
-from hsokv.benchmarks.words.data import build_splits, meaning_form
+from hsokv.benchmarks.words.data import build_splits, masked_form, meaning_form
 from hsokv.benchmarks.words.inputs import sentences
 from hsokv.benchmarks.words.key_selection import with_keys
 from hsokv.benchmarks.words.methods import METHODS
@@ -110,6 +110,9 @@ def test_hsokv_sentences_keys_each_word_by_its_definitional_statement_as_the_wor
     assert all(s.startswith("Something means ") for s, _ in replaced)
     _, both = _keys_under_rule(tiny, "statement", "both")
     assert sorted(both) == sorted(kept + replaced)
+    _, every = _keys_under_rule(tiny, "statement", "all")   # and each statement with its word masked
+    assert sorted(every) == sorted(both + [(masked_form(s), lab) for s, lab in kept])
+    assert sum(s.startswith("[MASK] means ") for s, _ in every) == len(kept)
 
 
 def test_the_word_setting_touches_only_statements_among_the_rules_sentences(tiny):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.words.data import STATEMENT, meaning_form
+from hsokv.benchmarks.words.data import STATEMENT, masked_form, meaning_form
 from hsokv.benchmarks.words.inputs import meaning_sentences, sentence_vectors
 from hsokv.benchmarks.words.methods.base import METHODS, Predictions, predict_with_memory
 from hsokv.benchmarks.words.methods.hsokv import HSOKV
@@ -47,17 +47,23 @@ class HSOKVSentences(HSOKV):
         self.settings = self.cfg.synthetic.sentence_keys
         # the keys' table: the stories' sentences (rows as the inputs number them), then their
         # statements' meaning forms
-        table, forms = self.inputs.table, meaning_sentences(self.inputs.index)
-        extra = sentence_vectors(self.inputs.backbone, forms) if forms else table[:0]
-        self.keys = SentenceKeys(torch.cat([table, extra]), self.num_labels)
+        # statements' meaning forms, then their masked forms; each list encoded in a call of its own
+        # (a batch's padding can move vectors in their last bits, and word: both predates the masks)
+        table = self.inputs.table
+        forms = meaning_sentences(self.inputs.index) + meaning_sentences(self.inputs.index, masked_form)
+        extra = [sentence_vectors(self.inputs.backbone, meaning_sentences(self.inputs.index, form))
+                 for form in (meaning_form, masked_form) if forms]
+        self.keys = SentenceKeys(torch.cat([table, *extra]), self.num_labels)
         form_row = {s: len(table) + i for i, s in enumerate(forms)}
         self.key_index = {**self.inputs.index, **form_row}   # sentence -> its row of the keys' table
         self.statement = torch.zeros(len(table), dtype=torch.bool)   # per sentence row
         self.meaning = torch.zeros(len(table), dtype=torch.long)     # a statement's meaning-form row
+        self.masked = torch.zeros(len(table), dtype=torch.long)      # a statement's masked-form row
         for sentence, row in self.inputs.index.items():
             self.statement[row] = STATEMENT.fullmatch(sentence) is not None
             if self.statement[row]:
                 self.meaning[row] = form_row[meaning_form(sentence)]
+                self.masked[row] = form_row[masked_form(sentence)]
 
     def learn(self, ids, probes, labels, sources, phase):
         history = self._train(ids, probes, labels, sources, phase)
@@ -79,6 +85,8 @@ class HSOKVSentences(HSOKV):
         meaning = self.meaning[chosen]   # 0 (padding) for every sentence but a statement
         if self.settings.word == "both":   # a statement's meaning form beside it; other sentences once
             return torch.cat([chosen, meaning], dim=1), labels
+        if self.settings.word == "all":    # and its masked form
+            return torch.cat([chosen, meaning, self.masked[chosen]], dim=1), labels
         return torch.where(meaning > 0, meaning, chosen), labels
 
     def _rule_sentences(self, ids, probes, labels):
