@@ -24,7 +24,7 @@ def test_with_keys_changes_only_the_sentence_keys():
     assert changed.synthetic.sentence_keys.rule == "all" and changed.synthetic.sentence_keys.weight == 100.0
     assert changed.synthetic.tasks == cfg.synthetic.tasks and cfg.synthetic.sentence_keys.rule == "statement"
     assert len(grid_points()) == len(GRID["rule"]) * len(GRID["word"]) * len(GRID["temperature"]) * len(GRID["weight"])
-    assert cfg.synthetic.sentence_keys.word == "both" and changed.synthetic.sentence_keys.word == "both"
+    assert cfg.synthetic.sentence_keys.word == "all" and changed.synthetic.sentence_keys.word == "all"
     with pytest.raises(ValueError, match="temperature"):
         with_keys(cfg, {"rule": "statement", "temperature": 0.0, "weight": 1.0})
 
