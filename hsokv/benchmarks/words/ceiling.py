@@ -11,7 +11,7 @@ methods can only re-weigh what the vectors hold).
   (the definition side of the task: is the re-worded gloss recognisably the definition?).
 - `recall_meaning`, `cloze_meaning`: as `recall` and `cloze`, each word's statement joined by its
   meaning form (data.meaning_form: the statement with its word replaced), the keys hsokv_sentences
-  writes with `synthetic.sentence_keys.word: both`.
+  writes with `synthetic.sentence_keys.word: both` (and `all`).
 - `recall_all`, `cloze_all`: as those, with the masked form too (data.masked_form: the statement with
   its word masked, as a cloze item masks a usage), the keys of `word: all`.
 Over every word of the list (each its own class), so chance is 1/words (1/candidates for

@@ -1,11 +1,13 @@
 """hsokv_sentences: H-SOKV on a pretrained backbone with a second memory of sentence keys
 (hsokv.benchmarks.words.sentence_memory): a word's keys are the frozen vectors of its definitional
-statement ("W means D.", the form data.DEFINITION writes) and, with `word: both` (the default), of
-the same statement with its word replaced ("Something means D.", data.meaning_form), written once,
-at the end of the phase the word's stories are learned in, and never moved. The invented word's
-sub-word tokens pull the written statement away from its meaning; the replaced form holds the
-meaning alone (research preset, mpnet, one-shot: recall 0.804 -> 0.946, cloze 0.623 -> 0.778), and
-the written one still matches usages that name the word.
+statement ("W means D.", the form data.DEFINITION writes) and, with `word: all` (the default), of
+the same statement with its word replaced ("Something means D.", data.meaning_form) and with its
+word masked ("[MASK] means D.", data.masked_form), written once, at the end of the phase the word's
+stories are learned in, and never moved. The invented word's sub-word tokens pull the written
+statement away from its meaning; the replaced form holds the meaning alone (research preset, mpnet,
+one-shot: recall 0.804 -> 0.946, cloze 0.623 -> 0.778, `word: both`); the masked form meets a cloze
+item, a usage masked the same way (cloze 0.778 -> 0.828, `word: all`); the written one still
+matches usages that name the word.
 
 The trained part is `hsokv`'s (sentence attention, cosine classifier, story-level memory), trained
 the same way; the sentence keys are read at test time, each query sentence weighted by the trained
@@ -48,7 +50,7 @@ class HSOKVSentences(HSOKV):
         # the keys' table: the stories' sentences (rows as the inputs number them), then their
         # statements' meaning forms
         # statements' meaning forms, then their masked forms; each list encoded in a call of its own
-        # (a batch's padding can move vectors in their last bits, and word: both predates the masks)
+        # (a batch's padding can move vectors in their last bits; word: both's figures predate the masks)
         table = self.inputs.table
         forms = meaning_sentences(self.inputs.index) + meaning_sentences(self.inputs.index, masked_form)
         extra = [sentence_vectors(self.inputs.backbone, meaning_sentences(self.inputs.index, form))
