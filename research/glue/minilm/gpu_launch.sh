@@ -11,6 +11,8 @@ cat "$K"/gt.part.* > "$K/whl/$(awk '{print $2}' "$K/SHA256SUMS")"
 (cd "$K/whl" && sha256sum -c ../SHA256SUMS)
 python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
 rm -rf $HOME/code && cp -r "$REPO" $HOME/code && cd $HOME/code
+# the committed jobs and points: the grid skips a job or point whose file exists, so a later lease resumes
+mkdir -p $HOME/minilm-runs && cp -r research/glue/minilm/runs/. $HOME/minilm-runs/
 export PYTHONPATH=$HOME/site:$HOME/code OMP_NUM_THREADS=1 TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1
 JOBS=$(for t in SST-2 MNLI; do for m in hsokv finetune; do for s in 13 21 42 87 100; do echo -n "$t:minilm:$m:$s "; done; done; done)
 setsid nohup python3 -m hsokv.benchmarks.glue.grid --spec research/glue/minilm/spec.json --data "$K/glue" \
