@@ -1,0 +1,34 @@
+#!/bin/bash
+# On the GPU host, in the call after the four that copied .gpu/cifar/p0 ... p3 to $HOME/cifarkit (this
+# call carries p4): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
+# detached. Usage:
+#   bash research/continual/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
+# SPEC: spec-val-e50.json or spec-val-e5.json (from p0), or a committed spec such as
+# research/continual_full_train/spec.json; JOB: run:buffer:seed (e.g. derpp:200:2); MINUTES: runs pause
+# at the first epoch's end past it (their states go to <runs folder>/paused/, see DEVELOPERS.md).
+# Runs folder: $HOME/cont-runs/val for the validation-protocol specs, $HOME/cont-runs/full_train for
+# research/continual_full_train/spec.json. The committed results of that protocol (research/continual/ or
+# research/continual_full_train/runs/) are copied there first, so a label already run is skipped; a pause
+# state copied to <runs folder>/paused/<label>.safetensors is resumed.
+set -euo pipefail
+SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3
+REPO=$PWD K=$HOME/cifarkit D=$HOME/hsokv-data
+case "$SPEC" in
+    research/continual_full_train/*) R=$HOME/cont-runs/full_train FROM=research/continual_full_train/runs ;;
+    *) R=$HOME/cont-runs/val FROM=research/continual ;;
+esac
+mkdir -p "$K" "$D" "$R" && cp .gpu/cifar/p4/* "$K/"
+if [ ! -f "$D/cifar10/SHA256SUMS" ]; then
+    cat "$K"/part.0{0,1,2,3,4} | tar xf - -C "$D" && rm "$K"/part.0*
+fi
+(cd "$D/cifar10" && sha256sum -c --quiet SHA256SUMS) && echo "cifar10: sha256 OK"
+python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
+rm -rf $HOME/code && cp -r "$REPO" $HOME/code && cd $HOME/code
+cp "$FROM"/*.json "$R/" 2>/dev/null || true
+[ -f "$K/$SPEC" ] && SPEC=$K/$SPEC
+export PYTHONPATH=$HOME/site:$HOME/code OMP_NUM_THREADS=1
+setsid nohup python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
+    --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \
+    > $HOME/cont-grid.log 2>&1 < /dev/null &
+sleep 90
+tail -n 5 $HOME/cont-grid.log; tail -n 2 "$R"/logs/*.log 2>/dev/null; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Builds, in the git-excluded .gpu/cifar/, what the GPU host needs for Split-CIFAR-10 research runs
+# (issue 18): p0 ... p4, five ~37 MB parts of a tar of the mirror's cifar10/ folder (a call carries at
+# most 64 MiB), p0 also holding the wheels the host lacks at this project's pins (pydantic and its
+# dependencies) and the validation-protocol spec. Run from the repository root with the project's venv
+# active; the mirror is $HSOKV_DATA_MIRROR or ../shared/data. Then see gpu_launch.sh.
+set -euo pipefail
+K=.gpu/cifar
+MIRROR=${HSOKV_DATA_MIRROR:-../shared/data}
+[ -f "$MIRROR/cifar10/SHA256SUMS" ] || { echo "no $MIRROR/cifar10/SHA256SUMS: set HSOKV_DATA_MIRROR to the folder holding cifar10/" >&2; exit 1; }
+grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
+rm -rf "$K" && mkdir -p "$K"/p{0,1,2,3,4} "$K/p0/whl"
+pin() { grep -i "^$1==" requirements.txt; }
+python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
+    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$K/p0/whl" \
+    "$(pin pydantic)" pydantic-core==2.50.4 annotated-types==0.8.0 typing-inspection==0.4.5
+python -m hsokv.benchmarks.continual.grid --write-spec "$K/p0/spec-val-e50.json" --preset research --epochs 50
+python -m hsokv.benchmarks.continual.grid --write-spec "$K/p0/spec-val-e5.json" --preset research --epochs 5
+tar cf "$K/cifar.tar" -C "$MIRROR" cifar10
+split -n 5 -d "$K/cifar.tar" "$K/part." && rm "$K/cifar.tar"
+for i in 0 1 2 3 4; do mv "$K/part.0$i" "$K/p$i/"; done
+git rev-parse HEAD > "$K/p0/COMMIT"
+du -sh "$K"/*
