@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import subprocess
 import sys
 import textwrap
 from functools import lru_cache
@@ -353,3 +354,19 @@ if __name__ == "__main__":
             print(f"    params: [{', '.join(sorted(expected_params(declared_reads(script, option, listed))))}]")
         except AttributeError as err:
             print(f"    params: ? ({err}: declare READS there)")
+
+
+GPU_KITS = sorted(REPO.glob("research/**/gpu_*.sh"))
+
+
+@pytest.mark.parametrize("script", GPU_KITS, ids=lambda p: str(p.relative_to(REPO)))
+def test_gpu_kits_parse_and_name_no_machine_paths(script):
+    """The GPU hosts' shell kits run nowhere in CI: at least they parse, and they reach the host's files
+    through $HOME, not through one machine's absolute paths."""
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    text = script.read_text()
+    assert not re.search(r"(?<![\w$}])/(root|work|home)/", text), "use $HOME, not an absolute home path"
+
+
+def test_there_are_gpu_kits_to_check():
+    assert {p.parent.name for p in GPU_KITS} >= {"continual", "minilm"}
