@@ -48,13 +48,12 @@ class HSOKVSentences(HSOKV):
         # distribution; the weight sets the keys' vote against H-SOKV's own.
         self.settings = self.cfg.synthetic.sentence_keys
         # the keys' table: the stories' sentences (rows as the inputs number them), then their
-        # statements' meaning forms
         # statements' meaning forms, then their masked forms; each list encoded in a call of its own
         # (a batch's padding can move vectors in their last bits; word: both's figures predate the masks)
         table = self.inputs.table
-        forms = meaning_sentences(self.inputs.index) + meaning_sentences(self.inputs.index, masked_form)
-        extra = [sentence_vectors(self.inputs.backbone, meaning_sentences(self.inputs.index, form))
-                 for form in (meaning_form, masked_form) if forms]
+        kinds = [meaning_sentences(self.inputs.index, form) for form in (meaning_form, masked_form)]
+        forms = [s for kind in kinds for s in kind]
+        extra = [sentence_vectors(self.inputs.backbone, kind) for kind in kinds if kind]
         self.keys = SentenceKeys(torch.cat([table, *extra]), self.num_labels)
         form_row = {s: len(table) + i for i, s in enumerate(forms)}
         self.key_index = {**self.inputs.index, **form_row}   # sentence -> its row of the keys' table
