@@ -369,4 +369,4 @@ def test_gpu_kits_parse_and_name_no_machine_paths(script):
 
 
 def test_there_are_gpu_kits_to_check():
-    assert {p.parent.name for p in GPU_KITS} >= {"continual", "minilm"}
+    assert {p.parent.name for p in GPU_KITS} >= {"continual_kit", "minilm"}

@@ -42,13 +42,9 @@ def frozen_ceiling(specs: list[WordSpec], encode: Callable[[list[str]], torch.Te
     usages = [(i, u) for i, s in enumerate(specs) for u in s.usages]
     usage_vectors, usage_labels = vectors([u for _, u in usages]), torch.tensor([i for i, _ in usages])
 
-    def nearest_word(queries: torch.Tensor, with_usages: bool, with_meanings: bool = False,
-                     with_masks: bool = False) -> torch.Tensor:
-        best = queries @ statements.T
-        if with_meanings:
-            best = torch.maximum(best, queries @ meanings.T)
-        if with_masks:
-            best = torch.maximum(best, queries @ masks.T)
+    def nearest_word(queries: torch.Tensor, keys: tuple[torch.Tensor, ...], with_usages: bool) -> torch.Tensor:
+        """Each query's word by its best cosine over the words' keys (one row a word in each of `keys`)."""
+        best = torch.stack([queries @ k.T for k in keys]).amax(0)
         if with_usages:
             best = best.scatter_reduce(1, usage_labels.expand(len(queries), -1), queries @ usage_vectors.T, "amax")
         return best.argmax(1)
@@ -58,13 +54,18 @@ def frozen_ceiling(specs: list[WordSpec], encode: Callable[[list[str]], torch.Te
     masked = [(i, replace_word(u, s.word, MASK)) for i, s in enumerate(specs) for u in s.test_usages]
     masked_labels = torch.tensor([i for i, _ in masked])
     masked_vectors = vectors([m for _, m in masked])
-    out = {"recall": float((nearest_word(para_vectors, False) == para_labels).float().mean()),
-           "recall_any": float((nearest_word(para_vectors, True) == para_labels).float().mean()),
-           "cloze": float((nearest_word(masked_vectors, True) == masked_labels).float().mean()),
-           "recall_meaning": float((nearest_word(para_vectors, False, True) == para_labels).float().mean()),
-           "cloze_meaning": float((nearest_word(masked_vectors, True, True) == masked_labels).float().mean()),
-           "recall_all": float((nearest_word(para_vectors, False, True, True) == para_labels).float().mean()),
-           "cloze_all": float((nearest_word(masked_vectors, True, True, True) == masked_labels).float().mean())}
+    def accuracy(queries: torch.Tensor, labels: torch.Tensor, keys: tuple, with_usages: bool) -> float:
+        return float((nearest_word(queries, keys, with_usages) == labels).float().mean())
+
+    written_only, with_meanings = (statements,), (statements, meanings)
+    every_form = (statements, meanings, masks)
+    out = {"recall": accuracy(para_vectors, para_labels, written_only, False),
+           "recall_any": accuracy(para_vectors, para_labels, written_only, True),
+           "cloze": accuracy(masked_vectors, masked_labels, written_only, True),
+           "recall_meaning": accuracy(para_vectors, para_labels, with_meanings, False),
+           "cloze_meaning": accuracy(masked_vectors, masked_labels, with_meanings, True),
+           "recall_all": accuracy(para_vectors, para_labels, every_form, False),
+           "cloze_all": accuracy(masked_vectors, masked_labels, every_form, True)}
     rng = random.Random(f"ceiling-{seed}")
     choices = [[i] + hard_negatives(specs, i, candidates - 1, rng) for i, s in enumerate(specs)
                for _ in s.test_usages]

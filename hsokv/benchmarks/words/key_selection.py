@@ -5,7 +5,7 @@ on the held-out word list, so that no test item of the main list ever picks them
 and other syllables: every item scored here is disjoint from the main list's test items. Each grid
 point runs the whole protocol (run_seed: phase 1, the task variants, phase 2, retention) on every
 seed, but the two learning phases are trained once per seed (trained_once): no key setting changes
-training, so a point's figures are those of its own full run (tested), at 1/81 of the training. A
+training, so a point's figures are those of its own full run (tested), at one point's share of the training. A
 point's score is fixed before any run: the mean over the meaning variants (recall, comprehension,
 cloze) of the accuracy after phase 1 and the retention accuracy after phase 2, all items (one-shot
 and few-shot). The chosen point is the best mean score over seeds; ties go to the

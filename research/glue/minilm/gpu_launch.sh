@@ -2,7 +2,7 @@
 # On the GPU host, in the call that carries .gpu/minilm/a (after the calls that copied b/ and c/ to
 # $HOME/mlkit): installs the wheels, then starts MiniLM's trained rows (hsokv and finetune with LM-BFF's
 # grid, SST-2 and MNLI, 5 seeds: 20 jobs = 180 points of 1,000 steps) detached, 16 points side by side,
-# with the settings of the mpnet run (research/glue/gpu-mpnet/README.md). Poll with gpu_collect below.
+# with the settings of the mpnet run (research/glue/gpu-mpnet/README.md). Poll as this folder's README says.
 set -euo pipefail
 REPO=$PWD
 K=$HOME/mlkit

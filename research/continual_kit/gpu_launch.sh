@@ -2,7 +2,7 @@
 # On the GPU host, in the call after the four that copied .gpu/cifar/p0 ... p3 to $HOME/cifarkit (this
 # call carries p4): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
 # detached. Usage:
-#   bash research/continual/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
+#   bash research/continual_kit/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
 # SPEC: spec-val-e50.json or spec-val-e5.json (from p0), or a committed spec such as
 # research/continual_full_train/spec.json; JOB: run:buffer:seed (e.g. derpp:200:2); MINUTES: runs pause
 # at the first epoch's end past it (their states go to <runs folder>/paused/, see DEVELOPERS.md).
