@@ -135,10 +135,6 @@ class EpisodicMemory(nn.Module):
         return n
 
     @torch.no_grad()
-    def set_keys(self, slots: torch.Tensor, keys: torch.Tensor) -> None:
-        self.keys[slots.to(self.keys.device)] = keys.to(self.keys)
-
-    @torch.no_grad()
     def refresh_keys(self, encode: Callable[[torch.Tensor], torch.Tensor], source: str = "tokens",
                      batch_size: int = 256) -> None:
         """Re-encode every filled entry's `source` value with the current encoder, so no key is stale."""

@@ -52,6 +52,3 @@ class SearchLog:
         self.iterations.append(record)
         if self.on_iteration is not None:
             self.on_iteration(record)
-
-    def steps_to_reach(self, target: float) -> int | None:
-        return next((s for s, best in self.curve if best >= target), None)
