@@ -10,6 +10,10 @@
 # research/continual_full_train/spec.json. The committed results of that protocol (research/continual/ or
 # research/continual_full_train/runs/) are copied there first, so a label already run is skipped; a pause
 # state copied to <runs folder>/paused/<label>.safetensors is resumed.
+# A second launch in a later call (no carry needed) starts another grid beside the first, e.g. the
+# validation-protocol runs beside the full-train anchors: the data is joined once, each grid runs from its
+# own copy of the code ($HOME/code-<runs folder name>) and logs to $HOME/cont-grid-<runs folder name>.log;
+# two grids must not share a runs folder.
 set -euo pipefail
 SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3
 REPO=$PWD K=$HOME/cifarkit D=$HOME/hsokv-data
@@ -17,18 +21,21 @@ case "$SPEC" in
     research/continual_full_train/*) R=$HOME/cont-runs/full_train FROM=research/continual_full_train/runs ;;
     *) R=$HOME/cont-runs/val FROM=research/continual ;;
 esac
-mkdir -p "$K" "$D" "$R" && cp .gpu/cifar/p4/* "$K/"
+N=$(basename "$R")
+if pgrep -f "[c]ontinual.grid .*--out $R( |$)" > /dev/null; then echo "a grid already writes $R" >&2; exit 1; fi
+mkdir -p "$K" "$D" "$R"
+[ -d .gpu/cifar/p4 ] && cp .gpu/cifar/p4/* "$K/"
 if [ ! -f "$D/cifar10/SHA256SUMS" ]; then
     cat "$K"/part.0{0,1,2,3,4} | tar xf - -C "$D" && rm "$K"/part.0*
 fi
 (cd "$D/cifar10" && sha256sum -c --quiet SHA256SUMS) && echo "cifar10: sha256 OK"
 python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
-rm -rf $HOME/code && cp -r "$REPO" $HOME/code && cd $HOME/code
+rm -rf "$HOME/code-$N" && cp -r "$REPO" "$HOME/code-$N" && cd "$HOME/code-$N"
 cp "$FROM"/*.json "$R/" 2>/dev/null || true
 [ -f "$K/$SPEC" ] && SPEC=$K/$SPEC
-export PYTHONPATH=$HOME/site:$HOME/code OMP_NUM_THREADS=1
+export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1
 setsid nohup python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
     --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \
-    > $HOME/cont-grid.log 2>&1 < /dev/null &
+    > "$HOME/cont-grid-$N.log" 2>&1 < /dev/null &
 sleep 90
-tail -n 5 $HOME/cont-grid.log; tail -n 2 "$R"/logs/*.log 2>/dev/null; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
+tail -n 5 "$HOME/cont-grid-$N.log"; tail -n 2 "$R"/logs/*.log 2>/dev/null; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
