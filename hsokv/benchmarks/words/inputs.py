@@ -25,7 +25,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from tokenizers import Tokenizer
 
-from hsokv.benchmarks.words.data import Item, SyntheticSplits, meaning_form
+from hsokv.benchmarks.words.data import Item, SyntheticSplits, masked_form, meaning_form
 from hsokv.benchmarks.words.tensors import story_ids
 from hsokv.errors import BackboneError
 
@@ -54,6 +54,13 @@ def meaning_sentences(found, form=meaning_form) -> list[str]:
     Kept out of the inputs' table: its size sets the token embedding every method builds first, and
     so every method's random initialisation."""
     return sorted({m for m in map(form, found) if m is not None})
+
+
+def statement_form_lists(found) -> list[list[str]]:
+    """meaning_sentences of `found` in each form hsokv_sentences keys a statement by besides its
+    written one (meaning form, then masked form), one list a form, in the keys' table order; each
+    list is encoded in a call of its own (a batch's padding can move vectors in their last bits)."""
+    return [meaning_sentences(found, form) for form in (meaning_form, masked_form)]
 
 
 class TokenInputs:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hsokv.benchmarks.words.ablations import ablation_config
-from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits, load_prepared, masked_form
+from hsokv.benchmarks.words.data import SPLIT_PARAMS, build_splits, load_prepared
 from hsokv.benchmarks.words.inputs import (SentenceEncoder, load_vectors, save_vectors, sentence_vectors,
-                                           meaning_sentences, split_sentences)
+                                           split_sentences, statement_form_lists)
 from hsokv.benchmarks.words.methods import METHODS
 from hsokv.benchmarks.words.protocol import run_seed
 from hsokv.benchmarks.words.specs import load_word_specs
@@ -89,8 +89,8 @@ def run_methods(runs: list[MethodRun], cfg, backbone, workers: int = 1, threads:
     sentence_vectors(backbone, found)
     # apart: a batch's padding can move an encoder's vectors in their last bits, so the stories'
     # sentences are encoded in the batches they always were
-    sentence_vectors(backbone, meaning_sentences(found))
-    sentence_vectors(backbone, meaning_sentences(found, masked_form))
+    for forms in statement_form_lists(found):
+        sentence_vectors(backbone, forms)
     with tempfile.TemporaryDirectory() as tmp:
         vectors = Path(tmp) / "vectors.safetensors"
         save_vectors(vectors, backbone.name)

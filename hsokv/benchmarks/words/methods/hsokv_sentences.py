@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from hsokv.benchmarks.words.data import STATEMENT, masked_form, meaning_form
-from hsokv.benchmarks.words.inputs import meaning_sentences, sentence_vectors
+from hsokv.benchmarks.words.inputs import sentence_vectors, statement_form_lists
 from hsokv.benchmarks.words.methods.base import METHODS, Predictions, predict_with_memory
 from hsokv.benchmarks.words.methods.hsokv import HSOKV
 from hsokv.benchmarks.words.sentence_memory import SentenceKeys
@@ -48,10 +48,9 @@ class HSOKVSentences(HSOKV):
         # distribution; the weight sets the keys' vote against H-SOKV's own.
         self.settings = self.cfg.synthetic.sentence_keys
         # the keys' table: the stories' sentences (rows as the inputs number them), then their
-        # statements' meaning forms, then their masked forms; each list encoded in a call of its own
-        # (a batch's padding can move vectors in their last bits; word: both's figures predate the masks)
+        # statements' meaning forms, then their masked forms, each list encoded in a call of its own
         table = self.inputs.table
-        kinds = [meaning_sentences(self.inputs.index, form) for form in (meaning_form, masked_form)]
+        kinds = statement_form_lists(self.inputs.index)
         forms = [s for kind in kinds for s in kind]
         extra = [sentence_vectors(self.inputs.backbone, kind) for kind in kinds if kind]
         self.keys = SentenceKeys(torch.cat([table, *extra]), self.num_labels)
