@@ -40,12 +40,17 @@ def test_choice_minimises_the_loss_it_is_given():
     values = torch.where(torch.rand(200, 8, generator=g) < 0.6, targets[:, None], noise)
     dists = torch.rand(200, 8, generator=g).sort(1).values
     log_model = torch.full((200,), math.log(0.25))
-    best, grid = choose(log_model, dists, values, targets, [1, 8], [0.1, 1.0], [0.1, 0.5, 0.9])
-    assert len(grid) == 12 and best["loss"] == min(g["loss"] for g in grid)
-    assert best["lambda"] > 0.1 and best["k"] == 8  # the neighbours are informative here
+    noisy = torch.where(torch.rand(200, 8, generator=g) < 0.1, targets[:, None], noise)
+    best, grid = choose(log_model, {"final": (dists, noisy), "ffn_input": (dists, values)}, targets, [1, 8],
+                        [0.1, 1.0], [0.1, 0.5, 0.9])
+    assert len(grid) == 24 and best["loss"] == min(g["loss"] for g in grid)
+    # the ffn_input neighbours are informative here, the final ones near chance
+    assert best["key"] == "ffn_input" and best["lambda"] > 0.1 and best["k"] == 8
 
 
 def test_datastore_pairs_each_state_with_the_next_token():
     ids = torch.arange(100) % 13
-    keys, values = build_datastore(lambda x: x[..., None].float(), ids, 40, 10, 2, torch.Generator().manual_seed(0))
-    assert keys.shape == (40, 1) and torch.equal(values, (keys[:, 0].long() + 1) % 13)
+    keys, values = build_datastore(lambda x: {"a": x[..., None].float(), "b": -x[..., None].float()}, ids, 40, 10, 2,
+                                   torch.Generator().manual_seed(0))
+    assert keys["a"].shape == (40, 1) and torch.equal(values, (keys["a"][:, 0].long() + 1) % 13)
+    assert torch.equal(keys["b"], -keys["a"])  # every kind of key from the same positions

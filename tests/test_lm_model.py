@@ -21,6 +21,19 @@ def test_future_tokens_do_not_change_past_logits():
     assert torch.equal(a[:, :7], b[:, :7]) and not torch.allclose(a[:, 7:], b[:, 7:])
 
 
+def test_states_are_the_output_layers_input_and_the_last_mlps_input():
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=11, block_size=12, n_layer=2, n_head=2, n_embd=16)).eval()
+    ids = torch.randint(0, 11, (2, 12))
+    seen = {}
+    model.blocks[-1].mlp.register_forward_hook(lambda module, args, out: seen.update(mlp_input=args[0]))
+    with torch.no_grad():
+        logits = model(ids)[0]
+        states = model.states(ids)
+    assert torch.allclose(model.lm_head(states["final"]), logits)
+    assert torch.equal(states["ffn_input"], seen["mlp_input"]) and not torch.allclose(states["ffn_input"], states["final"])
+
+
 def test_output_layer_is_the_token_embedding():
     model = GPT(GPTConfig(vocab_size=11))
     assert model.lm_head.weight is model.wte.weight

@@ -43,8 +43,12 @@ class LanguageModelConfig(Section):
     # baselines and memory
     ngram_orders: list[int] = Field([2, 3, 4, 5, 6, 7, 8], min_length=1, description="Kneser-Ney orders tried on val")
     knn_datastore: int = Field(50_000, ge=1, description="training positions in kNN-LM's datastore (seeded random windows)")
-    knn_k: list[int] = Field([8, 32, 64], min_length=1, description="neighbours per token, tried on val")
-    knn_temperature: list[float] = Field([1.0, 3.0, 10.0], min_length=1, description="tried on val")
+    knn_keys: list[Literal["final", "ffn_input"]] = Field(
+        ["final", "ffn_input"], min_length=1,
+        description="the states kNN-LM keys by, tried on val: final (the output layer's input) | ffn_input "
+                    "(the last block's MLP input after its LayerNorm, Khandelwal et al.'s best)")
+    knn_k: list[int] = Field([8, 32, 64, 256, 1024], min_length=1, description="neighbours per token, tried on val")
+    knn_temperature: list[float] = Field([1.0, 3.0, 10.0, 30.0, 100.0], min_length=1, description="tried on val")
     knn_lambda: list[float] = Field([0.05, 0.1, 0.2, 0.3, 0.5], min_length=1, description="tried on val")
 
     @model_validator(mode="after")

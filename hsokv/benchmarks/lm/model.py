@@ -2,7 +2,8 @@
 
 Token + position embeddings -> n_layer pre-LayerNorm blocks (causal self-attention, then an MLP,
 each added to the residual stream) -> a final LayerNorm -> logits through the token embedding
-(weight tying). `hidden` returns the final LayerNorm's output: the state kNN-LM stores as its key.
+(weight tying). `states` returns the two states kNN-LM can key by: the final LayerNorm's output (the
+output layer's input) and the last block's MLP input after its LayerNorm (Khandelwal et al.'s best key).
 """
 from __future__ import annotations
 
@@ -93,14 +94,23 @@ class GPT(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def hidden(self, idx: torch.Tensor) -> torch.Tensor:
-        """(B, T) token ids -> (B, T, n_embd) states; position t sees tokens 0..t only."""
+    def states(self, idx: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(B, T) token ids -> {"final": the final LayerNorm's output, "ffn_input": the last block's MLP
+        input after its LayerNorm}, each (B, T, n_embd); position t sees tokens 0..t only."""
         T = idx.shape[1]
         assert T <= self.cfg.block_size, f"sequence of {T} tokens, block_size is {self.cfg.block_size}"
         x = self.drop(self.wte(idx) + self.wpe(torch.arange(T, device=idx.device)))
-        for block in self.blocks:
+        for block in self.blocks[:-1]:
             x = block(x)
-        return self.ln_f(x)
+        last = self.blocks[-1]   # Block.forward written out, to keep its MLP's input
+        x = x + last.attn(last.ln_1(x))
+        ffn_input = last.ln_2(x)
+        x = x + last.mlp(ffn_input)
+        return {"final": self.ln_f(x), "ffn_input": ffn_input}
+
+    def hidden(self, idx: torch.Tensor) -> torch.Tensor:
+        """(B, T) token ids -> (B, T, n_embd): the output layer's input."""
+        return self.states(idx)["final"]
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
         """Logits (B, T, vocab), and the mean cross-entropy over every position when targets are given."""

@@ -83,7 +83,8 @@ def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.
     # CPU time as well as wall time: on a shared machine the wall clock also counts other people's work
     train_seconds, train_cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     targets = {name: corpus.splits[name][1:] for name in SPLITS}
-    scored = {name: model.score(corpus.splits[name]) for name in SPLITS}  # (ln p(target), states)
+    # (ln p(target), {key: states}) for every kind of key kNN-LM tries
+    scored = {name: model.score(corpus.splits[name], tuple(cfg.knn_keys)) for name in SPLITS}
     start = time.perf_counter()
     knn = KnnLM(model, corpus.splits["train"], cfg, seed)
     neighbours = {name: knn.neighbours(scored[name][1]) for name in SPLITS}
@@ -92,7 +93,7 @@ def run_seed(corpus: Corpus, cfg: LanguageModelConfig, seed: int, device: torch.
     return {"seed": seed, "params": model.model.num_params(), "history": history, "kept_step": model.kept_step,
             "transformer": {name: score(scored[name][0]) for name in SPLITS},
             "knn_lm": {**{name: score(knn_log_p[name]) for name in SPLITS}, "chosen": knn.chosen,
-                       "datastore": len(knn.keys), "val_grid": grid},
+                       "datastore": len(knn.values), "val_grid": grid},
             "timing": {"train_seconds": train_seconds, "train_cpu_seconds": train_cpu_seconds,
                        "knn_seconds": time.perf_counter() - start,
                        "train_tokens_per_second": cfg.max_iters * cfg.batch_size * cfg.block_size / train_seconds}}

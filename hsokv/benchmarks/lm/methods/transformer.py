@@ -99,17 +99,19 @@ class Transformer:
         return curve.history
 
     @torch.no_grad()
-    def score(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(ln p(target) [n], hidden state [n, n_embd]) for the targets ids[1:], in order."""
+    def score(self, ids: torch.Tensor, keys: tuple[str, ...] = ("final",)) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """(ln p(target) [n], {key: state [n, n_embd]} for each GPT.states key asked for) for the targets
+        ids[1:], in order."""
         self.model.eval()
-        logp, states = [], []
+        logp, states = [], {key: [] for key in keys}
         for inputs, targets in windows(ids, self.cfg.block_size):
             for x, y in zip(inputs.split(self.cfg.eval_batch_size), targets.split(self.cfg.eval_batch_size)):
-                h = self.model.hidden(x.to(self.device))
-                lp = F.log_softmax(self.model.lm_head(h).float(), dim=-1)
+                s = self.model.states(x.to(self.device))
+                lp = F.log_softmax(self.model.lm_head(s["final"]).float(), dim=-1)
                 logp.append(lp.gather(2, y.to(self.device)[..., None]).flatten().cpu())
-                states.append(h.flatten(0, 1))
-        return torch.cat(logp), torch.cat(states)
+                for key in keys:
+                    states[key].append(s[key].flatten(0, 1))
+        return torch.cat(logp), {key: torch.cat(v) for key, v in states.items()}
 
 
 class _Curve:
