@@ -9,7 +9,8 @@
 # Runs folder: $HOME/cont-runs/val for the validation-protocol specs, $HOME/cont-runs/full_train for
 # research/continual_full_train/spec.json. The committed results of that protocol (research/continual/ or
 # research/continual_full_train/runs/) are copied there first, so a label already run is skipped; a pause
-# state copied to <runs folder>/paused/<label>.safetensors is resumed.
+# state copied to <runs folder>/paused/<label>.safetensors is resumed, and so is one sent in parts by
+# pack_states.sh (joined here from $HOME/cifarkit/states/ and checked against its sha256).
 # A second launch in a later call (no carry needed) starts another grid beside the first, e.g. the
 # validation-protocol runs beside the full-train anchors: the data is joined once, each grid runs from its
 # own copy of the code ($HOME/code-<runs folder name>) and logs to $HOME/cont-grid-<runs folder name>.log;
@@ -32,6 +33,14 @@ fi
 python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
 rm -rf "$HOME/code-$N" && cp -r "$REPO" "$HOME/code-$N" && cd "$HOME/code-$N"
 cp "$FROM"/*.json "$R/" 2>/dev/null || true
+for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in parts by pack_states.sh
+    [ -f "$sum" ] || continue
+    state=${sum%.sha256} label=$(basename "${sum%.sha256}"); label=${label#"$N"__}
+    mkdir -p "$R/paused" && cat "$state".part* > "$R/paused/$label"
+    [ "$(sha256sum "$R/paused/$label" | cut -d ' ' -f 1)" = "$(cat "$sum")" ] \
+        || { echo "$label: the joined parts do not match its sha256 (a part missing?)" >&2; rm "$R/paused/$label"; exit 1; }
+    echo "pause state $label: joined, sha256 OK"
+done
 [ -f "$K/$SPEC" ] && SPEC=$K/$SPEC
 export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1
 setsid nohup python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
