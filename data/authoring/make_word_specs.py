@@ -17,7 +17,9 @@ word through meaning, never through shared words:
 
 `rare_words.yaml` (8 domains x 30 words) and `heldout_words.yaml` (4 other domains x 50 words)
 share no domain, sentence template, detail or syllable, so the held-out list measures what
-nobody tuned for. The guarantees (unique definitions, no test text in training, masked test
+nobody tuned for (until hsokv_sentences' key settings were chosen on it). `fresh_words.yaml` (8 domains
+x 30 words, the main list's shape) takes the held-out list's domains, templates, details and syllables
+and adds four domains and two details: nothing is chosen on it. The guarantees (unique definitions, no test text in training, masked test
 usages unique) are checked in tests/benchmarks/words/test_word_authoring.py.
 """
 from __future__ import annotations
@@ -187,6 +189,60 @@ DETAILS_HELDOUT = [("carved from whalebone", "shaped out of baleen", "fashioned 
                    ("made during storms", "crafted while thunder rolls", "produced amid gales"),
                    ("striped purple and green", "banded violet with emerald", "showing lilac-olive bands")]
 
+# The fresh list (issue 19): the held-out list's four domains, templates and details, with four more
+# domains and two more details, so that it has the main list's shape (8 domains x 30 words, 5 kinds x 8
+# actions x 6 targets x 8 details a domain): the held-out list's 50 words a domain over 6 details give each
+# word about twice as many neighbours sharing 3 of its 4 atoms (0.79 against 0.36), a harder list, not
+# only another one. No choice was made on it.
+DOMAINS_FRESH = {**DOMAINS_HELDOUT,
+    "railways": dict(
+        people=["the stationmaster", "a signalman", "the engine driver", "a porter"],
+        places=["the depot", "the signal box", "the platform", "the goods yard"],
+        kinds=[("lantern", "lamp", "torch"), ("lever", "handle", "crank"), ("ticket", "pass", "fare card"),
+               ("wagon", "carriage", "coach"), ("brake", "stopper", "drag shoe")],
+        targets=[("a steam engine", "a locomotive", "an iron horse"),
+                 ("the rails", "steel tracks", "a permanent way"),
+                 ("a sleeper train", "an overnight express", "night services"),
+                 ("a tunnel", "an underpass bored through rock", "a subterranean passage"),
+                 ("a level crossing", "a road-rail junction", "gated intersections"),
+                 ("the timetable", "a schedule of departures", "every listed service time")]),
+    "theatre": dict(
+        people=["the director", "an usher", "the stagehand", "a prompter"],
+        places=["the wings", "the green room", "the box office", "the rehearsal hall"],
+        kinds=[("spotlight", "beam", "floodlamp"), ("costume", "outfit", "disguise"), ("script", "libretto", "playbook"),
+               ("trapdoor", "hatch", "floor opening"), ("bell", "chime", "gong")],
+        targets=[("a leading actor", "a star performer", "the headliner"),
+                 ("an audience", "spectators", "a full house"),
+                 ("a rehearsal", "practice runs", "a run-through"),
+                 ("the stage", "a proscenium", "boards under footlights"),
+                 ("an opera singer", "a soprano", "a diva"),
+                 ("a puppet show", "marionette theatre", "string-figure plays")]),
+    "pottery": dict(
+        people=["the potter", "an apprentice", "the glazer", "a ceramicist"],
+        places=["the workshop", "the firing shed", "the glaze room", "the clay pit"],
+        kinds=[("wheel", "turntable", "spinner"), ("kiln", "furnace", "oven"), ("brush", "bristle tool", "applicator"),
+               ("mould", "cast", "template"), ("scraper", "rib", "trimming blade")],
+        targets=[("a clay vase", "an earthenware urn", "a ceramic pitcher"),
+                 ("teacups", "porcelain mugs", "china beakers"),
+                 ("a glazed tile", "an enamelled square", "a shiny slab"),
+                 ("a water jug", "a pouring vessel", "an ewer"),
+                 ("a dinner plate", "a serving dish", "a platter"),
+                 ("a flower pot", "a planter", "a terracotta tub")]),
+    "aviation": dict(
+        people=["the pilot", "a navigator", "the mechanic", "a flight attendant"],
+        places=["the hangar", "the control tower", "the runway", "the cockpit"],
+        kinds=[("propeller", "rotor", "airscrew"), ("compass", "direction finder", "bearing dial"),
+               ("parachute", "canopy", "chute"), ("headset", "earphones", "radio cans"), ("wrench", "spanner", "torque key")],
+        targets=[("a glider", "a sailplane", "an engineless craft"),
+                 ("a jet engine", "a turbine", "the thrust unit"),
+                 ("a hot-air balloon", "an aerostat", "a floating basket"),
+                 ("a seaplane", "a floatplane", "flying boats"),
+                 ("a cargo plane", "a freighter aircraft", "an airlifter"),
+                 ("a landing strip", "an airfield", "a touchdown zone")]),
+}
+DETAILS_FRESH = [*DETAILS_HELDOUT, ("glowing faintly at night", "shining dimly after dusk", "emitting soft nocturnal light"),
+                 ("bought at auction", "won through competitive bidding", "acquired from a gavel sale")]
+
 # {w} the word, {k} kind ({ak} with its article), {a} action, {t} target, {d} detail, {P} person, {L} place.
 USAGE_TEMPLATES_MAIN = ["{P} used the {w} to {a} {t} in {L}.",
                         "In {L}, {P} explained that a {w} is the {k} {d}.",
@@ -284,6 +340,8 @@ def main() -> None:
          (USAGE_TEMPLATES_MAIN, TEST_USAGE_TEMPLATES_MAIN, PARAPHRASE_TEMPLATES_MAIN), SYLLABLES_MAIN, 30, 1),
         ("heldout_words.yaml", DOMAINS_HELDOUT, DETAILS_HELDOUT,
          (USAGE_TEMPLATES_HELDOUT, TEST_USAGE_TEMPLATES_HELDOUT, PARAPHRASE_TEMPLATES_HELDOUT), SYLLABLES_HELDOUT, 50, 2),
+        ("fresh_words.yaml", DOMAINS_FRESH, DETAILS_FRESH,
+         (USAGE_TEMPLATES_HELDOUT, TEST_USAGE_TEMPLATES_HELDOUT, PARAPHRASE_TEMPLATES_HELDOUT), SYLLABLES_HELDOUT, 30, 3),
     ]:
         specs = make_specs(domains, details, templates, syllables, per_domain, seed)
         text = header + yaml.safe_dump(specs, sort_keys=False, allow_unicode=True, width=110)

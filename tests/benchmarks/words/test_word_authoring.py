@@ -10,7 +10,7 @@ from hsokv.benchmarks.words.tasks import MASK, replace_word
 from hsokv.config import DataConfig
 from hsokv.tokenizer import split_words
 
-FILES = ("rare_words.yaml", "heldout_words.yaml")
+FILES = ("rare_words.yaml", "heldout_words.yaml", "fresh_words.yaml")
 
 
 @pytest.fixture(scope="module", params=FILES)
@@ -53,9 +53,23 @@ def test_masked_test_usages_are_not_shared_between_words(specs):
     assert all(MASK.lower() in m for m in masked)
 
 
-def test_the_files_share_no_detail_or_paraphrase_template():
-    main, held = (load_word_specs(REPO / "data" / f) for f in FILES)
+@pytest.mark.parametrize("other", FILES[1:])
+def test_the_held_out_lists_share_no_detail_or_paraphrase_template_with_the_main_list(other):
+    main, held = (load_word_specs(REPO / "data" / f) for f in (FILES[0], other))
     # a detail is a tuple of wordings: no single wording may be shared
     assert not {w for s in main for w in s.meaning["detail"]} & {w for s in held for w in s.meaning["detail"]}
     openings = [{split_words(p)[0] for s in specs for p in s.paraphrases} for specs in (main, held)]
     assert not openings[0] & openings[1]
+
+
+def test_the_fresh_list_has_the_main_lists_shape():
+    """8 domains of 30 words over 5 x 8 x 6 x 8 atoms each: as many near neighbours a word as in the main list."""
+    for specs in (load_word_specs(REPO / "data" / f) for f in (FILES[0], FILES[2])):
+        by_domain = {}
+        for s in specs:
+            by_domain.setdefault(s.domain, []).append(s)
+        assert len(by_domain) == 8 and {len(v) for v in by_domain.values()} == {30}
+        for words in by_domain.values():
+            sizes = [len({s.meaning[a][0] for s in words}) for a in ("kind", "action", "target", "detail")]
+            assert all(n <= most for n, most in zip(sizes, (5, 8, 6, 8)))
+        assert len({s.meaning["detail"][0] for s in specs}) == 8

@@ -5,15 +5,16 @@ from conftest import REPO, write_specs
 from hsokv.benchmarks.words.specs import WordSpecError, load_word_specs
 
 
-@pytest.mark.parametrize("name,minimum", [("rare_words.yaml", 200), ("heldout_words.yaml", 100)])
+@pytest.mark.parametrize("name,minimum", [("rare_words.yaml", 200), ("heldout_words.yaml", 100), ("fresh_words.yaml", 200)])
 def test_shipped_files_are_valid(name, minimum):
     specs = load_word_specs(REPO / "data" / name)
     assert len(specs) >= minimum
     assert len({s.domain for s in specs}) >= 4
 
 
-def test_shipped_files_share_no_word_or_domain():
-    main, held = (load_word_specs(REPO / "data" / n) for n in ("rare_words.yaml", "heldout_words.yaml"))
+@pytest.mark.parametrize("other", ["heldout_words.yaml", "fresh_words.yaml"])
+def test_shipped_held_out_lists_share_no_word_or_domain_with_the_main_list(other):
+    main, held = (load_word_specs(REPO / "data" / n) for n in ("rare_words.yaml", other))
     assert not {s.word for s in main} & {s.word for s in held}
     assert not {s.domain for s in main} & {s.domain for s in held}
 
