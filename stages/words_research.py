@@ -1,5 +1,6 @@
-"""Stages words_research and words_heldout_research: the word benchmark's committed research runs
-(research/words/, and research/words_heldout/ on data/heldout_words.yaml; written by
+"""Stages words_research, words_heldout_research and words_fresh_research: the word benchmark's committed
+research runs (research/words/, research/words_heldout/ on data/heldout_words.yaml and research/words_fresh/
+on data/fresh_words.yaml; written by
 hsokv.benchmarks.words.research; mpnet is optional, so it runs outside dvc) -> one metrics table each."""
 import argparse
 from pathlib import Path
