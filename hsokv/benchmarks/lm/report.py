@@ -40,10 +40,9 @@ def markdown_table(metrics: dict) -> str:
                      f"{_cell(r['test']['loss'])} | {_cell(r['test']['bits_per_token'])} | "
                      f"{_cell(r['test']['perplexity'])} |")
     knn = metrics["methods"]["knn_lm"]
-    # results from before the key was chosen (research/lm/ of 2026-12-03) keyed by the final state only
     gain, t = metrics["knn_lm_loss_reduction"], metrics["timing"]
     lines += ["", f"kNN-LM: datastore of {knn['datastore']:,} training positions; chosen on val per seed "
-              f"(key, k, T, lambda): {[(c.get('key', 'final'), c['k'], c['temperature'], c['lambda']) for c in knn['chosen_on_val']]}. "
+              f"(key, k, T, lambda): {[(c['key'], c['k'], c['temperature'], c['lambda']) for c in knn['chosen_on_val']]}. "
               f"Loss reduction over the same transformer: val {_cell(gain['val'])}, test {_cell(gain['test'])} nats.",
               f"Time: training {t['train_seconds']['mean']:.0f} s per seed (CPU time "
               f"{t['train_cpu_seconds']['mean']:.0f} s; {t['train_tokens_per_second']['mean']:,.0f} tokens/s), "
