@@ -21,11 +21,16 @@ import yaml
 from conftest import REPO, without_timing
 
 
+def _env() -> dict:
+    """This interpreter's folder first on PATH: the stages' `python` is then the one running the tests,
+    also when the virtual environment was not activated (`.venv/bin/python -m pytest`)."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+
+
 def _run(cmd, cwd, check=True):
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
-    p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, shell=isinstance(cmd, str))
+    p = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True, shell=isinstance(cmd, str))
     if check and p.returncode:
         raise AssertionError(f"{cmd} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
     return p
@@ -145,7 +150,7 @@ def test_forced_rerun_gives_identical_metrics(repo_copy):
 
 def test_stage_killed_mid_training_leaves_nothing_partial(repo_copy):
     models, result = repo_copy / "models", repo_copy / "results/synthetic/hsokv.json"
-    proc = subprocess.Popen(DVC + ["repro", "--force", "--single-item", "synthetic"], cwd=repo_copy,
+    proc = subprocess.Popen(DVC + ["repro", "--force", "--single-item", "synthetic"], cwd=repo_copy, env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while not list(models.glob(".hsokv.tmpdir-*/seed_0")):  # seed 0 saved: training of seed 1 under way
