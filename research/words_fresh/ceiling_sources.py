@@ -22,23 +22,22 @@ from hsokv.benchmarks.words.ceiling import frozen_ceiling  # noqa: E402
 from hsokv.benchmarks.words.inputs import SentenceEncoder  # noqa: E402
 from hsokv.benchmarks.words.specs import load_word_specs  # noqa: E402
 
-MAIN_T = (m.USAGE_TEMPLATES_MAIN, m.TEST_USAGE_TEMPLATES_MAIN, m.PARAPHRASE_TEMPLATES_MAIN)
-HELD_T = (m.USAGE_TEMPLATES_HELDOUT, m.TEST_USAGE_TEMPLATES_HELDOUT, m.PARAPHRASE_TEMPLATES_HELDOUT)
-LISTS = {   # name: (domains, details, templates, syllables, seed)
-    "main (rare_words.yaml)": (m.DOMAINS_MAIN, m.DETAILS_MAIN, MAIN_T, m.SYLLABLES_MAIN, 1),
-    "main, held-out templates": (m.DOMAINS_MAIN, m.DETAILS_MAIN, HELD_T, m.SYLLABLES_MAIN, 1),
-    "main, fresh details": (m.DOMAINS_MAIN, m.DETAILS_FRESH, MAIN_T, m.SYLLABLES_MAIN, 1),
-    "fresh, main templates": (m.DOMAINS_FRESH, m.DETAILS_FRESH, MAIN_T, m.SYLLABLES_HELDOUT, 3),
-    "fresh (fresh_words.yaml)": (m.DOMAINS_FRESH, m.DETAILS_FRESH, HELD_T, m.SYLLABLES_HELDOUT, 3),
+MAIN, FRESH = m.FILES["rare_words.yaml"], m.FILES["fresh_words.yaml"]   # make_specs' arguments
+LISTS = {   # name: make_specs' arguments, one part (details: 1, templates: 2) swapped between the two files
+    "main (rare_words.yaml)": MAIN,
+    "main, held-out templates": (*MAIN[:2], FRESH[2], *MAIN[3:]),
+    "main, fresh details": (MAIN[0], FRESH[1], *MAIN[2:]),
+    "fresh, main templates": (*FRESH[:2], MAIN[2], *FRESH[3:]),
+    "fresh (fresh_words.yaml)": FRESH,
 }
 
 
 def main() -> None:
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (domains, details, templates, syllables, seed) in LISTS.items():
+        for name, recipe in LISTS.items():
             path = Path(tmp) / "words.yaml"
-            path.write_text(yaml.safe_dump(m.make_specs(domains, details, templates, syllables, 30, seed)))
+            path.write_text(yaml.safe_dump(m.make_specs(*recipe)))
             cfg = research.research_config(REPO / "params.yaml", "research", None, str(path))
             encoder = SentenceEncoder("mpnet", *frozen_sentences("mpnet", cfg))
             ceiling = frozen_ceiling(load_word_specs(path), partial(research.sentence_vectors, encoder),
