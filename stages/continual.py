@@ -38,7 +38,8 @@ def main(args):
           f"test images, {c.backbone} on {device}", flush=True)
     results = [run_one(stream, run, buffer, seed, backbone=c.backbone, epochs=c.epochs, batch_size=c.batch_size,
                        replay_batch_size=c.replay_batch_size, augment=c.augment, all_method_args=c.method_args,
-                       readout_grid=c.readout_grid, log=lambda s: print(s, flush=True))
+                       readout_grid=c.readout_grid, log=lambda s: print(s, flush=True), precision=c.precision,
+                       crop_padding=c.crop_padding)
                for seed in cfg.seeds for run, buffer in plan]
     metrics = summary(results, {"preset": cfg.preset, "dataset": c.dataset, "source": source, "backbone": c.backbone,
                                 "epochs_per_task": c.epochs, "tasks": len(stream.tasks), "device": str(device),

@@ -17,8 +17,8 @@ from hsokv.search_runs import search_seeds
 
 # the stream and the method's defaults are the continual section's (what the continual stage trains)
 READS = ("search_continual", "continual.dataset", "continual.classes_per_task", "continual.backbone",
-         "continual.batch_size", "continual.replay_batch_size", "continual.augment", "continual.method_args",
-         "continual.train_per_class", "continual.val_per_class", "continual.test_per_class",
+         "continual.batch_size", "continual.replay_batch_size", "continual.augment", "continual.crop_padding",
+         "continual.method_args", "continual.train_per_class", "continual.val_per_class", "continual.test_per_class",
          "continual.test_fraction", "continual.readout_grid")
 
 

@@ -3,12 +3,14 @@
 # call carries p4): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
 # detached. Usage:
 #   bash research/continual_kit/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
-# SPEC: spec-val-e50.json or spec-val-e5.json (from p0), or a committed spec such as
-# research/continual_full_train/spec.json; JOB: run:buffer:seed (e.g. derpp:200:2); MINUTES: runs pause
-# at the first epoch's end past it (their states go to <runs folder>/paused/, see DEVELOPERS.md).
-# Runs folder: $HOME/cont-runs/val for the validation-protocol specs, $HOME/cont-runs/full_train for
-# research/continual_full_train/spec.json. The committed results of that protocol (research/continual/ or
-# research/continual_full_train/runs/) are copied there first, so a label already run is skipped; a pause
+# SPEC: spec-val-e50.json or spec-val-e5.json (from p0), or a committed spec research/<D>/spec.json such
+# as research/continual_full_train/spec.json or research/continual_anchor/fp32/spec.json; JOB:
+# run:buffer:seed (e.g. derpp:200:2); MINUTES: runs pause at the first epoch's end past it (their states
+# go to <runs folder>/paused/, see DEVELOPERS.md).
+# Runs folder: $HOME/cont-runs/val for the validation-protocol specs; for a committed spec,
+# $HOME/cont-runs/<name>, name = D without its "continual_" prefix, "/" as "_" (full_train, anchor_fp32).
+# The committed results of that protocol (research/continual/ or research/<D>/runs/) are copied there
+# first, so a label already run is skipped; a pause
 # state copied to <runs folder>/paused/<label>.safetensors is resumed, and so is one sent in parts by
 # pack_states.sh (joined here from $HOME/cifarkit/states/ and checked against its sha256).
 # A second launch in a later call (no carry needed) starts another grid beside the first, e.g. the
@@ -18,11 +20,13 @@
 set -euo pipefail
 SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3
 REPO=$PWD K=$HOME/cifarkit D=$HOME/hsokv-data
+source "$(dirname "$0")/runs_name.sh"
+N=$(runs_name "$SPEC")
 case "$SPEC" in
-    research/continual_full_train/*) R=$HOME/cont-runs/full_train FROM=research/continual_full_train/runs ;;
-    *) R=$HOME/cont-runs/val FROM=research/continual ;;
+    research/*/spec.json) [ -f "$SPEC" ] || { echo "no spec $SPEC" >&2; exit 1; }; FROM=$(dirname "$SPEC")/runs ;;
+    *) FROM=research/continual ;;
 esac
-N=$(basename "$R")
+R=$HOME/cont-runs/$N
 if pgrep -f "[c]ontinual.grid .*--out $R( |$)" > /dev/null; then echo "a grid already writes $R" >&2; exit 1; fi
 mkdir -p "$K" "$D" "$R"
 [ -d .gpu/cifar/p4 ] && cp .gpu/cifar/p4/* "$K/"

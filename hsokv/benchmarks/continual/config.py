@@ -39,6 +39,13 @@ class ContinualConfig(Section):
     replay_batch_size: int = Field(32, ge=1, le=65_536, description="memory examples drawn for each replay batch")
     method_args: dict[str, dict[str, Any]] = Field(default_factory=_default_method_args)
     augment: bool = Field(True, description="random crop (padding 4) and horizontal flip; digits: shifts of 1 pixel only")
+    crop_padding: Literal["mean", "black"] = Field(
+        "mean", description="what the random crop's 4-pixel border holds: mean = zeros of the normalised image "
+                            "(the dataset's mean colour; every run committed before 2026-12-05's evening); "
+                            "black = black pixels padded before normalising (torchvision's RandomCrop, as Mammoth)")
+    precision: Literal["bf16", "fp32"] = Field(
+        "bf16", description="arithmetic on a GPU: bf16 autocast, or fp32 with TF32 off (the DER paper's); a CPU "
+                            "always runs fp32")
     val_per_class: int = Field(500, ge=0, description="training images per class held out for validation")
     train_per_class: int | None = Field(None, ge=1, description="training images kept per class; null = all")
     test_per_class: int | None = Field(None, ge=1, description="test images per class; null = all")

@@ -58,7 +58,9 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
                      batch_size=spec["batch_size"], replay_batch_size=spec["replay_batch_size"],
                      augment=spec["augment"], all_method_args=spec["method_args"],
                      readout_grid=spec["readout_grid"], log=lambda s: print(s, flush=True),
-                     checkpoint=paused, stop_at=stop_at, compile_mode=compile_mode)
+                     checkpoint=paused, stop_at=stop_at, compile_mode=compile_mode,
+                     # specs written before these two keys existed ran in bf16 with mean-padded crops
+                     precision=spec.get("precision", "bf16"), crop_padding=spec.get("crop_padding", "mean"))
     if result is None:
         print(f"paused: {paused}", flush=True)
         return

@@ -187,16 +187,29 @@ def build_model(backbone: str, stream: Stream, compile_mode: str = "none") -> Im
     return model
 
 
-def make_autocast(device: torch.device) -> Callable[[], Any]:
-    if device.type == "cuda":
-        return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
-    return contextlib.nullcontext
+PRECISIONS = ("bf16", "fp32")   # continual.precision
+
+
+def make_autocast(device: torch.device, precision: str = "bf16") -> Callable[[], Any]:
+    """The training and scoring context for `precision` on `device`. On a GPU, bf16 autocast (torch's
+    default TF32 settings) or true fp32 (TF32 off for convolutions and matmuls: the DER paper's
+    arithmetic); both settings are made explicitly, as they are process-wide. A CPU runs fp32."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if device.type != "cuda":
+        return contextlib.nullcontext
+    torch.backends.cudnn.allow_tf32 = precision == "bf16"
+    torch.backends.cuda.matmul.allow_tf32 = False
+    if precision == "fp32":
+        return contextlib.nullcontext
+    return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
 
 
 def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone: str, epochs: int,
             batch_size: int, replay_batch_size: int, augment: bool, all_method_args: dict[str, dict],
             readout_grid: dict[str, list], log: Callable[[str], None] = print,
-            checkpoint: Path | None = None, stop_at: float | None = None, compile_mode: str = "none") -> dict | None:
+            checkpoint: Path | None = None, stop_at: float | None = None, compile_mode: str = "none",
+            precision: str = "bf16", crop_padding: str = "mean") -> dict | None:
     """Train one method (run name `run`, e.g. a variant of hsokv) through the stream; score it.
 
     With `checkpoint` (a file path) the run continues from that file when it exists, saves its
@@ -205,7 +218,8 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     `compile_mode` (one of hsokv.training.COMPILE_MODES): "none" runs eagerly; otherwise the model is compiled with
     torch.compile in that mode. On an H200, "reduce-overhead" (CUDA graphs) trains ER 2.2x, DER++
     2.5x and fine-tuning 3.2x faster than eager at batch 32, where kernel launches bound a step
-    (hsokv.benchmarks.continual.speed); the numbers differ from eager ones by rounding, not by method."""
+    (hsokv.benchmarks.continual.speed); the numbers differ from eager ones by rounding, not by method.
+    `precision` and `crop_padding`: continual.precision and continual.crop_padding."""
     device = stream.tasks[0].train.x.device
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -213,8 +227,8 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     cls = METHODS.get(args.pop("method", run))
     model = build_model(backbone, stream, compile_mode)
     generator = torch.Generator(device=device).manual_seed(seed)
-    method = cls(model, stream, buffer, args, seed, generator, augment, replay_batch_size)
-    autocast = make_autocast(device)
+    method = cls(model, stream, buffer, args, seed, generator, augment, replay_batch_size, crop_padding=crop_padding)
+    autocast = make_autocast(device, precision)
     tasks = stream.tasks
     if method.joint:
         merged = Task([c for t in tasks for c in t.classes],
@@ -225,7 +239,8 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     fingerprint = {"run": run, "buffer": buffer, "seed": seed, "backbone": backbone, "epochs": epochs,
                    "batch_size": batch_size, "replay_batch_size": replay_batch_size, "augment": augment,
                    "args": args, "readout_grid": readout_grid, "tasks": [t.classes for t in tasks],
-                   "train_sizes": [len(t.train.y) for t in tasks], "compile": compile_mode}
+                   "train_sizes": [len(t.train.y) for t in tasks], "compile": compile_mode, "precision": precision,
+                   "crop_padding": crop_padding}
     progress = {"task": 0, "epochs_done": 0, "rows": {}, "losses": [], "wall_seconds": 0.0}
     if checkpoint is not None and checkpoint.exists():
         tensors, meta, progress = resume.load_run(checkpoint, fingerprint, device)
@@ -286,6 +301,7 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
                    "extra_state_bytes": method.extra_state_bytes()},
         "trained_examples": method.trained_examples, "encoded_examples": method.encoded_examples,
         "train_flops": method.trained_examples * train + method.encoded_examples * fwd,
-        "wall_seconds": wall, "device": str(device), "compile": compile_mode,
+        "wall_seconds": wall, "device": str(device), "compile": compile_mode, "precision": precision,
+        "crop_padding": crop_padding,
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch": torch.__version__}

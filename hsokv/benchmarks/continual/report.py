@@ -97,6 +97,11 @@ def compare(rows: dict[str, dict]) -> dict:
     return out
 
 
+def p_text(p: float | None) -> str:
+    """A paired test's p for a table: n/a without one, "< 0.001" rather than a "0.000" that reads as zero."""
+    return "n/a" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def table(metrics: dict) -> str:
     def fmt(s):
         if s is None:
@@ -118,13 +123,13 @@ def table(metrics: dict) -> str:
     if metrics["comparisons"]:
         lines += ["", "| H-SOKV row | best other row | difference (points) | paired t-test p |", "|---|---|---|---|"]
         for name, c in metrics["comparisons"].items():
-            p = "n/a (one seed)" if c["p_value"] is None else f"{c['p_value']:.3f}"
+            p = "n/a (one seed)" if c["p_value"] is None else p_text(c["p_value"])
             lines.append(f"| {name} | {c['best_other']} | {fmt(c['difference'])} | {p} |")
         lines += ["", "| H-SOKV row | against (own readout) | seeds | difference (points) | paired t-test p |",
                   "|---|---|---|---|---|"]
         for name, c in metrics["comparisons"].items():
             for other, t in c["against"].items():
-                p = "n/a" if t["p_value"] is None else f"{t['p_value']:.3f}"
+                p = p_text(t["p_value"])
                 lines.append(f"| {name} | {other} | {len(t['seeds'])} | {fmt(t['difference'])} | {p} |")
     return "\n".join(lines) + "\n"
 

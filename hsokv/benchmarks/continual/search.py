@@ -71,6 +71,7 @@ class StreamTask:
     readout_grid: dict
     length: int             # the stream in steps (see the module's docstring)
     finished_first: bool = True   # an unfinished trial scores its accuracy - 1 (see the module's docstring)
+    crop_padding: str = "mean"    # continual.crop_padding
 
     def bounds(self) -> list[int]:
         """The step at which each task starts, and the stream's end: tasks + 1 entries."""
@@ -105,7 +106,7 @@ def _method(task: StreamTask, values: dict, seed: int, parent: StreamState | Non
     model = make_image_model(task.backbone, task.stream.tasks[0].train.x.shape[1], task.stream.num_classes)
     generator = torch.Generator().manual_seed(seed)
     method = METHODS.get(task.method)(model, task.stream, task.buffer, args, seed, generator, task.augment,
-                                      task.replay_batch_size)
+                                      task.replay_batch_size, crop_padding=task.crop_padding)
     if parent is not None:   # copies: other trials continue from the same parent
         method.load_state({k: v.clone() for k, v in parent.tensors.items()}, copy.deepcopy(parent.meta))
     return method
@@ -271,4 +272,4 @@ def load_task(cfg, data: str | Path) -> StreamTask:
         raise ConfigError(f"search_continual.method: continual.method_args.{s.method} lacks {missing}, "
                           "the defaults of the searched names")
     return StreamTask(stream, args.pop("method", s.method), args, s.buffer, c.backbone, c.batch_size,
-                      c.replay_batch_size, c.augment, dict(c.readout_grid), length, s.finished_first)
+                      c.replay_batch_size, c.augment, dict(c.readout_grid), length, s.finished_first, c.crop_padding)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from hsokv.benchmarks.continual.report import row_name
+from hsokv.benchmarks.continual.report import p_text, row_name
 from hsokv.report import paired_test
 
 MAIN = "hsokv"   # the design in params; its variants are the other runs of method hsokv
@@ -53,7 +53,7 @@ def validation_table(comparisons: dict) -> str:
         for other, t in against.items():
             d, n = t["difference"], len(t["seeds"])
             diff = f"{d['mean']:.1f}" if n == 1 else f"{d['mean']:.1f} ± {d['std']:.1f}"
-            p = "n/a" if t["p_value"] is None else "< 0.001" if t["p_value"] < 0.001 else f"{t['p_value']:.3f}"
+            p = p_text(t["p_value"])
             lines.append(f"| {name} | {other} | {n} | {sum(t['main']) / n:.1f} | {sum(t['variant']) / n:.1f} | "
                          f"{diff} | {p} |")
     return "\n".join(lines) + "\n"

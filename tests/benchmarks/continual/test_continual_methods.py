@@ -5,6 +5,7 @@ import torch
 
 from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.methods import METHODS
+from hsokv.benchmarks.continual.methods.base import augment
 from hsokv.benchmarks.continual.protocol import (accuracy_matrix_summary, build_model, check_runs, method_args,
                                                  run_one, runs)
 from hsokv.benchmarks.continual.config import ContinualConfig
@@ -147,3 +148,30 @@ def test_hsokv_replays_in_the_stream_batch_pass_or_its_own(stream, replay_forwar
 def test_hsokv_refuses_an_unknown_replay_forward(stream):
     with pytest.raises(ValueError, match="replay_forward 'both'; valid: \\['joint', 'separate'\\]"):
         _hsokv(stream, "both")
+
+
+@pytest.mark.parametrize("fill", [None, torch.tensor([-2.0, -1.5, -1.0]).view(1, 3, 1, 1)])
+def test_the_crop_border_holds_zeros_or_the_fill(fill):
+    """continual.crop_padding: mean pads the normalised image with zeros; black pads with each channel's
+    normalised black (torchvision pads before normalising)."""
+    x = torch.full((64, 3, 8, 8), 5.0)
+    out = augment(x, torch.Generator().manual_seed(0), fill)
+    border = torch.zeros(1, 3, 1, 1) if fill is None else fill
+    is_image, is_border = out == 5.0, out == border.expand_as(out)
+    assert bool((is_image | is_border).all()) and bool(is_border.any()) and bool(is_image.any())
+
+
+def test_crop_padding_and_precision_are_recorded_and_unknown_values_refused(stream):
+    def er(**kw):
+        return run_one(stream, "er", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4,
+                       augment=True, all_method_args=ARGS, readout_grid=GRID, log=lambda s: None, **kw)
+    mean, black = er(), er(crop_padding="black", precision="fp32")   # a CPU runs fp32 either way
+    assert (mean["crop_padding"], mean["precision"]) == ("mean", "bf16")
+    assert (black["crop_padding"], black["precision"]) == ("black", "fp32")
+    assert black["losses"] != mean["losses"]   # the border is part of what the network sees
+    with pytest.raises(ValueError, match="crop_padding must be one of \\('mean', 'black'\\), got 'grey'"):
+        er(crop_padding="grey")
+    with pytest.raises(ValueError, match="precision must be one of \\('bf16', 'fp32'\\), got 'fp16'"):
+        er(precision="fp16")
+    with pytest.raises(ValueError, match="'mean' or 'black'"):
+        ContinualConfig(crop_padding="grey")

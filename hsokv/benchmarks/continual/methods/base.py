@@ -23,14 +23,16 @@ from hsokv.episodic import EpisodicMemory
 from hsokv.registry import Registry
 
 METHODS = Registry("continual method")
+CROP_PADDINGS = ("mean", "black")   # continual.crop_padding
 
 
-def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random crop with zero padding (4 pixels at 32x32, 1 at 8x8) and, for colour images, a
-    horizontal flip: DER's CIFAR transform, on the whole batch at once."""
+def augment(x: torch.Tensor, generator: torch.Generator, fill: torch.Tensor | None = None) -> torch.Tensor:
+    """Random crop with padding (4 pixels at 32x32, 1 at 8x8) and, for colour images, a horizontal
+    flip: DER's CIFAR transform, on the whole batch at once. The border holds zeros, or `fill` (a
+    (1, C, 1, 1) value per channel: black in normalised units, as torchvision pads before normalising)."""
     b, c, h, w = x.shape
     pad = max(1, h // 8)
-    padded = F.pad(x, (pad, pad, pad, pad))
+    padded = F.pad(x, (pad, pad, pad, pad)) if fill is None else F.pad(x - fill, (pad, pad, pad, pad)) + fill
     dy = torch.randint(0, 2 * pad + 1, (b,), generator=generator, device=x.device)
     dx = torch.randint(0, 2 * pad + 1, (b,), generator=generator, device=x.device)
     rows = (torch.arange(h, device=x.device)[None] + dy[:, None])[:, None, :, None]
@@ -64,9 +66,14 @@ class ContinualMethod:
     old_model = None
 
     def __init__(self, model: ImageClassifier, stream: Stream, buffer: int | None, args: dict[str, Any],
-                 seed: int, generator: torch.Generator, augment_images: bool, replay_batch_size: int):
+                 seed: int, generator: torch.Generator, augment_images: bool, replay_batch_size: int,
+                 crop_padding: str = "mean"):
         self.model, self.stream, self.buffer, self.args = model, stream, buffer, args
         self.generator, self.augment_images, self.replay_batch_size = generator, augment_images, replay_batch_size
+        if crop_padding not in CROP_PADDINGS:
+            raise ValueError(f"crop_padding must be one of {CROP_PADDINGS}, got {crop_padding!r}")
+        # black pixels (0 before normalising) in the normalised units the crop works in
+        self.crop_fill = stream.normalise(torch.zeros_like(stream.mean)) if crop_padding == "black" else None
         self.rng = np.random.default_rng(seed)
         self.optimizer = torch.optim.SGD(model.parameters(), lr=float(args["lr"]),
                                          weight_decay=float(args.get("weight_decay", 0.0)))
@@ -92,7 +99,7 @@ class ContinualMethod:
         where cuDNN's convolutions are faster that way (on the CPU it is slower)."""
         x = self.stream.normalise(x)
         if train and self.augment_images:
-            x = augment(x, self.generator)
+            x = augment(x, self.generator, self.crop_fill)
         return x.contiguous(memory_format=torch.channels_last) if x.is_cuda else x
 
     def forward(self, x: torch.Tensor, with_features: bool = False):
