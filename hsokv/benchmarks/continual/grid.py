@@ -69,6 +69,17 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
     paused.unlink(missing_ok=True)
 
 
+def check_spec(spec: dict, path: str) -> None:
+    """Refuse a spec whose switches name no valid value, before any run starts (a spec is edited by
+    hand, e.g. research/continual_anchor/*/spec.json). A spec without them is one written before they
+    existed, whose runs were bf16 with mean-padded crops: that is what their absence means."""
+    from hsokv.benchmarks.continual.methods.base import CROP_PADDINGS
+    from hsokv.benchmarks.continual.protocol import PRECISIONS
+    for key, valid, default in (("precision", PRECISIONS, "bf16"), ("crop_padding", CROP_PADDINGS, "mean")):
+        if spec.get(key, default) not in valid:
+            sys.exit(f"{path}: {key} must be one of {list(valid)}, got {spec[key]!r}")
+
+
 def write_spec(path: Path, params: Path, preset: str, epochs: int | None) -> None:
     """The `continual` section as `preset` resolves it (epochs overridden when given), as JSON."""
     import yaml
@@ -107,6 +118,7 @@ def main() -> None:
     if not (args.spec and args.data and args.out and args.jobs):
         p.error("--spec, --data, --out and --jobs are required to run a grid")
     spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    check_spec(spec, args.spec)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     jobs = [parse_job(j) for j in args.jobs]

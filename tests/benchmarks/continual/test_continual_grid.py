@@ -52,3 +52,17 @@ def test_time_limit_pauses_and_the_same_command_continues(tmp_path):
     assert "resumed from" in log and "task 1, 1 epochs done" in log
     assert len(json.loads((out / "er-50-e2-s0.json").read_text())["losses"]) == 2 * 2
     assert not list((out / "paused").iterdir())   # the file goes once the result is written
+
+
+def test_a_spec_with_an_unknown_switch_value_is_refused_before_any_run(tmp_path):
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "quick_test", epochs=1)
+    spec = json.loads(spec_path.read_text())
+    assert (spec["precision"], spec["crop_padding"]) == ("bf16", "mean")
+    spec["precision"] = "fp16"
+    spec_path.write_text(json.dumps(spec))
+    cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
+           str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--jobs", "er:50:0"]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and f"{spec_path}: precision must be one of ['bf16', 'fp32'], got 'fp16'" in p.stderr
+    assert not (tmp_path / "out").exists()
