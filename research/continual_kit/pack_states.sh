@@ -13,9 +13,9 @@
 set -euo pipefail
 source "$(dirname "$0")/runs_name.sh"
 [ $# -ge 1 ] || { echo "name at least one PROTOCOL:STATE (e.g. val:.gpu/paused/icarl-200-e50-s2.safetensors)" >&2; exit 1; }
+names=$(valid_names)
 for arg in "$@"; do
     protocol=${arg%%:*} state=${arg#*:}
-    names=$(valid_names)
     grep -qx -- "$protocol" <<< "$names" || { echo "$arg: PROTOCOL must be one of: $(echo $names), got '$protocol'" >&2; exit 1; }
     [ -f "$state" ] || { echo "$arg: no state file $state" >&2; exit 1; }
     case "$state" in *.safetensors) ;; *) echo "$state: a pause state is <label>.safetensors" >&2; exit 1 ;; esac

@@ -28,6 +28,11 @@ from hsokv.jobs import run_parallel
 from hsokv.training import COMPILE_MODES
 
 
+# A spec without these keys was written before they existed: its runs were bf16 with mean-padded crops.
+# The spec is kept as written (each result records it, and continual_research compares them).
+SWITCH_DEFAULTS = {"precision": "bf16", "crop_padding": "mean"}
+
+
 def label(run: str, buffer: int | None, seed: int, epochs: int) -> str:
     return f"{run}{'' if buffer is None else '-' + str(buffer)}-e{epochs}-s{seed}"
 
@@ -59,8 +64,7 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
                      augment=spec["augment"], all_method_args=spec["method_args"],
                      readout_grid=spec["readout_grid"], log=lambda s: print(s, flush=True),
                      checkpoint=paused, stop_at=stop_at, compile_mode=compile_mode,
-                     # specs written before these two keys existed ran in bf16 with mean-padded crops
-                     precision=spec.get("precision", "bf16"), crop_padding=spec.get("crop_padding", "mean"))
+                     **{key: spec.get(key, default) for key, default in SWITCH_DEFAULTS.items()})
     if result is None:
         print(f"paused: {paused}", flush=True)
         return
@@ -71,12 +75,11 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
 
 def check_spec(spec: dict, path: str) -> None:
     """Refuse a spec whose switches name no valid value, before any run starts (a spec is edited by
-    hand, e.g. research/continual_anchor/*/spec.json). A spec without them is one written before they
-    existed, whose runs were bf16 with mean-padded crops: that is what their absence means."""
+    hand, e.g. research/continual_anchor/*/spec.json)."""
     from hsokv.benchmarks.continual.methods.base import CROP_PADDINGS
     from hsokv.benchmarks.continual.protocol import PRECISIONS
-    for key, valid, default in (("precision", PRECISIONS, "bf16"), ("crop_padding", CROP_PADDINGS, "mean")):
-        if spec.get(key, default) not in valid:
+    for key, valid in (("precision", PRECISIONS), ("crop_padding", CROP_PADDINGS)):
+        if spec.get(key, SWITCH_DEFAULTS[key]) not in valid:
             sys.exit(f"{path}: {key} must be one of {list(valid)}, got {spec[key]!r}")
 
 
