@@ -403,7 +403,7 @@ def test_continual_unknown_method_and_missing_learning_rate(case):
     refused(run(*stage), out, "continual.method_args.er.lr is not set")
     params["continual"]["method_args"]["er"] = {"lr": 0.1}
     params["continual"]["backbone"] = "resnet50"
-    refused(run(*stage), out, "continual.backbone: unknown 'resnet50'", "resnet18, small_cnn")
+    refused(run(*stage), out, "continual.backbone: unknown 'resnet50'", "resnet18, resnet18_default_init, small_cnn")
 
 
 def test_key_selection_refuses_the_tested_word_list(case):

@@ -4,7 +4,12 @@ Each is an `ImageClassifier`: `features(x)` gives the vector the memory keys on 
 readouts compare), `head` maps it to one logit per class of the whole stream (a single head, as
 class-incremental learning needs).
 - resnet18: torchvision's ResNet-18 adapted to 32x32 inputs as in Mammoth/DER: a 3x3 stride-1
-  first convolution and no max-pool, so the last stage still sees 4x4 maps. Random init.
+  first convolution and no max-pool, so the last stage still sees 4x4 maps. Random init, torchvision's:
+  Kaiming-normal (fan-out) weights on every convolution after the first.
+- resnet18_default_init: the same network with every layer at PyTorch's default initialisation, as
+  Mammoth's ResNet-18 (the DER paper's code) leaves it. Its convolution weights are ~2.4x smaller than
+  torchvision's; under batch norm without weight decay the step a weight takes is relative to its norm,
+  so the same learning rate moves these weights further (issue 18's anchor check).
 - small_cnn: three 3x3 conv blocks (32, 64, 128 channels) and global average pooling; for the
   quick_test/demo presets on the CPU.
 """
@@ -41,6 +46,15 @@ def resnet18(in_channels: int) -> tuple[nn.Module, int]:
     net.maxpool = nn.Identity()
     net.fc = nn.Identity()
     return net, 512
+
+
+@BACKBONES.register("resnet18_default_init")
+def resnet18_default_init(in_channels: int) -> tuple[nn.Module, int]:
+    net, dim = resnet18(in_channels)
+    for module in net.modules():
+        if isinstance(module, (nn.Conv2d, nn.BatchNorm2d)):
+            module.reset_parameters()
+    return net, dim
 
 
 @BACKBONES.register("small_cnn")
