@@ -50,5 +50,11 @@ export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1
 setsid nohup python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
     --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \
     > "$HOME/cont-grid-$N.log" 2>&1 < /dev/null &
-sleep 90
+# wait until every run of the grid has written its log (it has built its data and model: a bad spec or
+# state has failed by then) or the grid has ended, at most 90 s; the runs' time limit counts from the launch
+for _ in $(seq 45); do
+    pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null || break
+    [ "$(find "$R/logs" -name '*.log' -size +0 2>/dev/null | wc -l)" -ge "$PARALLEL" ] && break
+    sleep 2
+done
 tail -n 5 "$HOME/cont-grid-$N.log"; tail -n 2 "$R"/logs/*.log 2>/dev/null; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv
