@@ -16,7 +16,8 @@
 # A second launch in a later call (no carry needed) starts another grid beside the first, e.g. the
 # validation-protocol runs beside the full-train anchors: the data is joined once, each grid runs from its
 # own copy of the code ($HOME/code-<runs folder name>) and logs to $HOME/cont-grid-<runs folder name>.log;
-# two grids must not share a runs folder.
+# two grids must not share a runs folder. CPUS=13-15 before the command pins the grid to those cores
+# (taskset), e.g. beside the policy-search scaling sweep (research/rl_scaling/gpu_launch.sh) on the others.
 set -euo pipefail
 SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3
 REPO=$PWD K=$HOME/cifarkit D=$HOME/hsokv-data
@@ -47,7 +48,7 @@ for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in p
 done
 [ -f "$K/$SPEC" ] && SPEC=$K/$SPEC
 export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1
-setsid nohup python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
+setsid nohup ${CPUS:+taskset -c "$CPUS"} python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
     --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \
     > "$HOME/cont-grid-$N.log" 2>&1 < /dev/null &
 # wait until every run of the grid has written its log (it has built its data and model: a bad spec or

@@ -39,17 +39,23 @@ def comparison(per_seed: list[dict], d: dict) -> dict:
 
 
 def timing(per_seed: list[dict], d: dict, backend: str, cpus: int) -> dict:
-    """Speedup and throughput of the swarm by worker count (the scaling sweep)."""
+    """Speedup and throughput of the swarm by worker count (the scaling sweep). A seed that ran a
+    worker count more than once (scaling.sweep's rounds) counts the mean of those runs; its speedup at n
+    workers is its mean wall time at the first count (one worker) over its mean at n."""
     out = {"backend": backend, "simulated": backend == "simulate", "cpu_count": cpus, "by_workers": {},
            "retries": sum(len(r["retries"]) for s in per_seed for r in s["sweep"]),
            "nodes_lost": sum(len(r["nodes_lost"]) for s in per_seed for r in s["sweep"])}
-    for i, n in enumerate(d["node_counts"]):
-        rows = [s["sweep"][i] for s in per_seed]
+
+    def per_seed_mean(key: str, n: int) -> list[float]:
+        return [float(np.mean([r[key] for r in s["sweep"] if r["workers"] == n])) for s in per_seed]
+    base = per_seed_mean("wall_seconds", d["node_counts"][0])
+    for n in d["node_counts"]:
+        wall = per_seed_mean("wall_seconds", n)
         out["by_workers"][str(n)] = {
-            "wall_seconds": summarize([r["wall_seconds"] for r in rows]),
-            "startup_seconds": summarize([r["startup_seconds"] for r in rows]),
-            "speedup": summarize([s["sweep"][0]["wall_seconds"] / s["sweep"][i]["wall_seconds"] for s in per_seed]),
-            "env_steps_per_second": summarize([r["env_steps_per_second"] for r in rows])}
+            "wall_seconds": summarize(wall),
+            "startup_seconds": summarize(per_seed_mean("startup_seconds", n)),
+            "speedup": summarize([b / w for b, w in zip(base, wall)]),
+            "env_steps_per_second": summarize(per_seed_mean("env_steps_per_second", n))}
     return out
 
 

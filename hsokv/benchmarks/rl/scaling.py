@@ -16,10 +16,12 @@ spec (written where pydantic is installed), and writes one JSON:
 
     python -m hsokv.benchmarks.rl.runner --write-spec spec.json --preset research
     python -m hsokv.benchmarks.rl.scaling --spec spec.json --workers 1 2 4 8 16 --out scaling.json \
-        --commit $(git rev-parse HEAD)
+        --commit $(git rev-parse HEAD) [--rounds 2]
 
 It records the 1-minute load average before each run: on a shared machine other people's work
 slows the larger worker counts most, so read its speedups with the load.
+On the lent GPU host, research/rl_scaling/gpu_prepare.sh and gpu_launch.sh carry the wheels and start
+it pinned to a set of cores (DEVELOPERS.md).
 """
 from __future__ import annotations
 
@@ -78,10 +80,15 @@ def timed_swarm(d: dict, seed: int, backend_name: str, workers: int, curve: bool
             "env_steps_per_second": out["env_steps"] / out["wall_seconds"]}
 
 
-def sweep(d: dict, seed: int, backend_name: str, on_run=None, curve: bool = True) -> list[dict]:
-    """The swarm of one seed on each of d["node_counts"] workers (with `curve`, the first run's curve)."""
+def sweep(d: dict, seed: int, backend_name: str, on_run=None, curve: bool = True, rounds: int = 1) -> list[dict]:
+    """The swarm of one seed on each of d["node_counts"] workers (with `curve`, the first run's curve),
+    `rounds` times in alternating order (1 2 4 8, then 8 4 2 1, ...): a host whose speed drifts during a
+    seed (a shared machine's did by ~20%) then slows every worker count alike on average. The runs in
+    the order they ran; report.timing averages a worker count's runs."""
+    counts = d["node_counts"]
+    order = [n for r in range(rounds) for n in (counts if r % 2 == 0 else counts[::-1])]
     runs = []
-    for i, n in enumerate(d["node_counts"]):
+    for i, n in enumerate(order):
         # the held-out evaluation is a function of the policy and its settings: run once, on the first
         r = timed_swarm(d, seed, backend_name, n, curve=curve and i == 0, evaluate=i == 0)
         if runs:
@@ -139,16 +146,17 @@ def versions() -> dict:
     return out
 
 
-def scaling(spec: dict, workers: list[int], seeds: list[int] | None, backend: str = "ray", log=print) -> dict:
+def scaling(spec: dict, workers: list[int], seeds: list[int] | None, backend: str = "ray", log=print,
+            rounds: int = 1) -> dict:
     """The stage's sweep from a spec (the runner's: the resolved `distributed` section with its
-    seeds): every seed on each worker count, and the stage's timing summary of it."""
+    seeds): every seed on each worker count (`rounds` times, see sweep), and the stage's timing summary."""
     d = {**spec, "node_counts": workers}
 
     def report(r):
         log(f"seed {r['seed']} {backend} x{r['workers']}: {r['wall_seconds']:.2f}s "
             f"(1-min load before {r['load_average_before']:.2f}), {r['env_steps_per_second']:.0f} env steps/s, "
             f"{len(r['retries'])} retried task(s), {len(r['nodes_lost'])} node(s) lost")
-    per_seed = [{"seed": seed, "sweep": sweep(d, seed, backend, on_run=report, curve=False)}
+    per_seed = [{"seed": seed, "sweep": sweep(d, seed, backend, on_run=report, curve=False, rounds=rounds)}
                 for seed in seeds or spec["seeds"]]
     return {"summary": timing(per_seed, d, backend, cpu_count()), "runs": per_seed, "spec": spec, "host": versions()}
 
@@ -160,14 +168,19 @@ def main(argv: list[str] | None = None) -> None:
                         help="the spec to run: python -m hsokv.benchmarks.rl.runner --write-spec PATH --preset P")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     parser.add_argument("--seeds", type=int, nargs="+", help="default: the spec's seeds")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of each worker count a seed, in alternating order (1 2 4 8, 8 4 2 1, ...); "
+                             "a speedup is then the ratio of mean wall times, so drift of the host cancels")
     parser.add_argument("--backend", default="ray", help="ray (what is measured) or any other backend, e.g. for a test")
     parser.add_argument("--out", type=Path, default=Path("scaling.json"))
     parser.add_argument("--commit", default=None, help="the git commit measured, recorded in the output")
     args = parser.parse_args(argv)
     if args.workers[0] != 1:
         parser.error("--workers must start with 1: speedups are relative to one worker")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     result = scaling(json.loads(args.spec.read_text(encoding="utf-8")), args.workers, args.seeds, args.backend,
-                     log=lambda line: print(line, flush=True))
+                     log=lambda line: print(line, flush=True), rounds=args.rounds)
     result["commit"] = args.commit
     write_json(args.out, result)
     by = result["summary"]["by_workers"]

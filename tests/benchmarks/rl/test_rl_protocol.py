@@ -141,3 +141,18 @@ def test_section_errors_name_the_key():
     params["distributed"]["es"]["momentum"] = 0.9
     with pytest.raises(ConfigError, match=r"distributed\.es\.momentum: unknown key; valid keys here: directions"):
         resolve(params)
+
+
+def test_rounds_alternate_the_worker_counts_and_each_count_is_averaged(d):
+    runs = scaling.sweep(d, 0, "simulate", curve=False, rounds=3)
+    counts = d["node_counts"]
+    assert [r["workers"] for r in runs] == counts + counts[::-1] + counts
+    assert all(r["theta"] == runs[0]["theta"] for r in runs) and runs[0]["evaluation"] is not None
+
+    def run(workers, wall):
+        return {"workers": workers, "wall_seconds": wall, "startup_seconds": 1.0, "env_steps_per_second": 100 / wall,
+                "retries": [], "nodes_lost": []}
+    # one worker slowed down during the seed (10 s, then 14 s): the mean of its runs is the baseline
+    drifted = [{"seed": 0, "sweep": [run(1, 10.0), run(2, 6.0), run(2, 6.0), run(1, 14.0)]}]
+    t = timing(drifted, {**d, "node_counts": [1, 2]}, "ray", 2)["by_workers"]
+    assert t["1"]["wall_seconds"]["mean"] == 12.0 and t["2"]["speedup"]["mean"] == 2.0

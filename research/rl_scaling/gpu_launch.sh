@@ -1,0 +1,31 @@
+#!/bin/bash
+# On the GPU host, in the call after the three that copied .gpu/rl/p0 ... p2 to $HOME/rlkit (this call
+# carries p3; gpu_prepare.sh builds them): installs the wheels into $HOME/rlsite (numpy only if the host's
+# Python lacks it) and starts the scaling sweep detached, pinned to the cores CPUS so that it can share
+# the host with GPU work pinned to the others (e.g. the continual kit with CPUS=13-15). Usage:
+#   bash research/rl_scaling/gpu_launch.sh CPUS "WORKERS" ROUNDS SEED [SEED ...]
+# e.g. gpu_launch.sh 0-11 "1 8" 2 0 1 2 3 4: the many-core Hopper spec (research/rl_specs/) on 1 and 8
+# Ray workers, each twice a seed in alternating order (hsokv.benchmarks.rl.scaling --rounds). The
+# result goes to $HOME/rl-scaling/seeds-<first>-<last>.json, the log to $HOME/rl-scaling.log. Another spec:
+# SPEC=research/rl_specs/<name>.json before the command.
+set -euo pipefail
+SPEC=${SPEC:-research/rl_specs/many-core-hopper.json}
+CPUS=$1 WORKERS=$2 ROUNDS=$3; shift 3
+[ $# -ge 1 ] || { echo "name at least one seed" >&2; exit 1; }
+REPO=$PWD K=$HOME/rlkit
+mkdir -p "$K" "$HOME/rl-scaling"
+[ -d .gpu/rl/p3 ] && cp .gpu/rl/p3/* "$K/"
+if [ ! -d "$HOME/rlsite/ray" ]; then
+    cat "$K"/part.0{0,1,2,3} | tar xf - -C "$K"
+    python3 -c "import numpy" 2>/dev/null && rm -f "$K"/whl/numpy-*.whl
+    python3 -m pip install -q --no-index --no-deps --no-compile --target "$HOME/rlsite" "$K"/whl/*.whl
+fi
+rm -rf "$HOME/code-rl" && cp -r "$REPO" "$HOME/code-rl" && cd "$HOME/code-rl"
+export PYTHONPATH=$HOME/rlsite:$HOME/code-rl OMP_NUM_THREADS=1
+OUT=$HOME/rl-scaling/seeds-$1-${!#}.json
+# shellcheck disable=SC2086  # WORKERS is a list
+setsid nohup taskset -c "$CPUS" python3 -m hsokv.benchmarks.rl.scaling --spec "$SPEC" \
+    --workers $WORKERS --rounds "$ROUNDS" --seeds "$@" --out "$OUT" --commit "$(cat "$K/COMMIT")" \
+    > "$HOME/rl-scaling.log" 2>&1 < /dev/null &
+sleep 15
+tail -n 5 "$HOME/rl-scaling.log"; taskset -cp "$(pgrep -f '[r]l.scaling' | head -n 1)"; uptime
