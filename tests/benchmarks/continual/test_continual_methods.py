@@ -17,9 +17,11 @@ ARGS = ContinualConfig().method_args | {"hsokv_logit_replay_reservoir": {"method
                                                                        "beta": 0.5, "selection": "reservoir"},
                                        "derpp": {"lr": 0.03, "alpha": 0.1, "beta": 0.5},
                                        "hsokv_feature_distill": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 0.5,
-                                                                 "distill": 5.0}}
+                                                                 "distill": 5.0},
+                                       "hsokv_logit_distill": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 0.5,
+                                                               "logit_distill": 1.0}}
 NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_logit_replay_reservoir",
-         "hsokv_feature_distill"]
+         "hsokv_feature_distill", "hsokv_logit_distill"]
 GRID = {"k": [3], "tau": [0.1], "w": [0.5]}
 
 
@@ -61,19 +63,24 @@ def test_equal_entries_cost_about_equal_bytes(results):
     assert er["bytes_per_entry"] == hsokv["bytes_per_entry"] == 3 * 8 * 8 + 8              # image + label
     assert derpp["bytes_per_entry"] == logit_replay["bytes_per_entry"] == er["bytes_per_entry"] + 4 * 4   # + logits
     assert icarl["extra_state_bytes"] > 0 and er["extra_state_bytes"] == hsokv["extra_state_bytes"] == 0
-    # feature distillation keeps the old network too (iCaRL's bytes: the same backbone)
+    # feature and logit distillation keep the old network too (iCaRL's bytes: the same backbone)
     assert results["hsokv_feature_distill"]["memory"]["extra_state_bytes"] == icarl["extra_state_bytes"]
+    assert results["hsokv_logit_distill"]["memory"]["extra_state_bytes"] == icarl["extra_state_bytes"]
 
 
-def test_feature_distillation_moves_training_and_needs_the_joint_pass(stream, results):
-    distilled, plain = results["hsokv_feature_distill"], results["hsokv"]
+@pytest.mark.parametrize("name, key, weight", [("hsokv_feature_distill", "distill", 5.0),
+                                               ("hsokv_logit_distill", "logit_distill", 1.0)])
+def test_distillation_moves_training_and_needs_the_joint_pass(stream, results, name, key, weight):
+    distilled, plain = results[name], results["hsokv"]
     assert distilled["losses"][:2] == plain["losses"][:2]     # task 1's two epochs: no old network, the same run
     assert distilled["losses"][2:] != plain["losses"][2:]     # task 2: the distillation term is in the loss
     assert distilled["encoded_examples"] > plain["encoded_examples"]   # the old network's passes
-    args = dict(ARGS["hsokv_feature_distill"], replay_forward="separate")
-    with pytest.raises(ValueError, match="distill 5.0: must be >= 0, and > 0 needs replay_forward 'joint'"):
-        run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
-                all_method_args={"bad": args}, readout_grid=GRID, log=lambda s: None)
+    for bad, message in (({"replay_forward": "separate"}, f"{key} {weight}: must be >= 0, and > 0 needs replay_forward 'joint'"),
+                         ({key: -1.0}, f"{key} -1.0: must be >= 0")):
+        with pytest.raises(ValueError, match=message):
+            run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
+                    all_method_args={"bad": dict(ARGS[name], **bad)}, readout_grid=GRID, log=lambda s: None)
+
 
 
 def test_method_args_per_buffer_and_unknown_names():
