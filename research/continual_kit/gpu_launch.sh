@@ -16,7 +16,7 @@
 # A second launch in a later call (no carry needed) starts another grid beside the first, e.g. the
 # validation-protocol runs beside the full-train anchors: the data is joined once, each grid runs from its
 # own copy of the code ($HOME/code-<runs folder name>) and logs to $HOME/cont-grid-<runs folder name>.log;
-# two grids must not share a runs folder. CPUS=13-15 before the command pins the grid to those cores
+# two grids must not share a runs folder. CPUS=12-15 before the command pins the grid to those cores
 # (taskset), e.g. beside the policy-search scaling sweep (research/rl_scaling/gpu_launch.sh) on the others.
 set -euo pipefail
 SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3

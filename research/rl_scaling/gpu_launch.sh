@@ -2,7 +2,7 @@
 # On the GPU host, in the call after the three that copied .gpu/rl/p0 ... p2 to $HOME/rlkit (this call
 # carries p3; gpu_prepare.sh builds them): installs the wheels into $HOME/rlsite (numpy only if the host's
 # Python lacks it) and starts the scaling sweep detached, pinned to the cores CPUS so that it can share
-# the host with GPU work pinned to the others (e.g. the continual kit with CPUS=13-15). Usage:
+# the host with GPU work pinned to the others (e.g. the continual kit with CPUS=12-15). Usage:
 #   bash research/rl_scaling/gpu_launch.sh CPUS "WORKERS" ROUNDS SEED [SEED ...]
 # e.g. gpu_launch.sh 0-11 "1 8" 2 0 1 2 3 4: the many-core Hopper spec (research/rl_specs/) on 1 and 8
 # Ray workers, each twice a seed in alternating order (hsokv.benchmarks.rl.scaling --rounds). The
