@@ -7,7 +7,7 @@ class-incremental learning needs).
   first convolution and no max-pool, so the last stage still sees 4x4 maps. Random init, torchvision's:
   Kaiming-normal (fan-out) weights on every convolution after the first.
 - resnet18_default_init: the same network with every layer at PyTorch's default initialisation, as
-  Mammoth's ResNet-18 (the DER paper's code) leaves it. Its convolution weights are ~2.4x smaller than
+  Mammoth's ResNet-18 (the DER paper's code) leaves it. Its convolution weights are ~2x smaller than
   torchvision's; under batch norm without weight decay the step a weight takes is relative to its norm,
   so the same learning rate moves these weights further (issue 18's anchor check).
 - small_cnn: three 3x3 conv blocks (32, 64, 128 channels) and global average pooling; for the
