@@ -5,8 +5,10 @@
 # the host with GPU work pinned to the others (e.g. the continual kit with CPUS=12-15). Usage:
 #   bash research/rl_scaling/gpu_launch.sh CPUS "WORKERS" ROUNDS SEED [SEED ...]
 # e.g. gpu_launch.sh 0-11 "1 8" 2 0 1 2 3 4: the many-core Hopper spec (research/rl_specs/) on 1 and 8
-# Ray workers, each twice a seed in alternating order (hsokv.benchmarks.rl.scaling --rounds). The
-# result goes to $HOME/rl-scaling/seeds-<first>-<last>.json, the log to $HOME/rl-scaling.log. Another spec:
+# Ray workers, each twice a seed in alternating order (hsokv.benchmarks.rl.scaling --rounds). The seeds
+# run one after another, one process and one result file each, $HOME/rl-scaling/seed-<S>.json (a lease
+# that ends mid-sweep keeps the seeds it finished; merge them here with `python -m
+# hsokv.benchmarks.rl.scaling --merge ... --out ...`); the log is $HOME/rl-scaling.log. Another spec:
 # SPEC=research/rl_specs/<name>.json before the command.
 set -euo pipefail
 SPEC=${SPEC:-research/rl_specs/many-core-hopper.json}
@@ -22,10 +24,11 @@ if [ ! -d "$HOME/rlsite/ray" ]; then
 fi
 rm -rf "$HOME/code-rl" && cp -r "$REPO" "$HOME/code-rl" && cd "$HOME/code-rl"
 export PYTHONPATH=$HOME/rlsite:$HOME/code-rl OMP_NUM_THREADS=1
-OUT=$HOME/rl-scaling/seeds-$1-${!#}.json
+export COMMIT; COMMIT=$(cat "$K/COMMIT")
 # shellcheck disable=SC2086  # WORKERS is a list
-setsid nohup taskset -c "$CPUS" python3 -m hsokv.benchmarks.rl.scaling --spec "$SPEC" \
-    --workers $WORKERS --rounds "$ROUNDS" --seeds "$@" --out "$OUT" --commit "$(cat "$K/COMMIT")" \
-    > "$HOME/rl-scaling.log" 2>&1 < /dev/null &
+setsid nohup taskset -c "$CPUS" bash -c 'for s in "${@:4}"; do
+    python3 -m hsokv.benchmarks.rl.scaling --spec "$1" --workers $2 --rounds "$3" --seeds "$s" \
+        --out "$HOME/rl-scaling/seed-$s.json" --commit "$COMMIT" || exit 1
+done' sweep "$SPEC" "$WORKERS" "$ROUNDS" "$@" > "$HOME/rl-scaling.log" 2>&1 < /dev/null &
 sleep 15
 tail -n 5 "$HOME/rl-scaling.log"; taskset -cp "$(pgrep -f '[r]l.scaling' | head -n 1)"; uptime

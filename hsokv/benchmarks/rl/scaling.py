@@ -17,6 +17,7 @@ spec (written where pydantic is installed), and writes one JSON:
     python -m hsokv.benchmarks.rl.runner --write-spec spec.json --preset research
     python -m hsokv.benchmarks.rl.scaling --spec spec.json --workers 1 2 4 8 16 --out scaling.json \
         --commit $(git rev-parse HEAD) [--rounds 2]
+    python -m hsokv.benchmarks.rl.scaling --merge seed0.json seed1.json ... --out scaling.json
 
 It records the 1-minute load average before each run: on a shared machine other people's work
 slows the larger worker counts most, so read its speedups with the load.
@@ -161,11 +162,34 @@ def scaling(spec: dict, workers: list[int], seeds: list[int] | None, backend: st
     return {"summary": timing(per_seed, d, backend, cpu_count()), "runs": per_seed, "spec": spec, "host": versions()}
 
 
+def merge(results: list[dict], sources: list[str]) -> dict:
+    """One sweep's result from several runs of the script on the same spec and worker counts (e.g. one
+    seed each, so a lease that ends mid-sweep keeps the seeds it finished): their runs together and the
+    summary over all of them. Results whose spec, worker counts or backend differ are refused."""
+    first, src = results[0], sources[0]
+    workers = list(first["summary"]["by_workers"])
+    for r, name in zip(results[1:], sources[1:]):
+        for what, a, b in (("spec", r["spec"], first["spec"]), ("worker counts", list(r["summary"]["by_workers"]), workers),
+                           ("backend", r["summary"]["backend"], first["summary"]["backend"])):
+            if a != b:
+                raise ConfigError(f"{name}: its {what} differs from {src}'s; only runs of one sweep merge")
+    per_seed = [run for r in results for run in r["runs"]]
+    seeds = [run["seed"] for run in per_seed]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds {sorted(seeds)}: a seed appears in more than one of {sources}")
+    d = {**first["spec"], "node_counts": [int(n) for n in workers]}
+    return {"summary": timing(per_seed, d, first["summary"]["backend"], first["summary"]["cpu_count"]),
+            "runs": per_seed, "spec": first["spec"], "host": first["host"],
+            "commit": sorted({r.get("commit") for r in results}, key=str), "merged_from": sources}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                      prog="python -m hsokv.benchmarks.rl.scaling")
-    parser.add_argument("--spec", type=Path, required=True,
+    parser.add_argument("--spec", type=Path,
                         help="the spec to run: python -m hsokv.benchmarks.rl.runner --write-spec PATH --preset P")
+    parser.add_argument("--merge", type=Path, nargs="+",
+                        help="instead of running: merge these outputs of one sweep (one seed each, say) into --out")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     parser.add_argument("--seeds", type=int, nargs="+", help="default: the spec's seeds")
     parser.add_argument("--rounds", type=int, default=1,
@@ -175,6 +199,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("scaling.json"))
     parser.add_argument("--commit", default=None, help="the git commit measured, recorded in the output")
     args = parser.parse_args(argv)
+    if (args.spec is None) == (args.merge is None):
+        parser.error("give --spec (run a sweep) or --merge (combine sweeps' outputs), not both or neither")
+    if args.merge:
+        missing = [str(f) for f in args.merge if not f.is_file()]
+        if missing:
+            parser.error(f"--merge: no such file {', '.join(missing)}")
+        try:
+            result = merge([json.loads(f.read_text(encoding="utf-8")) for f in args.merge], [str(f) for f in args.merge])
+        except ConfigError as e:
+            parser.error(f"--merge: {e}")
+        write_json(args.out, result)
+        report_summary(args.out, result)
+        return
     if args.workers[0] != 1:
         parser.error("--workers must start with 1: speedups are relative to one worker")
     if args.rounds < 1:
@@ -183,12 +220,16 @@ def main(argv: list[str] | None = None) -> None:
                      log=lambda line: print(line, flush=True), rounds=args.rounds)
     result["commit"] = args.commit
     write_json(args.out, result)
+    report_summary(args.out, result)
+
+
+def report_summary(out: Path, result: dict) -> None:
     by = result["summary"]["by_workers"]
-    print(f"{args.out}: workers, mean wall seconds, speedup (mean ± 95% CI over {len(result['runs'])} seed(s))")
-    for n in args.workers:
-        wall, speedup = by[str(n)]["wall_seconds"], by[str(n)]["speedup"]
+    print(f"{out}: workers, mean wall seconds, speedup (mean ± 95% CI over {len(result['runs'])} seed(s))")
+    for n, row in by.items():
+        wall, speedup = row["wall_seconds"], row["speedup"]
         ci = "" if speedup["ci95"] is None else f" ± {speedup['ci95']:.2f}"
-        print(f"{n:4d}  {wall['mean']:8.2f}  {speedup['mean']:.2f}{ci}")
+        print(f"{int(n):4d}  {wall['mean']:8.2f}  {speedup['mean']:.2f}{ci}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The comparison and the scaling sweep on CartPole: equal budgets, same numbers on every backend,
 modelled scaling, a killed worker retried."""
+import json
 import math
 import os
 import signal
@@ -156,3 +157,25 @@ def test_rounds_alternate_the_worker_counts_and_each_count_is_averaged(d):
     drifted = [{"seed": 0, "sweep": [run(1, 10.0), run(2, 6.0), run(2, 6.0), run(1, 14.0)]}]
     t = timing(drifted, {**d, "node_counts": [1, 2]}, "ray", 2)["by_workers"]
     assert t["1"]["wall_seconds"]["mean"] == 12.0 and t["2"]["speedup"]["mean"] == 2.0
+
+
+def test_merging_one_seed_outputs_gives_the_two_seed_summary(d, tmp_path):
+    spec = {k: v for k, v in d.items() if k != "node_counts"}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    for seed in (0, 1):
+        scaling.main(["--spec", str(tmp_path / "spec.json"), "--workers", "1", "2", "--seeds", str(seed),
+                      "--backend", "simulate", "--out", str(tmp_path / f"s{seed}.json"), "--commit", "abc"])
+    scaling.main(["--merge", str(tmp_path / "s0.json"), str(tmp_path / "s1.json"), "--out", str(tmp_path / "all.json")])
+    merged = json.loads((tmp_path / "all.json").read_text())
+    both = scaling.scaling(spec, [1, 2], [0, 1], "simulate")
+    assert [r["seed"] for r in merged["runs"]] == [0, 1] and merged["commit"] == ["abc"]
+    assert merged["summary"]["by_workers"]["2"]["speedup"] == both["summary"]["by_workers"]["2"]["speedup"]
+    other = json.loads((tmp_path / "s1.json").read_text())
+    other["spec"]["eta"] = 99
+    (tmp_path / "odd.json").write_text(json.dumps(other))
+    with pytest.raises(ConfigError, match="odd.json: its spec differs from .*s0.json's"):
+        scaling.merge([json.loads((tmp_path / "s0.json").read_text()), other], [str(tmp_path / "s0.json"), str(tmp_path / "odd.json")])
+    with pytest.raises(ConfigError, match="a seed appears in more than one"):
+        scaling.merge([merged, merged], ["a", "b"])
+    with pytest.raises(SystemExit):
+        scaling.main(["--out", str(tmp_path / "x.json")])   # neither --spec nor --merge
