@@ -12,14 +12,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from hsokv.benchmarks.continual.backbones import make_image_model
+from hsokv.benchmarks.continual.cifar import read_cifar_bin
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2615)
 
 
 def first_task(mirror: Path, n: int = 640) -> tuple[torch.Tensor, torch.Tensor]:
-    raw = np.fromfile(mirror / "cifar10/cifar-10-batches-bin/data_batch_1.bin", dtype=np.uint8).reshape(-1, 3073)
-    y = torch.tensor(raw[:, 0].astype(np.int64))
-    x = torch.tensor(raw[:, 1:].reshape(-1, 3, 32, 32)).float() / 255
+    images, labels = read_cifar_bin(mirror / "cifar10/cifar-10-batches-bin/data_batch_1.bin")
+    x, y = torch.tensor(images).float() / 255, torch.tensor(labels)
     keep = y < 2
     x = (x[keep][:n] - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1)
     return x, y[keep][:n]

@@ -114,13 +114,13 @@ class ContinualMethod:
                           with_features: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """stream_loss, and the logits of memory entries `idx` from the same forward pass (batch norm
         then normalises the stream and the replayed entries together). with_features: the pass's
-        (prepared inputs, features) are kept in `_features` too."""
+        (prepared inputs, features, logits) are kept in `_features` too."""
         images = x if idx is None else torch.cat([x, self.memory.value("image")[idx]])
         inputs = self.prepare(images)
         out = self.forward(inputs, with_features)
         if with_features:
             out, features = out
-            self._features = (inputs, features)
+            self._features = (inputs, features, out)
         n = len(x)
         self._batch = (x, y, out[:n].detach().float())
         return F.cross_entropy(out[:n], y), out[n:]

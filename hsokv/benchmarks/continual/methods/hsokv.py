@@ -87,7 +87,7 @@ class HsokvMemory(ContinualMethod):
             if self.logit_replay:
                 loss = loss + float(self.args["alpha"]) * F.mse_loss(replay.float(), mem.value("logits")[idx])
         if distill:
-            inputs, features = self._features
+            inputs, features, logits = self._features
             with torch.no_grad():
                 old_features = self.old_model.features(inputs)
             self.encoded_examples += len(inputs)
@@ -99,8 +99,7 @@ class HsokvMemory(ContinualMethod):
                 past = len(self.past_classes)   # the stream's labels come in task order, as iCaRL's loss assumes
                 with torch.no_grad():
                     target = torch.sigmoid(self.old_model.head(old_features)[:, :past].float())
-                logits = self.model.head(features)[:, :past].float()
-                loss = loss + self.logit_distill * F.binary_cross_entropy_with_logits(logits, target)
+                loss = loss + self.logit_distill * F.binary_cross_entropy_with_logits(logits[:, :past].float(), target)
         return loss
 
     def after_step(self):
