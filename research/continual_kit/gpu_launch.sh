@@ -3,13 +3,13 @@
 # call carries p4): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
 # detached. Usage:
 #   bash research/continual_kit/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
-# SPEC: spec-val-e50.json or spec-val-e5.json (from p0), or a committed spec research/<D>/spec.json such
-# as research/continual_full_train/spec.json or research/continual_anchor/fp32/spec.json; JOB:
+# SPEC: a committed spec research/<D>/spec.json: the research grid's research/continual_default_init/e5 or
+# e50 (the research preset's validation protocol), or research/continual_full_train/spec.json,
+# research/continual_anchor/fp32/spec.json, ...; JOB:
 # run:buffer:seed (e.g. derpp:200:2); MINUTES: runs pause at the first epoch's end past it (their states
 # go to <runs folder>/paused/, see DEVELOPERS.md).
-# Runs folder: $HOME/cont-runs/val for the validation-protocol specs; for a committed spec,
-# $HOME/cont-runs/<name>, name = D without its "continual_" prefix, "/" as "_" (full_train, anchor_fp32).
-# The committed results of that protocol (research/continual/ or research/<D>/runs/) are copied there
+# Runs folder: $HOME/cont-runs/<name>, name = D without its "continual_" prefix, "/" as "_" (full_train,
+# anchor_fp32, default_init_e5). The committed results of that protocol (research/<D>/runs/) are copied there
 # first, so a label already run is skipped; a pause
 # state copied to <runs folder>/paused/<label>.safetensors is resumed, and so is one sent in parts by
 # pack_states.sh (joined here from $HOME/cifarkit/states/ and checked against its sha256).
@@ -23,10 +23,8 @@ SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3
 REPO=$PWD K=$HOME/cifarkit D=$HOME/hsokv-data
 source "$(dirname "$0")/runs_name.sh"
 N=$(runs_name "$SPEC")
-case "$SPEC" in
-    research/*/spec.json) [ -f "$SPEC" ] || { echo "no spec $SPEC" >&2; exit 1; }; FROM=$(dirname "$SPEC")/runs ;;
-    *) FROM=research/continual ;;
-esac
+[ -f "$SPEC" ] || { echo "no spec $SPEC" >&2; exit 1; }
+FROM=$(dirname "$SPEC")/runs
 R=$HOME/cont-runs/$N
 if pgrep -f "[c]ontinual.grid .*--out $R( |$)" > /dev/null; then echo "a grid already writes $R" >&2; exit 1; fi
 mkdir -p "$K" "$D" "$R"
@@ -46,7 +44,6 @@ for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in p
         || { echo "$label: the joined parts do not match its sha256 (a part missing?)" >&2; rm "$R/paused/$label"; exit 1; }
     echo "pause state $label: joined, sha256 OK"
 done
-[ -f "$K/$SPEC" ] && SPEC=$K/$SPEC
 export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1
 setsid nohup ${CPUS:+taskset -c "$CPUS"} python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
     --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \

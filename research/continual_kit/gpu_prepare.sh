@@ -2,7 +2,7 @@
 # Builds, in the git-excluded .gpu/cifar/, what the GPU host needs for Split-CIFAR-10 research runs
 # (issue 18): p0 ... p4, five ~37 MB parts of a tar of the mirror's cifar10/ folder (a call carries at
 # most 64 MiB), p0 also holding the wheels the host lacks at this project's pins (pydantic and its
-# dependencies) and the validation-protocol spec. Run from the repository root with the project's venv
+# dependencies) and the commit. The specs travel with the working tree (research/<folder>/spec.json). Run from the repository root with the project's venv
 # active; the mirror is $HSOKV_DATA_MIRROR or ../shared/data. Then see gpu_launch.sh.
 set -euo pipefail
 K=.gpu/cifar
@@ -11,8 +11,6 @@ MIRROR=${HSOKV_DATA_MIRROR:-../shared/data}
 grep -qx '/.gpu/' .git/info/exclude || echo /.gpu/ >> .git/info/exclude
 rm -rf "$K" && mkdir -p "$K"/p{0,1,2,3,4}
 bash research/gpu_wheels.sh "$K/p0/whl"
-python -m hsokv.benchmarks.continual.grid --write-spec "$K/p0/spec-val-e50.json" --preset research --epochs 50
-python -m hsokv.benchmarks.continual.grid --write-spec "$K/p0/spec-val-e5.json" --preset research --epochs 5
 tar cf "$K/cifar.tar" -C "$MIRROR" cifar10
 split -n 5 -d "$K/cifar.tar" "$K/part." && rm "$K/cifar.tar"
 for i in 0 1 2 3 4; do mv "$K/part.0$i" "$K/p$i/"; done

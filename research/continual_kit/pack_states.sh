@@ -4,15 +4,15 @@
 # one part a folder, .gpu/states/p0, p1, ... (git-excluded), with the state's sha256. Usage, from the
 # repository root:
 #   bash research/continual_kit/pack_states.sh PROTOCOL:STATE [PROTOCOL:STATE ...]
-# PROTOCOL: the runs folder the state resumes in: val (the validation-protocol specs) or a committed
-# spec's name (research/continual_full_train/spec.json: full_train; research/continual_anchor/fp32/spec.json:
-# anchor_fp32; runs_name.sh); e.g. val:.gpu/paused/icarl-200-e50-s2.safetensors. Then one call per folder, after the four data calls and before
+# PROTOCOL: the runs folder the state resumes in, a committed spec's name (research/continual_full_train/spec.json:
+# full_train; research/continual_anchor/fp32/spec.json: anchor_fp32; research/continual_default_init/e50/spec.json:
+# default_init_e50; runs_name.sh); e.g. default_init_e50:.gpu/paused/icarl-200-e50-s2.safetensors. Then one call per folder, after the four data calls and before
 # gpu_launch.sh: `mkdir -p ~/cifarkit/states && cp .gpu/states/pN/* ~/cifarkit/states/` with
 # `carry: [".gpu/states/pN"]`; gpu_launch.sh joins the parts of its runs folder's states, checks each
 # sha256 and puts the state where the grid resumes it.
 set -euo pipefail
 source "$(dirname "$0")/runs_name.sh"
-[ $# -ge 1 ] || { echo "name at least one PROTOCOL:STATE (e.g. val:.gpu/paused/icarl-200-e50-s2.safetensors)" >&2; exit 1; }
+[ $# -ge 1 ] || { echo "name at least one PROTOCOL:STATE (e.g. default_init_e50:.gpu/paused/icarl-200-e50-s2.safetensors)" >&2; exit 1; }
 names=$(valid_names)
 for arg in "$@"; do
     protocol=${arg%%:*} state=${arg#*:}
