@@ -1,5 +1,6 @@
-"""Stage continual_research: the GPU grid's committed per-run results (research/continual/*.json,
-written by hsokv.benchmarks.continual.grid) -> metrics/continual_research.{json,md} and
+"""Stage continual_research: the GPU grid's committed per-run results (research/continual/*.json, or
+several folders, e.g. one per epochs setting; written by hsokv.benchmarks.continual.grid) ->
+metrics/continual_research.{json,md} and
 plots/continual_research/. Runs are grouped by epochs per task; each group is one table, followed by
 H-SOKV against its variants on the validation split (where its design was chosen) and by how often the
 last iterate fails the task just trained (hsokv.benchmarks.continual.stability)."""
@@ -18,9 +19,9 @@ READS = ()   # no params: the runs carry their own settings
 
 
 def main(args):
-    files = sorted(Path(args.runs).glob("*.json"))
+    files = sorted(f for folder in args.runs for f in Path(folder).glob("*.json"))
     if not files:
-        raise ConfigError(f"{args.runs}: no run results; run hsokv.benchmarks.continual.grid on a GPU first")
+        raise ConfigError(f"{' '.join(args.runs)}: no run results; run hsokv.benchmarks.continual.grid on a GPU first")
     results = [read_json(f) for f in files]
     check_one_design_per_row(results, [str(f) for f in files])
     groups: dict[int, list[dict]] = {}
@@ -49,7 +50,7 @@ def main(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", default="research/continual")
+    parser.add_argument("--runs", nargs="+", default=["research/continual"], help="folders of run results")
     parser.add_argument("--metrics", default="metrics/continual_research.json")
     parser.add_argument("--plots", default="plots/continual_research")
     run_stage(main, parser)

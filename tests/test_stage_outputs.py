@@ -1,13 +1,17 @@
 """A stage's outputs are replaced all together or not at all (issue 17, Deliver 4): a failure
 after the models and DVCLive logs of a run are written, before its results are, leaves the last
-good run's models, logs and results exactly as they were."""
+good run's models, logs and results exactly as they were. Also what a stage reads (continual_research's
+run folders)."""
 import argparse
 import hashlib
+import json
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
-from stages import prepare_synthetic, synthetic
+from stages import continual_research, prepare_synthetic, synthetic
 
 
 def _tree(root):
@@ -39,3 +43,20 @@ def test_failed_synthetic_run_keeps_the_last_models_logs_and_results(tmp_path, p
     with pytest.raises(PermissionError):
         synthetic.main(run)   # trains, saves the model and the logs to temporaries, then fails
     assert {d: _tree(tmp_path / d) for d in ("results", "models")} == last_good
+
+
+def test_continual_research_reads_several_run_folders_one_table_per_epochs_setting(tmp_path):
+    """The default-init grid keeps its 5- and 50-epoch runs in two folders (research/continual_default_init/e5
+    and e50, one per committed spec); the stage reads both and groups them by epochs, as in one folder."""
+    committed = Path(__file__).resolve().parents[1] / "research" / "continual"
+    folders = {5: tmp_path / "e5", 50: tmp_path / "e50"}
+    for epochs, folder in folders.items():
+        folder.mkdir()
+        for name in (f"hsokv-500-e{epochs}-s0.json", f"derpp-500-e{epochs}-s0.json"):
+            shutil.copy(committed / name, folder / name)
+    metrics = tmp_path / "metrics.json"
+    continual_research.main(argparse.Namespace(runs=[str(f) for f in folders.values()], metrics=str(metrics),
+                                               plots=str(tmp_path / "plots")))
+    written = json.loads(metrics.read_text())
+    assert sorted(written) == ["epochs_5", "epochs_50"]
+    assert {"hsokv-500", "derpp-500"} <= set(written["epochs_50"]["rows"])
