@@ -118,3 +118,57 @@ def write_plots(per_seed: list[dict], out_dir: Path, timing_metrics: dict | None
                                               "wall_seconds": t["wall_seconds"]["mean"]} for n, t in by.items()])
         _write_csv(out_dir / "throughput.csv", [{"workers": int(n), "env_steps_per_second": t["env_steps_per_second"]["mean"]}
                                                 for n, t in by.items()])
+
+
+# Issue 22's scaling targets: speedup over one worker by worker count, each on its machine: 1.8x at 2
+# workers on a 2-core machine, 6x at 8 on a many-core host (16 cores; a sweep pinned to 12 of them counts).
+SCALING_TARGETS = {2: 1.8, 8: 6.0}
+
+
+def scaling_target(workers: int, cpu_count: int) -> float | None:
+    if workers == 2 and cpu_count == 2 or workers == 8 and cpu_count >= 12:
+        return SCALING_TARGETS[workers]
+    return None
+
+
+def scaling_research(results: dict[str, dict]) -> dict:
+    """The committed scaling sweeps (research/rl_scaling/<name>.json, hsokv.benchmarks.rl.scaling's
+    output), one entry each: per worker count the speedup over seeds (as timing computes it: a seed run
+    in rounds counts its mean wall time at each count) and, where issue 22 sets a target for that count,
+    the one-sided t-test of the per-seed speedups against it (H1: above)."""
+    out = {}
+    for name, r in sorted(results.items()):
+        counts = [int(n) for n in r["summary"]["by_workers"]]
+
+        def walls(n: int) -> list[float]:
+            return [float(np.mean([x["wall_seconds"] for x in s["sweep"] if x["workers"] == n])) for s in r["runs"]]
+        base, by_workers = walls(counts[0]), {}
+        for n in counts[1:]:
+            speedups = [b / w for b, w in zip(base, walls(n))]
+            row = {"wall_seconds": summarize(walls(n)), "speedup": summarize(speedups), "per_seed": speedups,
+                   "target": scaling_target(n, r["summary"]["cpu_count"]), "p_above_target": None}
+            if row["target"] is not None and len(set(speedups)) > 1:
+                from scipy import stats  # here, not at the top: only this report tests
+                row["p_above_target"] = float(stats.ttest_1samp(speedups, row["target"], alternative="greater").pvalue)
+            by_workers[str(n)] = row
+        out[name] = {"spec": r["spec"].get("preset", "").split(" (")[0], "env_id": r["spec"]["env_id"], "cpu_count": r["summary"]["cpu_count"],
+                     "backend": r["summary"]["backend"], "seeds": [s["seed"] for s in r["runs"]],
+                     "rounds": max(sum(x["workers"] == counts[0] for x in s["sweep"]) for s in r["runs"]),
+                     "baseline_wall_seconds": summarize(base), "by_workers": by_workers}
+    return out
+
+
+def scaling_table(m: dict) -> str:
+    lines = ["## The swarm's wall-clock speedup over one worker, by sweep (research/rl_scaling/)", "",
+             "Speedup per seed = its mean wall time on one worker over its mean on n (each count run `rounds` times "
+             "a seed); mean ± std over seeds with the 95% CI; p: one-sided t-test of the per-seed speedups against "
+             "issue 22's target for that count (H1: above).", "",
+             "| sweep | cores | spec | seeds x rounds | workers | wall s | speedup | target | p (above target) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for name, s in m.items():
+        for n, row in s["by_workers"].items():
+            p = "n/a" if row["p_above_target"] is None else f"{row['p_above_target']:.2g}"
+            lines.append(f"| {name} | {s['cpu_count']} | {s['spec']} | {len(s['seeds'])} x {s['rounds']} | {n} | "
+                         f"{row['wall_seconds']['mean']:.1f} | {_fmt(row['speedup'], 2)} | "
+                         f"{'—' if row['target'] is None else row['target']} | {p} |")
+    return "\n".join(lines) + "\n"
