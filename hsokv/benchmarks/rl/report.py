@@ -45,18 +45,20 @@ def timing(per_seed: list[dict], d: dict, backend: str, cpus: int) -> dict:
     out = {"backend": backend, "simulated": backend == "simulate", "cpu_count": cpus, "by_workers": {},
            "retries": sum(len(r["retries"]) for s in per_seed for r in s["sweep"]),
            "nodes_lost": sum(len(r["nodes_lost"]) for s in per_seed for r in s["sweep"])}
-
-    def per_seed_mean(key: str, n: int) -> list[float]:
-        return [float(np.mean([r[key] for r in s["sweep"] if r["workers"] == n])) for s in per_seed]
-    base = per_seed_mean("wall_seconds", d["node_counts"][0])
+    base = per_seed_mean(per_seed, "wall_seconds", d["node_counts"][0])
     for n in d["node_counts"]:
-        wall = per_seed_mean("wall_seconds", n)
+        wall = per_seed_mean(per_seed, "wall_seconds", n)
         out["by_workers"][str(n)] = {
             "wall_seconds": summarize(wall),
-            "startup_seconds": summarize(per_seed_mean("startup_seconds", n)),
+            "startup_seconds": summarize(per_seed_mean(per_seed, "startup_seconds", n)),
             "speedup": summarize([b / w for b, w in zip(base, wall)]),
-            "env_steps_per_second": summarize(per_seed_mean("env_steps_per_second", n))}
+            "env_steps_per_second": summarize(per_seed_mean(per_seed, "env_steps_per_second", n))}
     return out
+
+
+def per_seed_mean(per_seed: list[dict], key: str, workers: int) -> list[float]:
+    """Each seed's mean of `key` over its runs on `workers` workers (one run a round)."""
+    return [float(np.mean([r[key] for r in s["sweep"] if r["workers"] == workers])) for s in per_seed]
 
 
 def curve_rows(per_seed: list[dict]) -> list[dict]:
@@ -139,13 +141,11 @@ def scaling_research(results: dict[str, dict]) -> dict:
     out = {}
     for name, r in sorted(results.items()):
         counts = [int(n) for n in r["summary"]["by_workers"]]
-
-        def walls(n: int) -> list[float]:
-            return [float(np.mean([x["wall_seconds"] for x in s["sweep"] if x["workers"] == n])) for s in r["runs"]]
-        base, by_workers = walls(counts[0]), {}
+        base, by_workers = per_seed_mean(r["runs"], "wall_seconds", counts[0]), {}
         for n in counts[1:]:
-            speedups = [b / w for b, w in zip(base, walls(n))]
-            row = {"wall_seconds": summarize(walls(n)), "speedup": summarize(speedups), "per_seed": speedups,
+            wall = per_seed_mean(r["runs"], "wall_seconds", n)
+            speedups = [b / w for b, w in zip(base, wall)]
+            row = {"wall_seconds": summarize(wall), "speedup": summarize(speedups), "per_seed": speedups,
                    "target": scaling_target(n, r["summary"]["cpu_count"]), "p_above_target": None}
             if row["target"] is not None and len(set(speedups)) > 1:
                 from scipy import stats  # here, not at the top: only this report tests
