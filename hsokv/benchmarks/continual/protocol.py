@@ -205,6 +205,20 @@ def make_autocast(device: torch.device, precision: str = "bf16") -> Callable[[],
     return lambda: torch.autocast("cuda", dtype=torch.bfloat16)
 
 
+def check_readout_grid(stream: Stream, readout_grid: dict[str, list]) -> None:
+    """Without validation images (continual.val_per_class: 0, the full-train protocol) nothing can
+    choose among the readouts' settings, so the grid must name one setting: taking its first would be
+    a silent, untuned choice (the kNN and retrieval readouts' scores depend on it)."""
+    if any(len(t.val.y) for t in stream.tasks):
+        return
+    several = {k: v for k, v in readout_grid.items() if len(v) > 1}
+    if several:
+        raise ConfigError(f"continual.val_per_class: 0 holds out no validation images, so nothing chooses among "
+                          f"continual.readout_grid's settings ({', '.join(f'{k}: {v}' for k, v in several.items())}); "
+                          "give one value per key (a setting chosen on a run with a validation split) or "
+                          "val_per_class >= 1")
+
+
 def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone: str, epochs: int,
             batch_size: int, replay_batch_size: int, augment: bool, all_method_args: dict[str, dict],
             readout_grid: dict[str, list], log: Callable[[str], None] = print,
@@ -220,6 +234,7 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     2.5x and fine-tuning 3.2x faster than eager at batch 32, where kernel launches bound a step
     (hsokv.benchmarks.continual.speed); the numbers differ from eager ones by rounding, not by method.
     `precision` and `crop_padding`: continual.precision and continual.crop_padding."""
+    check_readout_grid(stream, readout_grid)
     device = stream.tasks[0].train.x.device
     torch.manual_seed(seed)
     np.random.seed(seed)

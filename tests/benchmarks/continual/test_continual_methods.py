@@ -182,3 +182,23 @@ def test_crop_padding_and_precision_are_recorded_and_unknown_values_refused(stre
         er(precision="fp16")
     with pytest.raises(ValueError, match="'mean' or 'black'"):
         ContinualConfig(crop_padding="grey")
+
+
+def test_full_train_needs_one_readout_setting():
+    """val_per_class 0: a grid with a choice in it is refused (it used to take its first setting
+    silently); one setting per key runs, and every readout reports that setting."""
+    import numpy as np
+
+    from hsokv.benchmarks.continual.data import ImageSet
+    from hsokv.benchmarks.continual.stream import make_stream
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(4), 8)
+    x = rng.integers(0, 255, (len(y), 3, 8, 8)).astype(np.uint8)
+    no_val = make_stream(ImageSet(x, y, x[::2].copy(), y[::2].copy(), list("abcd")), 2, 0, None, None,
+                         torch.device("cpu"))
+    kw = dict(backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=False,
+              all_method_args=ARGS, log=lambda s: None)
+    with pytest.raises(ConfigError, match=r"val_per_class: 0 .*k: \[3, 5\]"):
+        run_one(no_val, "hsokv", 8, 0, readout_grid={"k": [3, 5], "tau": [0.1], "w": [0.5]}, **kw)
+    out = run_one(no_val, "hsokv", 8, 0, readout_grid=GRID, **kw)
+    assert out["readouts"]["retrieval"]["setting"][-1] == {"k": 3, "tau": 0.1, "w": 0.5}
