@@ -1,14 +1,17 @@
 """Every continual method runs through the one protocol on a tiny two-task stream: deterministic,
 readouts scored, memories of the declared bytes; the scores R, BWT and forgetting."""
+import numpy as np
 import pytest
 import torch
 
 from hsokv.benchmarks.continual import readouts
+from hsokv.benchmarks.continual.data import ImageSet
 from hsokv.benchmarks.continual.methods import METHODS
 from hsokv.benchmarks.continual.methods.base import augment
 from hsokv.benchmarks.continual.protocol import (accuracy_matrix_summary, build_model, check_runs, method_args,
                                                  run_one, runs)
 from hsokv.benchmarks.continual.config import ContinualConfig
+from hsokv.benchmarks.continual.stream import make_stream
 from hsokv.config import ConfigError
 from continual_fixtures import stream  # noqa: F401  (a fixture: pytest finds it by name)
 
@@ -187,10 +190,6 @@ def test_crop_padding_and_precision_are_recorded_and_unknown_values_refused(stre
 def test_full_train_needs_one_readout_setting():
     """val_per_class 0: a grid with a choice in it is refused (it used to take its first setting
     silently); one setting per key runs, and every readout reports that setting."""
-    import numpy as np
-
-    from hsokv.benchmarks.continual.data import ImageSet
-    from hsokv.benchmarks.continual.stream import make_stream
     rng = np.random.default_rng(1)
     y = np.repeat(np.arange(4), 8)
     x = rng.integers(0, 255, (len(y), 3, 8, 8)).astype(np.uint8)
