@@ -1,0 +1,22 @@
+#!/bin/bash
+# On the GPU host, after gpu_launch.sh: waits while the grid writing $HOME/cont-runs/NAME runs, at most
+# SECONDS, then copies every finished run's result JSON to $OUT (the call's return folder) and prints
+# each run's last log line. Make these calls back to back until the grid ends: the host goes back 30 s
+# after a call ends, and the runs with it (2026-12-06: a lease lost its runs after 12 minutes that way, by
+# waiting on the development machine between calls); each call also brings back what has finished, so a
+# machine taken back mid-lease loses only the runs in flight. Usage:
+#   bash research/continual_kit/gpu_wait.sh NAME SECONDS     (NAME e.g. default_init_e50; SECONDS < the call's limit)
+set -uo pipefail
+NAME=$1 SECONDS_MAX=$2
+R=$HOME/cont-runs/$NAME
+[ -d "$R" ] || { echo "no runs folder $R (launch with gpu_launch.sh first)" >&2; exit 1; }
+end=$((SECONDS + SECONDS_MAX))
+# '[c]ontinual.grid': the bracket keeps the pattern from matching this script's own command line
+while pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 10; done
+pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && echo "grid still running" || echo "grid ended"
+mkdir -p "${OUT:?set OUT to the folder the call returns}/$NAME"
+cp "$R"/*.json "$OUT/$NAME/" 2>/dev/null
+echo "result files: $(ls "$OUT/$NAME" | wc -l) ($(ls "$OUT/$NAME" | tr '\n' ' '))"
+ls "$R/paused" 2>/dev/null | sed 's/^/paused: /'
+for log in "$R"/logs/*.log; do [ -f "$log" ] && echo "$(basename "$log" .log): $(tail -n 1 "$log")"; done
+nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
