@@ -44,7 +44,8 @@ for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in p
         || { echo "$label: the joined parts do not match its sha256 (a part missing?)" >&2; rm "$R/paused/$label"; exit 1; }
     echo "pause state $label: joined, sha256 OK"
 done
-export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1
+# two inductor compile workers a run, not one per core: eight compiling runs otherwise start ~100 workers
+export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1 TORCHINDUCTOR_COMPILE_THREADS=${TORCHINDUCTOR_COMPILE_THREADS:-2}
 setsid nohup ${CPUS:+taskset -c "$CPUS"} python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
     --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \
     > "$HOME/cont-grid-$N.log" 2>&1 < /dev/null &
