@@ -234,6 +234,12 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     preset_values = presets[name] or {}
     if not isinstance(preset_values, dict):
         raise ConfigError(f"{source}: presets.{name} must be a mapping")
+    # a preset sets sections the file itself lists (or a loaded module registers): a misspelt one
+    # (`presets.demo.continuel`) would leave its section at the code's defaults, silently
+    sections = {*PipelineConfig.model_fields, *SECTIONS.names(), *params} - {"preset", "presets"}
+    stray = sorted(str(k) for k in preset_values if k not in sections)
+    if stray:
+        raise ConfigError(f"{source}: presets.{name}.{stray[0]}: not a section of this file; valid: {sorted(sections)}")
     # An empty section, or a null value, means "the preset's value".
     explicit = _drop_nulls({k: v for k, v in params.items() if k not in ("preset", "presets")})
     merged = _merge(preset_values, explicit)

@@ -22,6 +22,8 @@ def run_parallel(jobs: list[tuple[str, list[str]]], log_dir: Path, parallel: int
     succeeded, and is dropped (neither run nor counted as failed) when one of them failed or was
     dropped. Jobs start in list order as slots and prerequisites allow; `poll` is seconds between checks.
     """
+    if parallel < 1:   # no slot would ever open
+        raise ValueError(f"parallel must be >= 1 (got {parallel})")
     names = {name for name, _ in jobs}
     needs = {job: list(pre) for job, pre in (needs or {}).items() if pre}
     unknown = sorted({p for pre in needs.values() for p in pre} - names)

@@ -19,9 +19,11 @@ READS = ()   # no params: the runs carry their own settings
 
 
 def main(args):
+    for folder in args.runs:   # each folder named must hold results: a mistyped one is not skipped
+        if not any(Path(folder).glob("*.json")):
+            raise ConfigError(f"{folder}: no run results (*.json) here; run hsokv.benchmarks.continual.grid on a GPU "
+                              "first, or leave the folder out of --runs")
     files = sorted(f for folder in args.runs for f in Path(folder).glob("*.json"))
-    if not files:
-        raise ConfigError(f"{' '.join(args.runs)}: no run results; run hsokv.benchmarks.continual.grid on a GPU first")
     results = [read_json(f) for f in files]
     check_one_design_per_row(results, [str(f) for f in files])
     groups: dict[int, list[dict]] = {}

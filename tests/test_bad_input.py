@@ -400,7 +400,7 @@ def test_continual_unknown_method_and_missing_learning_rate(case):
     refused(run(*stage), out, "continual.methods: unknown 'derp'", "derpp")
     params["continual"]["methods"] = ["er"]
     params["continual"]["method_args"]["er"] = {"alpha": 0.1}
-    refused(run(*stage), out, "continual.method_args.er.lr is not set")
+    refused(run(*stage), out, "continual.method_args.er: ['lr'] not set")
     params["continual"]["method_args"]["er"] = {"lr": 0.1}
     params["continual"]["backbone"] = "resnet50"
     refused(run(*stage), out, "continual.backbone: unknown 'resnet50'", "resnet18, resnet18_default_init, small_cnn")

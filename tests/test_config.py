@@ -117,3 +117,10 @@ def test_registered_section_errors_name_the_key(params):
         resolve({**params, "eval": {"batch_sise": 8}})
     with pytest.raises(ConfigError, match=r"eval\.batch_size: .*greater than or equal to 1 \(got 0\)"):
         resolve({**params, "eval": {"batch_size": 0}})
+
+
+def test_a_misspelt_section_inside_a_preset_is_refused(params):
+    """`presets.demo.continuel` left the demo's continual section at the code's defaults (resnet18, 50 epochs)."""
+    params["presets"]["demo"]["continuel"] = params["presets"]["demo"].pop("continual")
+    with pytest.raises(ConfigError, match=r"presets.demo.continuel: not a section of this file; valid: .*'continual'"):
+        resolve({**params, "preset": "demo"})

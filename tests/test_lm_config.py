@@ -27,3 +27,15 @@ def test_grid_values_out_of_range_are_refused_by_key(params):
     params["language_model"]["knn_lambda"] = [0.2, 1.0]
     with pytest.raises(ConfigError, match=r"language_model.knn_lambda: every value must be in \(0, 1\)"):
         _lm(params, "demo")
+
+
+@pytest.mark.parametrize("edit, message", [
+    ({"seeds": [0, 0]}, r"each seed may appear once \(repeated: \[0\]\)"),     # reported as 2 seeds, CI 0, before
+    ({"seeds": [-1]}, r"seeds must be >= 0"),                                  # a numpy traceback after the n-gram
+    ({"learning_rate": 1e-3, "min_learning_rate": 0.9}, r"min_learning_rate \(0.9\) must be <= learning_rate"),
+    ({"knn_datastore": 200, "knn_k": [8, 500]}, r"language_model.knn_k: \[500\] exceed knn_datastore \(200\)"),
+])
+def test_settings_that_would_run_other_than_asked_are_refused(params, edit, message):
+    params["language_model"].update(edit)
+    with pytest.raises(ConfigError, match=message):
+        _lm(params, "demo")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hsokv.config import ConfigError
 from stages import continual_research, prepare_synthetic, synthetic
 
 
@@ -60,3 +61,8 @@ def test_continual_research_reads_several_run_folders_one_table_per_epochs_setti
     written = json.loads(metrics.read_text())
     assert sorted(written) == ["epochs_5", "epochs_50"]
     assert {"hsokv-500", "derpp-500"} <= set(written["epochs_50"]["rows"])
+    # a mistyped folder among several is refused, not skipped (the table would silently lose its runs)
+    with pytest.raises(ConfigError, match="e500: no run results"):
+        continual_research.main(argparse.Namespace(runs=[str(folders[5]), str(tmp_path / "e500")],
+                                                   metrics=str(tmp_path / "m2.json"), plots=str(tmp_path / "p2")))
+    assert not (tmp_path / "m2.json").exists()

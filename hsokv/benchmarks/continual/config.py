@@ -59,12 +59,23 @@ class ContinualConfig(Section):
         bad = [b for b in self.buffer_sizes if b < 1]
         if bad:
             raise ValueError(f"continual.buffer_sizes must be >= 1 (got {bad})")
+        if len(set(self.buffer_sizes)) < len(self.buffer_sizes):
+            raise ValueError(f"continual.buffer_sizes: a size listed more than once (got {self.buffer_sizes})")
         missing = {"k", "tau", "w"} - set(self.readout_grid)
         if missing:
             raise ValueError(f"continual.readout_grid lacks {sorted(missing)}")
+        unknown = sorted(set(self.readout_grid) - {"k", "tau", "w"})
+        if unknown:
+            raise ValueError(f"continual.readout_grid.{unknown[0]}: unknown key; valid: k, tau, w")
         empty = sorted(k for k, values in self.readout_grid.items() if not values)
         if empty:
             raise ValueError(f"continual.readout_grid.{empty[0]}: an empty list leaves no setting to try")
+        # k neighbours (a whole number >= 1), softmax temperature tau > 0, fusion weight w in [0, 1]
+        for key, ok, rule in (("k", lambda v: v >= 1 and float(v).is_integer(), "whole numbers >= 1"),
+                              ("tau", lambda v: v > 0, "> 0"), ("w", lambda v: 0 <= v <= 1, "in [0, 1]")):
+            bad = [v for v in self.readout_grid[key] if not ok(v)]
+            if bad:
+                raise ValueError(f"continual.readout_grid.{key}: must be {rule} (got {bad})")
         for run, args in self.method_args.items():
             if not isinstance(args, dict):
                 raise ValueError(f"continual.method_args.{run}: a mapping of hyperparameters, got {args!r}")

@@ -24,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+from hsokv.errors import ConfigError
 from hsokv.jobs import run_parallel
 from hsokv.training import COMPILE_MODES
 
@@ -38,7 +39,12 @@ def label(run: str, buffer: int | None, seed: int, epochs: int) -> str:
 
 
 def parse_job(text: str) -> tuple[str, int | None, int]:
-    run, buffer, seed = text.split(":")
+    parts = text.split(":")
+    buffer_ok = len(parts) == 3 and (parts[1] in ("", "none") or parts[1].isdigit())
+    if not (buffer_ok and parts[0] and parts[2].isdigit()):
+        raise ValueError(f"--jobs {text!r}: expected run:buffer:seed, e.g. derpp:200:0 or finetune:none:0 "
+                         "(buffer a whole number or none, seed a whole number >= 0)")
+    run, buffer, seed = parts
     return run, (None if buffer in ("", "none") else int(buffer)), int(seed)
 
 
@@ -73,14 +79,32 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
     paused.unlink(missing_ok=True)
 
 
-def check_spec(spec: dict, path: str) -> None:
-    """Refuse a spec whose switches name no valid value, before any run starts (a spec is edited by
-    hand, e.g. research/continual_anchor/*/spec.json)."""
-    from hsokv.benchmarks.continual.methods.base import CROP_PADDINGS
-    from hsokv.benchmarks.continual.protocol import PRECISIONS
-    for key, valid in (("precision", PRECISIONS), ("crop_padding", CROP_PADDINGS)):
-        if spec.get(key, SWITCH_DEFAULTS[key]) not in valid:
-            sys.exit(f"{path}: {key} must be one of {list(valid)}, got {spec[key]!r}")
+def check_spec(spec: dict, path: str, jobs: list[tuple[str, int | None, int]] = ()) -> None:
+    """Refuse a spec, or jobs, that the runs would refuse (or silently read otherwise), before any run
+    starts: a spec is edited by hand (e.g. research/continual_anchor/*/spec.json). Every key of the
+    `continual` section must be there (but the switches of SWITCH_DEFAULTS, which older specs lack)
+    and valid as params.yaml's would be; each job names a run of the spec with the buffer it needs."""
+    from pydantic import ValidationError
+
+    from hsokv.benchmarks.continual.config import ContinualConfig
+    from hsokv.benchmarks.continual.methods.base import METHODS
+    from hsokv.benchmarks.continual.protocol import check_runs
+    from hsokv.config import _format_error
+    missing = sorted(set(ContinualConfig.model_fields) - set(spec) - set(SWITCH_DEFAULTS))
+    if missing:
+        sys.exit(f"{path}: missing key(s) {missing} (write a spec with --write-spec)")
+    try:
+        ContinualConfig.model_validate(spec)
+    except ValidationError as err:
+        sys.exit(_format_error(err, path, ("continual",)))
+    for run, buffer, _ in jobs:
+        try:
+            check_runs([run], spec["method_args"], None if buffer is None else [buffer])
+        except ConfigError as err:
+            sys.exit(f"{path}: {err}")
+        needs_memory = METHODS.get(spec["method_args"].get(run, {}).get("method", run)).needs_memory
+        if needs_memory != (buffer is not None):
+            sys.exit(f"--jobs {run}:{buffer}: {run} {'needs a buffer size' if needs_memory else 'has no memory: buffer none'}")
 
 
 def write_spec(path: Path, params: Path, preset: str, epochs: int | None) -> None:
@@ -120,11 +144,16 @@ def main() -> None:
         return
     if not (args.spec and args.data and args.out and args.jobs):
         p.error("--spec, --data, --out and --jobs are required to run a grid")
+    if args.parallel < 1:
+        p.error(f"--parallel must be >= 1 (got {args.parallel})")
+    try:
+        jobs = [parse_job(j) for j in args.jobs]
+    except ValueError as err:
+        p.error(str(err))
     spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
-    check_spec(spec, args.spec)
+    check_spec(spec, args.spec, jobs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [parse_job(j) for j in args.jobs]
     if args.worker:
         run_worker(spec, Path(args.data), out, jobs[0], args.commit, args.stop_at, args.compile)
         return

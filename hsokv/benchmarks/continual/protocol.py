@@ -153,20 +153,44 @@ def method_args(method_args: dict[str, dict], run: str, buffer: int | None) -> d
     return out
 
 
-def check_runs(methods: list[str], all_method_args: dict[str, dict]) -> None:
-    """Every run names a registered method (itself, or method_args[run].method) and its lr."""
+def check_runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: list[int] | None = None) -> None:
+    """Before any run trains: every run names a registered method (itself, or method_args[run].method)
+    once, gives the hyperparameters that method requires and no key it does not read (a misspelt
+    `weight_decy` would otherwise run without weight decay), and a per-buffer value for each of
+    `buffer_sizes`."""
+    repeated = sorted({run for run in methods if methods.count(run) > 1})
+    if repeated:
+        raise ConfigError(f"continual.methods: {repeated} listed more than once (each run is one row; its seeds "
+                          "come from continual.seeds)")
     for run in methods:
-        name = all_method_args.get(run, {}).get("method", run)
+        args = all_method_args.get(run, {})
+        name = args.get("method", run)
         if name not in METHODS:
             raise ConfigError(f"continual.methods: unknown {run!r}; valid: {', '.join(METHODS.names())} "
                               "or a key of continual.method_args with a `method:` entry")
-        if "lr" not in all_method_args.get(run, {}):
-            raise ConfigError(f"continual.method_args.{run}.lr is not set (every run needs its learning rate)")
+        cls, where = METHODS.get(name), f"continual.method_args.{run}"
+        missing = [key for key in cls.required_args if key not in args]
+        if missing:
+            raise ConfigError(f"{where}: {missing} not set ({name} needs {list(cls.required_args)})")
+        known = {"method", *cls.required_args, *cls.optional_args}
+        unknown = sorted(set(args) - known)
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: not a hyperparameter of {name}; valid: {sorted(known)}")
+        for key, value in args.items():
+            if isinstance(value, dict) and cls.needs_memory and buffer_sizes is not None:
+                lacking = [b for b in buffer_sizes if b not in {int(k) for k in value}]
+                if lacking:
+                    raise ConfigError(f"{where}.{key}: no value for buffer size(s) {lacking} "
+                                      f"(continual.buffer_sizes); has {sorted(int(k) for k in value)}")
+        try:
+            cls.check_args(where, args)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
 
 
 def runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: list[int]) -> list[tuple[str, int | None]]:
     """(run, buffer) pairs: one per buffer size for methods with a memory, one otherwise."""
-    check_runs(methods, all_method_args)
+    check_runs(methods, all_method_args, buffer_sizes)
     out = []
     for run in methods:
         cls = METHODS.get(all_method_args.get(run, {}).get("method", run))

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from hsokv.config import Section, section
+from hsokv.config import Section, distinct_non_negative_seeds, section
 
 
 @section("language_model")
@@ -51,10 +51,21 @@ class LanguageModelConfig(Section):
     knn_temperature: list[float] = Field([1.0, 3.0, 10.0, 30.0, 100.0], min_length=1, description="tried on val")
     knn_lambda: list[float] = Field([0.05, 0.1, 0.2, 0.3, 0.5], min_length=1, description="tried on val")
 
+    @field_validator("seeds")
+    @classmethod
+    def _seeds_are_distinct(cls, seeds):
+        return seeds if seeds is None else distinct_non_negative_seeds(seeds)
+
     @model_validator(mode="after")
     def _check(self):
         if self.n_embd % self.n_head:
             raise ValueError(f"language_model.n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
+        if self.min_learning_rate > self.learning_rate:
+            raise ValueError(f"language_model.min_learning_rate ({self.min_learning_rate}) must be <= learning_rate "
+                             f"({self.learning_rate}): the cosine schedule decays from one to the other")
+        if max(self.knn_k) > self.knn_datastore:
+            raise ValueError(f"language_model.knn_k: {[k for k in self.knn_k if k > self.knn_datastore]} exceed "
+                             f"knn_datastore ({self.knn_datastore}): no more neighbours than stored positions")
         checks = {"knn_lambda": (self.knn_lambda, lambda x: 0 < x < 1, "in (0, 1)"),
                   "knn_temperature": (self.knn_temperature, lambda x: x > 0, "> 0"),
                   "knn_k": (self.knn_k, lambda x: x >= 1, ">= 1"),

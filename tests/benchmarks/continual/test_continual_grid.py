@@ -1,7 +1,10 @@
 """The GPU grid runner: specs from params, one result file per run (skipped when present)."""
 import json
+import re
 import subprocess
 import sys
+
+import pytest
 
 from conftest import REPO
 from hsokv.benchmarks.continual import grid
@@ -64,5 +67,35 @@ def test_a_spec_with_an_unknown_switch_value_is_refused_before_any_run(tmp_path)
     cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
            str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--jobs", "er:50:0"]
     p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert p.returncode != 0 and f"{spec_path}: precision must be one of ['bf16', 'fp32'], got 'fp16'" in p.stderr
+    assert p.returncode != 0 and "continual.precision: Input should be 'bf16' or 'fp32' (got 'fp16')" in p.stderr
+    assert str(spec_path) in p.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("jobs, parallel, message", [
+    (["er:200"], "1", "--jobs 'er:200': expected run:buffer:seed"),
+    (["er:abc:0"], "1", "--jobs 'er:abc:0': expected run:buffer:seed"),
+    (["finetune:none:0"], "0", "--parallel must be >= 1 (got 0)"),     # no slot would ever open: it hung
+    (["er:none:0"], "1", "--jobs er:None: er needs a buffer size"),
+    (["derpp:50:0"], "1", "derpp.alpha: no value for buffer size(s) [50]"),
+])
+def test_bad_jobs_are_refused_before_the_runs_folder_is_made(tmp_path, jobs, parallel, message):
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "quick_test", epochs=1)
+    cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
+           str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--parallel", parallel, "--jobs", *jobs]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and message in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_spec_missing_a_key_or_with_an_unknown_one_is_refused(tmp_path):
+    spec_path = tmp_path / "spec.json"
+    grid.write_spec(spec_path, REPO / "params.yaml", "quick_test", epochs=1)
+    spec = json.loads(spec_path.read_text())
+    for edit, message in ((lambda s: s.pop("epochs"), "missing key(s) ['epochs']"),
+                          (lambda s: s.update(epochz=50), "continual.epochz: unknown key")):
+        bad = dict(spec)
+        edit(bad)
+        with pytest.raises(SystemExit, match=re.escape(message)):
+            grid.check_spec(bad, str(spec_path))

@@ -3,6 +3,7 @@ readouts scored, memories of the declared bytes; the scores R, BWT and forgettin
 import numpy as np
 import pytest
 import torch
+from pydantic import ValidationError
 
 from hsokv.benchmarks.continual import readouts
 from hsokv.benchmarks.continual.data import ImageSet
@@ -78,8 +79,8 @@ def test_distillation_moves_training_and_needs_the_joint_pass(stream, results, n
     assert distilled["losses"][:2] == plain["losses"][:2]     # task 1's two epochs: no old network, the same run
     assert distilled["losses"][2:] != plain["losses"][2:]     # task 2: the distillation term is in the loss
     assert distilled["encoded_examples"] > plain["encoded_examples"]   # the old network's passes
-    for bad, message in (({"replay_forward": "separate"}, f"{key} {weight}: must be >= 0, and > 0 needs replay_forward 'joint'"),
-                         ({key: -1.0}, f"{key} -1.0: must be >= 0")):
+    for bad, message in (({"replay_forward": "separate"}, f"{key}: {weight}: must be >= 0, and > 0 needs replay_forward 'joint'"),
+                         ({key: -1.0}, f"{key}: -1.0: must be >= 0")):
         with pytest.raises(ValueError, match=message):
             run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
                     all_method_args={"bad": dict(ARGS[name], **bad)}, readout_grid=GRID, log=lambda s: None)
@@ -97,9 +98,36 @@ def test_method_args_per_buffer_and_unknown_names():
         METHODS.get("derp")
     with pytest.raises(ConfigError, match="continual.methods: unknown 'derp'"):
         check_runs(["derp"], published)
-    with pytest.raises(ConfigError, match="continual.method_args.er.lr is not set"):
+    with pytest.raises(ConfigError, match=r"continual.method_args.er: \['lr'\] not set"):
         check_runs(["er"], {"er": {"alpha": 0.1}})
     assert runs(["finetune", "er"], published, [200, 500]) == [("finetune", None), ("er", 200), ("er", 500)]
+
+
+@pytest.mark.parametrize("methods, args, buffers, message", [
+    # a misspelt key would run without it (no weight decay), so it is refused, naming the valid ones
+    (["er"], {"er": {"lr": 0.1, "weight_decy": 0.5}}, [200],
+     r"continual.method_args.er.weight_decy: not a hyperparameter of er; valid: \['lr', 'method', 'weight_decay'\]"),
+    (["derpp"], {"derpp": {"lr": 0.03, "beta": 0.5}}, [200], r"derpp: \['alpha'\] not set"),   # a KeyError in task 2 before
+    (["derpp"], {"derpp": {"lr": 0.03, "alpha": {200: 0.1}, "beta": 0.5}}, [200, 500],
+     r"derpp.alpha: no value for buffer size\(s\) \[500\]"),
+    (["hsokv"], {"hsokv": {"lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herdin"}}, [200],
+     r"continual.method_args.hsokv.selection: 'herdin'; valid: \['herding', 'reservoir'\]"),
+    (["er", "er"], {"er": {"lr": 0.1}}, [200], r"continual.methods: \['er'\] listed more than once"),
+])
+def test_check_runs_refuses_before_any_training(methods, args, buffers, message):
+    with pytest.raises(ConfigError, match=message):
+        check_runs(methods, args, buffers)
+
+
+def test_duplicate_buffer_sizes_and_bad_readout_settings_are_refused():
+    with pytest.raises(ValidationError, match="buffer_sizes: a size listed more than once"):
+        ContinualConfig(buffer_sizes=[50, 50])
+    for grid, message in (({"k": [0], "tau": [0.1], "w": [0.5]}, r"readout_grid.k: must be whole numbers >= 1 \(got \[0.0\]\)"),
+                          ({"k": [10], "tau": [-1.0], "w": [0.5]}, r"readout_grid.tau: must be > 0"),
+                          ({"k": [10], "tau": [0.1], "w": [1.5]}, r"readout_grid.w: must be in \[0, 1\]"),
+                          ({"k": [10], "tau": [0.1], "w": [0.5], "kk": [3]}, r"readout_grid.kk: unknown key")):
+        with pytest.raises(ValidationError, match=message):
+            ContinualConfig(readout_grid=grid)
 
 
 def test_scores_from_an_accuracy_matrix():
@@ -156,7 +184,7 @@ def test_hsokv_replays_in_the_stream_batch_pass_or_its_own(stream, replay_forwar
 
 
 def test_hsokv_refuses_an_unknown_replay_forward(stream):
-    with pytest.raises(ValueError, match="replay_forward 'both'; valid: \\['joint', 'separate'\\]"):
+    with pytest.raises(ValueError, match="replay_forward: 'both'; valid: \\['joint', 'separate'\\]"):
         _hsokv(stream, "both")
 
 

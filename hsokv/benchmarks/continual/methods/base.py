@@ -64,6 +64,14 @@ class ContinualMethod:
     # (`old_model`: iCaRL's distillation targets, hsokv's feature distillation); its bytes are reported
     keeps_previous_network = False
     old_model = None
+    # the hyperparameters (continual.method_args) the method reads: a run must give the required ones
+    # and may give the optional ones; any other key is refused by protocol.check_runs before training
+    required_args: tuple[str, ...] = ("lr",)
+    optional_args: tuple[str, ...] = ("weight_decay",)
+
+    @classmethod
+    def check_args(cls, where: str, args: dict[str, Any]) -> None:
+        """Refuse (ValueError naming `where`.key) what the constructor would refuse, before any run trains."""
 
     def __init__(self, model: ImageClassifier, stream: Stream, buffer: int | None, args: dict[str, Any],
                  seed: int, generator: torch.Generator, augment_images: bool, replay_batch_size: int,

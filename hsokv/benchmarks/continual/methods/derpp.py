@@ -10,6 +10,7 @@ from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 @METHODS.register("derpp")
 class DarkExperienceReplayPP(ContinualMethod):
     needs_memory = True
+    required_args = ("lr", "alpha", "beta")
 
     def __init__(self, model, stream, *args, **kwargs):
         self.memory_values = {"logits": ((stream.num_classes,), model.head.weight.dtype)}

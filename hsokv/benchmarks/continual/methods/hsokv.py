@@ -41,21 +41,30 @@ REPLAY_FORWARDS = ("joint", "separate")
 class HsokvMemory(ContinualMethod):
     needs_memory = True
     readout = "retrieval"
+    required_args = ("lr", "alpha", "beta")
+    optional_args = ("weight_decay", "selection", "replay_forward", "distill", "logit_distill")
+
+    @classmethod
+    def check_args(cls, where, args):
+        selection, replay_forward = args.get("selection", "herding"), args.get("replay_forward", "joint")
+        if selection not in SELECTIONS:
+            raise ValueError(f"{where}.selection: {selection!r}; valid: {list(SELECTIONS)}")
+        if replay_forward not in REPLAY_FORWARDS:
+            raise ValueError(f"{where}.replay_forward: {replay_forward!r}; valid: {list(REPLAY_FORWARDS)}")
+        for name in ("distill", "logit_distill"):
+            weights = args.get(name, 0.0)
+            for weight in (weights.values() if isinstance(weights, dict) else (weights,)):
+                if float(weight) < 0 or (float(weight) > 0 and replay_forward != "joint"):
+                    raise ValueError(f"{where}.{name}: {weight}: must be >= 0, and > 0 needs replay_forward 'joint' "
+                                     f"(the features come from that one pass), not {replay_forward!r}")
 
     def __init__(self, model, stream, *args, **kwargs):
         super().__init__(model, stream, *args, **kwargs)
+        self.check_args("hsokv", self.args)
         self.selection = self.args.get("selection", "herding")
-        if self.selection not in SELECTIONS:
-            raise ValueError(f"hsokv selection {self.selection!r}; valid: {list(SELECTIONS)}")
         self.replay_forward = self.args.get("replay_forward", "joint")
-        if self.replay_forward not in REPLAY_FORWARDS:
-            raise ValueError(f"hsokv replay_forward {self.replay_forward!r}; valid: {list(REPLAY_FORWARDS)}")
         self.distill = float(self.args.get("distill", 0.0))
         self.logit_distill = float(self.args.get("logit_distill", 0.0))
-        for name, weight in (("distill", self.distill), ("logit_distill", self.logit_distill)):
-            if weight < 0 or (weight > 0 and self.replay_forward != "joint"):
-                raise ValueError(f"hsokv {name} {weight}: must be >= 0, and > 0 needs replay_forward 'joint' "
-                                 f"(the features come from that one pass), not {self.replay_forward!r}")
         self.keeps_previous_network = self.distill > 0 or self.logit_distill > 0
 
     @property
