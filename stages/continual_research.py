@@ -16,6 +16,7 @@ from hsokv.io import atomic_write_text, outputs, read_json, write_json
 
 
 READS = ()   # no params: the runs carry their own settings
+RUN_KEYS = ("run", "buffer", "method", "args", "spec", "readouts", "device_name", "torch", "commit", "wall_seconds")
 
 
 def main(args):
@@ -25,6 +26,11 @@ def main(args):
                               "first, or leave the folder out of --runs")
     files = sorted(f for folder in args.runs for f in Path(folder).glob("*.json"))
     results = [read_json(f) for f in files]
+    for f, r in zip(files, results):   # a file of another kind (an RL or LM run) would fail as a bare KeyError
+        missing = [k for k in RUN_KEYS if not isinstance(r, dict) or k not in r]
+        if missing:
+            raise ConfigError(f"{f}: not a continual grid result (missing {missing}); "
+                              "hsokv.benchmarks.continual.grid writes these")
     check_one_design_per_row(results, [str(f) for f in files])
     groups: dict[int, list[dict]] = {}
     for r in results:

@@ -66,3 +66,8 @@ def test_continual_research_reads_several_run_folders_one_table_per_epochs_setti
         continual_research.main(argparse.Namespace(runs=[str(folders[5]), str(tmp_path / "e500")],
                                                    metrics=str(tmp_path / "m2.json"), plots=str(tmp_path / "p2")))
     assert not (tmp_path / "m2.json").exists()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x.json").write_text('{"foo": 1}')
+    with pytest.raises(ConfigError, match=r"x.json: not a continual grid result \(missing \['run', "):
+        continual_research.main(argparse.Namespace(runs=[str(tmp_path / "other")], metrics=str(tmp_path / "m3.json"),
+                                                   plots=str(tmp_path / "p3")))

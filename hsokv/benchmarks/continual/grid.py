@@ -114,9 +114,13 @@ def write_spec(path: Path, params: Path, preset: str, epochs: int | None) -> Non
     from hsokv.config import resolve
     raw = yaml.safe_load(params.read_text(encoding="utf-8"))
     raw["preset"] = preset
-    spec = resolve(raw).continual.model_dump()
+    try:
+        spec = resolve(raw, source=str(params)).continual.model_dump()
+    except ConfigError as err:
+        sys.exit(str(err))
     if epochs is not None:
         spec["epochs"] = epochs
+        check_spec(spec, f"--epochs {epochs}")   # the override is checked as the section's own value is
     path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
 
 

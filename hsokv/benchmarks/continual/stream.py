@@ -64,6 +64,15 @@ def make_stream(images: ImageSet, classes_per_task: int, val_per_class: int, tra
     if val_per_class >= smallest:
         raise DataSourceError(f"continual.val_per_class={val_per_class} leaves no training image in a class "
                               f"of {smallest}; valid: 0 to {smallest - 1}")
+    # more than a class holds would be clamped silently, and the metrics would record the size asked for
+    if train_per_class is not None and train_per_class > smallest - val_per_class:
+        raise DataSourceError(f"continual.train_per_class={train_per_class}: the smallest class holds "
+                              f"{smallest - val_per_class} training images after validation; valid: 1 to "
+                              f"{smallest - val_per_class}, or null for all")
+    smallest_test = int(np.bincount(images.test_y).min())
+    if test_per_class is not None and test_per_class > smallest_test:
+        raise DataSourceError(f"continual.test_per_class={test_per_class}: the smallest class holds {smallest_test} "
+                              f"test images; valid: 1 to {smallest_test}, or null for all")
     rng = np.random.default_rng(split_seed)
     everything = np.arange(len(images.train_y))
     val_idx = _per_class(images.train_y, val_per_class, rng, everything) if val_per_class else np.array([], int)

@@ -178,3 +178,8 @@ def test_stream_validation_is_carved_from_training_and_never_trained_on():
         stream.make_stream(blobs(), 3, 5, None, None, torch.device("cpu"))
     with pytest.raises(DataSourceError, match="val_per_class=20 leaves no training image"):
         stream.make_stream(blobs(), 2, 20, None, None, torch.device("cpu"))
+    # more images a class than there are was clamped silently (the metrics recorded the size asked for)
+    with pytest.raises(DataSourceError, match=r"train_per_class=16: the smallest class holds 15 .* valid: 1 to 15"):
+        stream.make_stream(blobs(), 2, 5, 16, None, torch.device("cpu"))
+    with pytest.raises(DataSourceError, match=r"test_per_class=11: the smallest class holds 10 test images"):
+        stream.make_stream(blobs(), 2, 5, None, 11, torch.device("cpu"))

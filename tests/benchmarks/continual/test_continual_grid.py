@@ -99,3 +99,9 @@ def test_a_spec_missing_a_key_or_with_an_unknown_one_is_refused(tmp_path):
         edit(bad)
         with pytest.raises(SystemExit, match=re.escape(message)):
             grid.check_spec(bad, str(spec_path))
+
+
+def test_write_spec_refuses_an_epochs_override_the_section_would_refuse(tmp_path):
+    with pytest.raises(SystemExit, match=r"continual.epochs: Input should be greater than or equal to 1 \(got 0\)"):
+        grid.write_spec(tmp_path / "spec.json", REPO / "params.yaml", "quick_test", epochs=0)
+    assert not (tmp_path / "spec.json").exists()
