@@ -265,7 +265,27 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
     except ValidationError as err:
         raise ConfigError(_format_error(err, source)) from None
     _check_names(cfg, source)
+    _check_space(cfg, source)
     return cfg
+
+
+def _check_space(cfg: PipelineConfig, source: str) -> None:
+    """Every value the model search may set (each choice, each end of a range) is one the field it
+    sets accepts: otherwise a trial fails mid-search, or only when a draw happens to pass the bound."""
+    from hsokv.search.config import SEARCHABLE
+    for name, dim in cfg.swarm.space.items():
+        if name not in SEARCHABLE:
+            continue   # refused with the searchable names by the swarm section itself
+        section, key = SEARCHABLE[name]
+        part = getattr(cfg, section)
+        ends = dim.choices if dim.choices is not None else [dim.low, dim.high]
+        for value in ends:
+            value = int(value) if dim.integer and dim.choices is None else value
+            try:
+                type(part).model_validate({**part.model_dump(), key: value})
+            except ValidationError as err:
+                raise ConfigError(f"{source}: swarm.space.{name}: {value!r} is not a valid {section}.{key} "
+                                  f"({err.errors()[0]['msg']})") from None
 
 
 def _check_names(cfg: PipelineConfig, source: str) -> None:

@@ -124,3 +124,15 @@ def test_a_misspelt_section_inside_a_preset_is_refused(params):
     params["presets"]["demo"]["continuel"] = params["presets"]["demo"].pop("continual")
     with pytest.raises(ConfigError, match=r"presets.demo.continuel: not a section of this file; valid: .*'continual'"):
         resolve({**params, "preset": "demo"})
+
+
+@pytest.mark.parametrize("dimension, message", [
+    ({"optimizer": {"choices": ["adam", "lion"]}}, r"swarm.space.optimizer: 'lion' is not a valid train.optimizer"),
+    # an out-of-range end failed only when a trial happened to draw past it, as a raw pydantic traceback
+    ({"learning_rate": {"low": 1e-4, "high": 5.0, "log": True}}, r"swarm.space.learning_rate: 5.0 is not a valid train.learning_rate"),
+])
+def test_every_value_the_search_may_set_is_valid_for_its_field(params, dimension, message):
+    params["swarm"]["space"] = {**{"optimizer": {"choices": ["adam"]}, "learning_rate": {"low": 1e-4, "high": 1e-2, "log": True},
+                                   "dropout": {"low": 0.0, "high": 0.3}}, **dimension}
+    with pytest.raises(ConfigError, match=message):
+        resolve(params)
