@@ -20,6 +20,10 @@ def main(args):
     groups: dict[tuple, dict[int, dict]] = {}
     for f in files:
         r = read_json(f)
+        if not (isinstance(r, dict) and {"spec", "seed", "method"} <= set(r) and isinstance(r["spec"], dict)
+                and {"preset", "env_id"} <= set(r["spec"])):   # a file of another kind: a bare KeyError before
+            raise ConfigError(f"{f}: not a policy-search run result (needs seed, method and spec.preset / "
+                              "spec.env_id); hsokv.benchmarks.rl.runner writes these")
         groups.setdefault((r["spec"]["preset"], r["spec"]["env_id"]), {}).setdefault(r["seed"], {})[r["method"]] = r
     metrics, tables, largest = {}, [], None
     for (preset, env_id), by_seed in sorted(groups.items()):

@@ -55,6 +55,11 @@ def test_rl_research_aggregates_complete_seeds(tmp_path):
     assert m["swarm_minus_ars"]["mean"] == -2.0 and m["swarm_minus_ars"]["swarm_not_lower_seeds"] == 0
     assert m["lineage_minus_ars"]["mean"] == 1.0 and m["lineage_minus_ars"]["lineage_not_lower_seeds"] == 2
     assert (tmp_path / "plots" / "returns.csv").is_file() and "| ES" in out.with_suffix(".md").read_text()
+    (runs / "x.json").write_text('{"foo": 1}')   # another kind of file among the runs: named, not a KeyError
+    bad = subprocess.run([sys.executable, "-m", "stages.rl_research", "--runs", runs, "--metrics", tmp_path / "m2.json",
+                          "--plots", tmp_path / "p2"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "x.json: not a policy-search run result" in bad.stderr, bad.stderr
+    assert not (tmp_path / "m2.json").exists()
 
 
 def test_a_baseline_without_its_seeds_swarm_is_not_started(tmp_path):
