@@ -417,3 +417,14 @@ def test_sentence_keys_out_of_range(case):
     params, run, out = case
     params["synthetic"]["sentence_keys"]["temperature"] = 0
     refused(run("words_key_selection", "--out", out), out, "synthetic.sentence_keys.temperature")
+
+
+def test_report_search_names_a_strategy_with_no_results(case, tmp_path):
+    """An unknown strategy's search stage never ran: the error names swarm.strategies, not only a file."""
+    params, run, out = case
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "swarm.json").write_text("{}")
+    params["swarm"]["strategies"] = ["swarm", "nope"]
+    refused(run("report_search", "--results", results, "--metrics", out / "m", "--plots", out / "p"), out,
+            "swarm.strategies: no search results for ['nope']", "strategies with results: ['swarm']")
