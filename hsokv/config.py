@@ -29,8 +29,8 @@ from hsokv.io import load_yaml
 from hsokv.reads import as_dict, restrict  # noqa: F401  (as_dict: re-exported for the stages)
 # Section and its helpers, re-exported: every section class imports them from here.
 from hsokv.sections import SECTIONS, Section, distinct_non_negative_seeds, name_field, section  # noqa: F401
-# registers the swarm section (hsokv.search.config) for every stage that loads params
-import hsokv.search.config  # noqa: F401
+# importing it registers the swarm section for every stage that loads params
+from hsokv.search.config import SEARCHABLE
 
 class DataConfig(Section):
     word_specs: str = "data/rare_words.yaml"
@@ -272,7 +272,6 @@ def resolve(params: dict, source: str = "params.yaml") -> PipelineConfig:
 def _check_space(cfg: PipelineConfig, source: str) -> None:
     """Every value the model search may set (each choice, each end of a range) is one the field it
     sets accepts: otherwise a trial fails mid-search, or only when a draw happens to pass the bound."""
-    from hsokv.search.config import SEARCHABLE
     for name, dim in cfg.swarm.space.items():
         if name not in SEARCHABLE:
             continue   # refused with the searchable names by the swarm section itself

@@ -20,11 +20,14 @@ RUN_KEYS = ("run", "buffer", "method", "args", "spec", "readouts", "device_name"
 
 
 def main(args):
+    files = []
     for folder in args.runs:   # each folder named must hold results: a mistyped one is not skipped
-        if not any(Path(folder).glob("*.json")):
+        found = list(Path(folder).glob("*.json"))
+        if not found:
             raise ConfigError(f"{folder}: no run results (*.json) here; run hsokv.benchmarks.continual.grid on a GPU "
                               "first, or leave the folder out of --runs")
-    files = sorted(f for folder in args.runs for f in Path(folder).glob("*.json"))
+        files += found
+    files.sort()
     results = [read_json(f) for f in files]
     for f, r in zip(files, results):   # a file of another kind (an RL or LM run) would fail as a bare KeyError
         missing = [k for k in RUN_KEYS if not isinstance(r, dict) or k not in r]

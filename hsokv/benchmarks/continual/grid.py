@@ -87,8 +87,7 @@ def check_spec(spec: dict, path: str, jobs: list[tuple[str, int | None, int]] = 
     from pydantic import ValidationError
 
     from hsokv.benchmarks.continual.config import ContinualConfig
-    from hsokv.benchmarks.continual.methods.base import METHODS
-    from hsokv.benchmarks.continual.protocol import check_runs
+    from hsokv.benchmarks.continual.protocol import check_runs, method_class
     from hsokv.config import _format_error
     missing = sorted(set(ContinualConfig.model_fields) - set(spec) - set(SWITCH_DEFAULTS))
     if missing:
@@ -102,7 +101,7 @@ def check_spec(spec: dict, path: str, jobs: list[tuple[str, int | None, int]] = 
             check_runs([run], spec["method_args"], None if buffer is None else [buffer])
         except ConfigError as err:
             sys.exit(f"{path}: {err}")
-        needs_memory = METHODS.get(spec["method_args"].get(run, {}).get("method", run)).needs_memory
+        needs_memory = method_class(run, spec["method_args"]).needs_memory
         if needs_memory != (buffer is not None):
             sys.exit(f"--jobs {run}:{buffer}: {run} {'needs a buffer size' if needs_memory else 'has no memory: buffer none'}")
 

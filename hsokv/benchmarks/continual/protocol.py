@@ -188,13 +188,17 @@ def check_runs(methods: list[str], all_method_args: dict[str, dict], buffer_size
             raise ConfigError(str(err)) from None
 
 
+def method_class(run: str, all_method_args: dict[str, dict]) -> type:
+    """The registered method a run trains: method_args[run].method, or the run's own name."""
+    return METHODS.get(all_method_args.get(run, {}).get("method", run))
+
+
 def runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: list[int]) -> list[tuple[str, int | None]]:
     """(run, buffer) pairs: one per buffer size for methods with a memory, one otherwise."""
     check_runs(methods, all_method_args, buffer_sizes)
     out = []
     for run in methods:
-        cls = METHODS.get(all_method_args.get(run, {}).get("method", run))
-        out += [(run, b) for b in buffer_sizes] if cls.needs_memory else [(run, None)]
+        out += [(run, b) for b in buffer_sizes] if method_class(run, all_method_args).needs_memory else [(run, None)]
     return out
 
 
