@@ -36,6 +36,7 @@ fi
 python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
 rm -rf "$HOME/code-$N" && cp -r "$REPO" "$HOME/code-$N" && cd "$HOME/code-$N"
 cp "$FROM"/*.json "$R/" 2>/dev/null || true
+ls "$FROM" 2>/dev/null | grep '\.json$' >> "$R/.fetched" || true   # committed already: gpu_wait.sh does not send them back
 for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in parts by pack_states.sh
     [ -f "$sum" ] || continue
     state=${sum%.sha256} label=$(basename "${sum%.sha256}"); label=${label#"$N"__}

@@ -1,6 +1,6 @@
 #!/bin/bash
 # On the GPU host, after gpu_launch.sh: waits while the grid writing $HOME/cont-runs/NAME runs, at most
-# SECONDS, then copies every finished run's result JSON to $OUT (the call's return folder) and prints
+# SECONDS, then copies the finished runs' result JSONs not yet sent (at most 8, a call's limit) to $OUT (the call's return folder) and prints
 # each run's last log line. Make these calls back to back until the grid ends: the host goes back 30 s
 # after a call ends, and the runs with it (2026-12-06: a lease lost its runs after 12 minutes that way, by
 # waiting on the development machine between calls); each call also brings back what has finished, so a
@@ -15,8 +15,17 @@ end=$((SECONDS + SECONDS_MAX))
 while pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 10; done
 pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && echo "grid still running" || echo "grid ended"
 mkdir -p "${OUT:?set OUT to the folder the call returns}/$NAME"
-cp "$R"/*.json "$OUT/$NAME/" 2>/dev/null
-echo "result files: $(ls "$OUT/$NAME" | wc -l) ($(ls "$OUT/$NAME" | tr '\n' ' '))"
+# a call brings back at most 8 files (2026-12-06: 12 finished runs, 4 left out), so each result goes once,
+# 8 a call, and $R/.fetched lists what has gone (gpu_launch.sh puts the committed results, copied in, there)
+sent=0 left=0
+for f in "$R"/*.json; do
+    [ -f "$f" ] || continue
+    grep -qxF "$(basename "$f")" "$R/.fetched" 2>/dev/null && continue
+    if [ "$sent" -ge 8 ]; then left=$((left + 1)); continue; fi
+    cp "$f" "$OUT/$NAME/" && basename "$f" >> "$R/.fetched" && sent=$((sent + 1))
+done
+echo "result files sent: $sent ($(ls "$OUT/$NAME" | tr '\n' ' '))"
+[ "$left" -eq 0 ] || echo "$left more finished: call again to fetch them"
 ls "$R/paused" 2>/dev/null | sed 's/^/paused: /'
 for log in "$R"/logs/*.log; do [ -f "$log" ] && echo "$(basename "$log" .log): $(tail -n 1 "$log")"; done
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
