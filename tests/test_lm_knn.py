@@ -48,6 +48,15 @@ def test_choice_minimises_the_loss_it_is_given():
     assert best["key"] == "ffn_input" and best["lambda"] > 0.1 and best["k"] == 8
 
 
+def test_a_k_beyond_the_neighbours_searched_is_reported_as_the_k_it_is():
+    # a small corpus's datastore holds 3 positions where knn_k asks for up to 16: k 8 and 16 are both "all 3"
+    dists = torch.tensor([[0.0, 1.0, 2.0], [0.5, 0.5, 9.0]])
+    values = torch.tensor([[3, 4, 3], [1, 2, 2]])
+    best, grid = choose(torch.log(torch.tensor([0.5, 0.5])), {"final": (dists, values)}, torch.tensor([3, 2]),
+                        [2, 8, 16], [1.0], [0.5])
+    assert [g["k"] for g in grid] == [2, 3] and best["k"] in (2, 3)
+
+
 def test_datastore_pairs_each_state_with_the_next_token():
     ids = torch.arange(100) % 13
     keys, values = build_datastore(lambda x: {"a": x[..., None].float(), "b": -x[..., None].float()}, ids, 40, 10, 2,

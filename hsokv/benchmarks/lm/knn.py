@@ -64,10 +64,13 @@ def interpolate(log_p_model: torch.Tensor, log_p_knn: torch.Tensor, lam: float) 
 def choose(log_p_model: torch.Tensor, neighbours: dict[str, tuple[torch.Tensor, torch.Tensor]], targets: torch.Tensor,
            ks: list[int], temperatures: list[float], lambdas: list[float]) -> tuple[dict, list[dict]]:
     """The (key, k, temperature, lambda) with the lowest mean loss on these (validation) targets, and
-    every grid point's loss; `neighbours` holds (distances, values) per kind of key."""
+    every grid point's loss; `neighbours` holds (distances, values) per kind of key. A k beyond the
+    neighbours searched (a small corpus's datastore holds fewer positions than knn_k asks) is tried, and
+    reported, as the k it really is: all of them."""
     grid = []
     for key, (dists, neighbour_values) in neighbours.items():
-        for k, t in itertools.product(ks, temperatures):
+        tried = dict.fromkeys(min(k, dists.shape[1]) for k in ks)   # in the order asked, each once
+        for k, t in itertools.product(tried, temperatures):
             log_knn = knn_log_prob(dists, neighbour_values, targets, k, t)
             for lam in lambdas:
                 grid.append({"key": key, "k": k, "temperature": t, "lambda": lam,
