@@ -6,6 +6,8 @@
 # waiting on the development machine between calls); each call also brings back what has finished, so a
 # machine taken back mid-lease loses only the runs in flight. Usage:
 #   bash research/continual_kit/gpu_wait.sh NAME SECONDS     (NAME e.g. default_init_e50; SECONDS < the call's limit)
+# A call returns at most 8 files in all: two of these in one call (both grids) take MAX_FILES=4 each. A file
+# sent but not returned (the call cut short) is sent again after `rm $HOME/cont-runs/NAME/.fetched`.
 set -uo pipefail
 NAME=$1 SECONDS_MAX=$2
 R=$HOME/cont-runs/$NAME
@@ -16,12 +18,12 @@ while pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && [ "$SECONDS" -
 pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && echo "grid still running" || echo "grid ended"
 mkdir -p "${OUT:?set OUT to the folder the call returns}/$NAME"
 # a call brings back at most 8 files (2026-12-06: 12 finished runs, 4 left out), so each result goes once,
-# 8 a call, and $R/.fetched lists what has gone (gpu_launch.sh puts the committed results, copied in, there)
+# MAX_FILES a call, and $R/.fetched lists what has gone (gpu_launch.sh puts the committed results, copied in, there)
 sent=0 left=0
 for f in "$R"/*.json; do
     [ -f "$f" ] || continue
     grep -qxF "$(basename "$f")" "$R/.fetched" 2>/dev/null && continue
-    if [ "$sent" -ge 8 ]; then left=$((left + 1)); continue; fi
+    if [ "$sent" -ge "${MAX_FILES:-8}" ]; then left=$((left + 1)); continue; fi
     cp "$f" "$OUT/$NAME/" && basename "$f" >> "$R/.fetched" && sent=$((sent + 1))
 done
 echo "result files sent: $sent ($(ls "$OUT/$NAME" | tr '\n' ' '))"
