@@ -32,7 +32,10 @@ def main(args):
             splits, tokenizer = load_prepared(Path(args.data), seed)
             task = make_task(splits, tokenizer, cfg)
             with open_live(new[live_dir] / f"seed_{seed}") as live:
-                def log_iteration(record, live=live):
+                def log_iteration(record, live=live, seed=seed):
+                    # a line per iteration: at a large swarm.agent_steps a seed takes many minutes
+                    print(f"{args.strategy} seed {seed}: iteration {record['iteration']}, {record['steps']} steps, "
+                          f"best validation so far {record['best_score']:.3f}", flush=True)
                     for key in ("best_score", "steps", "diversity", "strategy_entropy", "events"):
                         if record.get(key) is not None:
                             live.log_metric(key, record[key])

@@ -162,6 +162,11 @@ def test_check_sources_names_every_missing_dataset_and_the_three_ways(tmp_path):
     assert "SST-2: in no mirror, no official download" in message and f"CIFAR-10: in no mirror, {url} unreachable" in message
     assert "data.mirror" in message and "$HSOKV_DATA_MIRROR" in message and "reachable" in message
     assert f"place the files there yourself (e.g. {tmp_path}/glue/SST-2/dev.tsv)" in message
+    (tmp_path / "glue/SST-2").mkdir(parents=True)   # its first file there: the example names the one missing
+    (tmp_path / REQUIRED["SST-2"][0][0]).write_text("x")
+    with pytest.raises(DataSourceError) as err:
+        check_sources({"SST-2": REQUIRED["SST-2"]}, [tmp_path], None)
+    assert f"(e.g. {tmp_path}/{REQUIRED['SST-2'][0][1]})" in str(err.value)
     with pytest.raises(DataSourceError, match=r"SST-2: in no mirror, downloads off \(data.allow_download: false\)"
                        r"(.|\n)*set data.allow_download: true"):
         check_sources({"SST-2": REQUIRED["SST-2"]}, [], None)

@@ -178,7 +178,9 @@ def check_sources(required: dict[str, list[list[str]]], mirrors: list[Path], url
             return reason + (f" ({hints[dataset]})" if hints and dataset in hints else "")
         roots = ", ".join(str(r) for r in mirrors) or "none configured"
         reasons = "\n  ".join(f"{d}: in no mirror, {why(d)}" for d in missing)
-        first = required[missing[0]][0][0]
+        # the example names a file the first mirror lacks (MNLI's dev set may be there and its train.tsv not)
+        first = next((p for p in required[missing[0]][0] if not mirrors or not (mirrors[0] / p).exists()),
+                     required[missing[0]][0][0])
         where = f"{mirrors[0]}/{first}" if mirrors else f"<mirror>/{first}"
         download = ("set data.allow_download: true where the official URLs are reachable" if urls is None else
                     "run where the URLs above are reachable (or set data.download_origin to a host serving their paths)")
