@@ -296,8 +296,8 @@ def test_reads_guard_refuses_undeclared_params():
         load_params(REPO / "params.yaml", reads=("data.max_lenght",))
 
 
-def test_check_sources_runs_first_and_guards_every_download():
-    """`dvc repro` must fail on a missing dataset in seconds, before any long stage (issue 17)."""
+def test_the_checks_run_first_and_guard_every_download():
+    """`dvc repro` must fail on bad params or a missing dataset in seconds, before any long stage (issue 17)."""
     from dvc.repo import Repo
     from dvc.repo.reproduce import get_active_graph, plan_repro
 
@@ -305,7 +305,7 @@ def test_check_sources_runs_first_and_guards_every_download():
         graph = get_active_graph(repo.index.graph)
         plan = [s.addressing for s in plan_repro(graph)]
         guarded = {s.addressing for s in graph if any(d.def_path == "data/sources_checked.txt" for d in s.deps)}
-    assert plan[0] == "check_sources", plan[:3]
+    assert plan[:2] == ["check_params", "check_sources"], plan[:3]
     downloads = {name for name in plan if name.startswith("download_")}
     assert downloads and downloads == guarded
 
