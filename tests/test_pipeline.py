@@ -217,7 +217,8 @@ def test_bad_params_stop_before_any_output(repo_copy, tmp_path):
 
 def test_a_missing_dataset_fails_first_in_seconds(repo_copy):
     """Issue 17: with no mirror and no download, `dvc repro` stops at check_sources, before any long
-    stage, naming what is missing and the three ways to provide it."""
+    stage (check_params, which passes, is the only one before it), naming what is missing and the three
+    ways to provide it."""
     params_file = repo_copy / "params.yaml"
     kept = params_file.read_text()
     params = yaml.safe_load(kept)
@@ -234,6 +235,6 @@ def test_a_missing_dataset_fails_first_in_seconds(repo_copy):
             os.environ["HSOKV_DATA_MIRROR"] = env_mirror
     assert p.returncode != 0 and seconds < 60, (seconds, p.stdout[-2000:])
     assert [line for line in p.stdout.splitlines() if line.startswith("Running stage")] == [
-        "Running stage 'check_sources':"]
+        "Running stage 'check_params':", "Running stage 'check_sources':"]
     assert "no source for GLUE SST-2, LM-BFF SST-2 k-shot samples, CIFAR-10, Tiny Shakespeare" in p.stderr
     assert "data.mirror" in p.stderr and "data.allow_download: true" in p.stderr and "place the files" in p.stderr
