@@ -15,9 +15,8 @@ import hsokv.benchmarks.memory_scale.config  # noqa: F401
 import hsokv.benchmarks.rl.config  # noqa: F401
 import hsokv.benchmarks.words.config  # noqa: F401
 import hsokv.benchmarks.words.meaning_search_config  # noqa: F401
-import hsokv.search.config  # noqa: F401
 from hsokv.cli import run_stage
-from hsokv.config import load_params
+from hsokv.config import load_params   # registers the swarm section
 from hsokv.io import atomic_write_text
 
 READS = ()   # the whole file: dvc.yaml lists params.yaml without keys

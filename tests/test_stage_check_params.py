@@ -1,4 +1,5 @@
 """stages/check_params.py: the whole params.yaml validated, every section registered, whatever stages read."""
+import re
 import subprocess
 import sys
 
@@ -36,3 +37,13 @@ def test_a_bad_key_in_a_benchmark_section_is_refused_by_name(tmp_path):
     proc, out = run(params, tmp_path)
     assert proc.returncode == 2 and "search_meaning.agent_stepz: unknown key" in proc.stderr and "agent_steps" in proc.stderr
     assert not out.exists()
+
+
+def test_it_registers_every_section_the_library_declares():
+    # its imports are listed by hand (dvc.yaml's deps follow them): a new @section module must join them
+    import stages.check_params  # noqa: F401
+    from hsokv.sections import SECTIONS
+
+    declared = {m for f in (REPO / "hsokv").rglob("*.py")
+                for m in re.findall(r'@section\("(\w+)"\)', f.read_text(encoding="utf-8"))}
+    assert declared and declared <= set(SECTIONS.names()), sorted(declared - set(SECTIONS.names()))

@@ -178,10 +178,11 @@ def check_runs(methods: list[str], all_method_args: dict[str, dict], buffer_size
             raise ConfigError(f"{where}.{unknown[0]}: not a hyperparameter of {name}; valid: {sorted(known)}")
         for key, value in args.items():
             if isinstance(value, dict) and cls.needs_memory and buffer_sizes is not None:
-                lacking = [b for b in buffer_sizes if b not in {int(k) for k in value}]
+                has = {int(k) for k in value}
+                lacking = [b for b in buffer_sizes if b not in has]
                 if lacking:
                     raise ConfigError(f"{where}.{key}: no value for buffer size(s) {lacking} "
-                                      f"(continual.buffer_sizes); has {sorted(int(k) for k in value)}")
+                                      f"(continual.buffer_sizes); has {sorted(has)}")
         try:
             cls.check_args(where, args)
         except ValueError as err:
