@@ -1,5 +1,5 @@
 #!/bin/bash
-# On the GPU host, in the call after the four that copied .gpu/cifar/p0 ... p3 to $HOME/cifarkit (this
+# On the GPU host, in the call after the five that copied .gpu/cifar/p5, p0 ... p3 to $HOME/cifarkit (this
 # call carries p4): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
 # detached. Usage:
 #   bash research/continual_kit/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
