@@ -79,9 +79,10 @@ def _paired(h: dict, other: dict) -> dict:
 
 def compare(rows: dict[str, dict]) -> dict:
     """At each buffer size: H-SOKV's own readout against the best other row (any method, any
-    readout, the upper bound excluded), and against every other run's own readout at that buffer
-    (the peers, the memory-free lower bound and H-SOKV's ablations: `against`), each paired over
-    the seeds both have."""
+    readout, the upper bound excluded), and against every other row at that buffer (`against`): the
+    peers and the memory-free lower bound under every readout (a peer's head alone can fail on its
+    last iterate where its kNN readout does not), H-SOKV's ablations under their own. Each paired
+    over the seeds both have."""
     out = {}
     for name, h in rows.items():
         if h["method"] != "hsokv" or h["run"] != "hsokv" or not h["own_readout"]:
@@ -92,7 +93,7 @@ def compare(rows: dict[str, dict]) -> dict:
         if not rivals:
             continue
         best = max(rivals, key=lambda n: rivals[n]["class_il"]["average_accuracy"]["mean"])
-        against = {n: _paired(h, r) for n, r in others.items() if r["own_readout"]}
+        against = {n: _paired(h, r) for n, r in others.items() if r["own_readout"] or r["method"] != "hsokv"}
         out[name] = {"best_other": best, **_paired(h, rivals[best]), "against": against}
     return out
 
@@ -110,7 +111,9 @@ def table(metrics: dict) -> str:
         return f"{s['mean']:.1f}" if s["n_seeds"] == 1 else f"{s['mean']:.1f} ± {s['std']:.1f}"
     lines = [f"Split-{metrics['dataset']} ({metrics['tasks']} tasks, {metrics['backbone']}, "
              f"{metrics['epochs_per_task']} epochs per task, seeds {metrics['seeds']}; mean ± std over seeds; "
-             "[readout] = the same run scored by another readout)", "",
+             "[readout] = the same run scored by another readout"
+             + (f"; runs of commit {', '.join(c[:7] for c in metrics['commits'])}" if metrics.get("commits") else "")
+             + ")", "",
              "| row | seeds | class-IL acc | 95% CI | class-IL forgetting | task-IL acc | memory KB | extra state KB | "
              "train TFLOPs |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -123,9 +126,10 @@ def table(metrics: dict) -> str:
     if metrics["comparisons"]:
         lines += ["", "| H-SOKV row | best other row | difference (points) | paired t-test p |", "|---|---|---|---|"]
         for name, c in metrics["comparisons"].items():
-            p = "n/a (one seed)" if c["p_value"] is None else p_text(c["p_value"])
+            p = "n/a (one seed)" if len(c["seeds"]) == 1 else p_text(c["p_value"])
             lines.append(f"| {name} | {c['best_other']} | {fmt(c['difference'])} | {p} |")
-        lines += ["", "| H-SOKV row | against (own readout) | seeds | difference (points) | paired t-test p |",
+        lines += ["", "| H-SOKV row | against (peers: every readout; H-SOKV's variants: their own) | seeds | difference (points) | "
+                  "paired t-test p |",
                   "|---|---|---|---|---|"]
         for name, c in metrics["comparisons"].items():
             for other, t in c["against"].items():
@@ -177,11 +181,11 @@ def write_plots(metrics: dict, out_dir: Path) -> None:
         for (i, j), a in np.ndenumerate(mat):
             if not np.isnan(a):
                 ax.text(j, i, f"{a:.0f}", ha="center", va="center", fontsize=6, color="w" if a < 60 else "k")
-        ax.set_title(name, fontsize=8)
+        ax.set_title(f"{name} (n={len(own[name]['seeds'])})", fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(f"class-IL accuracy matrix R[after task i][task j], {metrics['dataset']} "
-                 f"(mean over {len(metrics['seeds'])} seeds)", fontsize=9)
+                 f"({metrics['epochs_per_task']} epochs per task; mean over each panel's n seeds)", fontsize=9)
     fig.tight_layout()
     fig.savefig(out_dir / "accuracy_matrix.png", dpi=110)
     plt.close(fig)
