@@ -84,7 +84,7 @@ class ContinualConfig(Section):
         return self
 
 
-METHOD_ARG_NAMES = ("method", "selection", "replay_forward")   # method_args entries holding a name; every other one is a number
+METHOD_ARG_NAMES = ("method", "selection", "replay_forward", "replay")   # method_args entries holding a name; every other one is a number
 
 
 def _check_method_arg(where: str, key: str, value: Any) -> None:

@@ -23,9 +23,11 @@ ARGS = ContinualConfig().method_args | {"hsokv_logit_replay_reservoir": {"method
                                        "hsokv_feature_distill": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 0.5,
                                                                  "distill": 5.0},
                                        "hsokv_logit_distill": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 0.5,
-                                                               "logit_distill": 1.0}}
+                                                               "logit_distill": 1.0},
+                                       "hsokv_merged": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 1.0,
+                                                        "replay": "merged"}}
 NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_logit_replay_reservoir",
-         "hsokv_feature_distill", "hsokv_logit_distill"]
+         "hsokv_feature_distill", "hsokv_logit_distill", "hsokv_merged"]
 GRID = {"k": [3], "tau": [0.1], "w": [0.5]}
 
 
@@ -85,6 +87,22 @@ def test_distillation_moves_training_and_needs_the_joint_pass(stream, results, n
             run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
                     all_method_args={"bad": dict(ARGS[name], **bad)}, readout_grid=GRID, log=lambda s: None)
 
+
+
+def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, results):
+    merged, minibatch = results["hsokv_merged"], results["hsokv"]
+    assert merged["losses"][:2] == minibatch["losses"][:2]      # task 1: an empty memory, the same run
+    assert merged["losses"][2:] != minibatch["losses"][2:]
+    # task 2 (two epochs): minibatch replay adds a 4-draw batch to each step; merged adds the 8 entries once an epoch
+    task2 = len(stream.tasks[1].train.y)
+    steps = -(-task2 // 8)
+    assert minibatch["trained_examples"] - merged["trained_examples"] == 2 * (steps * 4 - 8)
+    for bad, message in (({"beta": 0.5}, "beta: 0.5: replay 'merged' .* beta must be 1"),
+                         ({"alpha": {8: 0.2}}, r"alpha: .*0.2\}?: replay 'merged' .* alpha must be 0"),
+                         ({"replay": "mixed"}, r"replay: 'mixed'; valid: \['minibatch', 'merged'\]")):
+        with pytest.raises(ValueError, match=message):
+            run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
+                    all_method_args={"bad": dict(ARGS["hsokv_merged"], **bad)}, readout_grid=GRID, log=lambda s: None)
 
 
 def test_method_args_per_buffer_and_unknown_names():

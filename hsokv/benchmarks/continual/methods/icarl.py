@@ -6,7 +6,6 @@ The previous network is extra state: its bytes are reported with the memory's.""
 import torch
 import torch.nn.functional as F
 
-from hsokv.benchmarks.continual.stream import Split
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 
 
@@ -17,11 +16,7 @@ class ICaRL(ContinualMethod):
     keeps_previous_network = True
 
     def training_split(self, task):
-        if self.memory is None or len(self.memory) == 0:
-            return task.train
-        slots = self.memory.slots()
-        return Split(torch.cat([task.train.x, self.memory.value("image")[slots]]),
-                     torch.cat([task.train.y, self.memory.value("label")[slots]]))
+        return self.split_with_memory(task)
 
     def loss(self, x, y):
         inputs = self.prepare(x)
