@@ -1,0 +1,38 @@
+"""hsokv (a 32-draw replay batch every step) vs hsokv_merged (iCaRL's replay: the memory's entries added to
+the task's training images) (and hsokv_merged_ld: merged with iCaRL's distillation) on the validation split, small CNN, CPU, where a task holds many more images
+than the memory (the GPU grid's 10,000 to 500): one JSON line per run.
+
+    python research/continual_merged/check.py EPOCHS SEED RUN[,RUN...] DATA TRAIN_PER_CLASS VAL_PER_CLASS BUFFER
+    (DATA: download_cifar's folder, e.g. data/raw/continual)
+"""
+import json
+import sys
+import time
+
+import torch
+
+from hsokv.benchmarks.continual.data import load_images
+from hsokv.benchmarks.continual.protocol import run_one
+from hsokv.benchmarks.continual.stream import make_stream
+from hsokv.config import load_params
+
+torch.set_num_threads(1)
+torch.use_deterministic_algorithms(True)
+cfg = load_params("params.yaml", ("seeds", "device", "continual"))
+c = cfg.continual
+epochs, seed, runs, data = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
+train_per_class, val_per_class, buffer = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+# a variant of this check only: merged replay with iCaRL's distillation too (iCaRL's training, H-SOKV's readout)
+method_args = dict(c.method_args, hsokv_merged_ld=dict(c.method_args["hsokv_merged"], logit_distill=1.0))
+stream = make_stream(load_images("cifar10", data), 2, val_per_class, train_per_class, 100, torch.device("cpu"))
+for run in runs:
+    start = time.perf_counter()
+    r = run_one(stream, run, buffer, seed, backbone="small_cnn", epochs=epochs, batch_size=c.batch_size,
+                replay_batch_size=c.replay_batch_size, augment=True, all_method_args=method_args,
+                readout_grid=c.readout_grid, log=lambda s: None)
+    line = {"run": run, "seed": seed, "epochs": epochs, "train_per_class": train_per_class,
+            "val_per_class": val_per_class, "buffer": buffer, "seconds": round(time.perf_counter() - start, 1),
+            "torch": torch.__version__}
+    for name, ro in r["readouts"].items():
+        line[name] = {k: ro[k] for k in ro if "val" in k}
+    print(json.dumps(line), flush=True)
