@@ -99,6 +99,7 @@ def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, res
     assert minibatch["trained_examples"] - merged["trained_examples"] == 2 * (steps * 4 - 8)
     for bad, message in (({"beta": 0.5}, "beta: 0.5: replay 'merged' .* beta must be 1"),
                          ({"alpha": {8: 0.2}}, r"alpha: .*0.2\}?: replay 'merged' .* alpha must be 0"),
+                         ({"selection": "reservoir"}, "selection: 'reservoir': replay 'merged' needs 'herding'"),
                          ({"replay": "mixed"}, r"replay: 'mixed'; valid: \['minibatch', 'merged'\]")):
         with pytest.raises(ValueError, match=message):
             run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,

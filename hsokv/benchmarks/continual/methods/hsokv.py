@@ -63,6 +63,9 @@ class HsokvMemory(ContinualMethod):
         if replay not in REPLAYS:
             raise ValueError(f"{where}.replay: {replay!r}; valid: {list(REPLAYS)}")
         if replay == "merged":
+            if selection != "herding":
+                # a reservoir is offered every stream batch, which would then hold the memory's own entries again
+                raise ValueError(f"{where}.selection: {selection!r}: replay 'merged' needs 'herding'")
             for name, must in (("beta", 1.0), ("alpha", 0.0)):
                 values = args[name].values() if isinstance(args[name], dict) else (args[name],)
                 if any(float(v) != must for v in values):
