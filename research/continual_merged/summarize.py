@@ -6,6 +6,7 @@ accuracy matrix's last row) per readout, mean ± std over seeds, and each run ag
 import json
 import sys
 
+from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary
 from hsokv.report import paired_test, summarize
 
 OWN = {"icarl": "ncm"}   # every other run here is hsokv's, read by retrieval
@@ -13,8 +14,8 @@ finals: dict[tuple[str, str], dict[int, float]] = {}
 for line in open(sys.argv[1], encoding="utf-8"):
     r = json.loads(line)
     for readout in ("head", "ncm", "knn", "retrieval"):
-        last = r[readout]["val_class_il"][-1]
-        finals.setdefault((r["run"], readout), {})[r["seed"]] = sum(last) / len(last)
+        final = accuracy_matrix_summary(r[readout]["val_class_il"])["average_accuracy"]
+        finals.setdefault((r["run"], readout), {})[r["seed"]] = final
 print("| run | readout | seeds | validation class-IL | vs hsokv (retrieval), paired | p |")
 print("|---|---|---|---|---|---|")
 base = finals[("hsokv", "retrieval")]

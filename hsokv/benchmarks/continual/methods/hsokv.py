@@ -45,6 +45,11 @@ REPLAY_FORWARDS = ("joint", "separate")
 REPLAYS = ("minibatch", "merged")
 
 
+def per_buffer_values(value):
+    """A hyperparameter's values: one, or one per buffer size ({buffer: value})."""
+    return value.values() if isinstance(value, dict) else (value,)
+
+
 @METHODS.register("hsokv")
 class HsokvMemory(ContinualMethod):
     needs_memory = True
@@ -67,13 +72,11 @@ class HsokvMemory(ContinualMethod):
                 # a reservoir is offered every stream batch, which would then hold the memory's own entries again
                 raise ValueError(f"{where}.selection: {selection!r}: replay 'merged' needs 'herding'")
             for name, must in (("beta", 1.0), ("alpha", 0.0)):
-                values = args[name].values() if isinstance(args[name], dict) else (args[name],)
-                if any(float(v) != must for v in values):
+                if any(float(v) != must for v in per_buffer_values(args[name])):
                     raise ValueError(f"{where}.{name}: {args[name]}: replay 'merged' trains on the memory's entries as "
                                      f"ordinary examples, so {name} must be {must:g}")
         for name in ("distill", "logit_distill"):
-            weights = args.get(name, 0.0)
-            for weight in (weights.values() if isinstance(weights, dict) else (weights,)):
+            for weight in per_buffer_values(args.get(name, 0.0)):
                 if float(weight) < 0 or (float(weight) > 0 and replay_forward != "joint"):
                     raise ValueError(f"{where}.{name}: {weight}: must be >= 0, and > 0 needs replay_forward 'joint' "
                                      f"(the features come from that one pass), not {replay_forward!r}")
