@@ -2,14 +2,16 @@
 several folders, e.g. one per epochs setting; written by hsokv.benchmarks.continual.grid) ->
 metrics/continual_research.{json,md} and
 plots/continual_research/. Runs are grouped by epochs per task; each group is one table, followed by
-H-SOKV against its variants on the validation split (where its design was chosen) and by how often the
+H-SOKV against its variants on the validation split (where its design was chosen), the variants that
+split prefers against the peers, and by how often the
 last iterate fails the task just trained (hsokv.benchmarks.continual.stability)."""
 import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.continual.report import check_one_design_per_row, summary, table, write_plots
 from hsokv.benchmarks.continual.stability import last_iterate_stability, stability_table
-from hsokv.benchmarks.continual.validation import validation_comparisons, validation_table
+from hsokv.benchmarks.continual.validation import (preferred_table, preferred_variants, validation_comparisons,
+                                                   validation_table)
 from hsokv.cli import run_stage
 from hsokv.config import ConfigError
 from hsokv.io import atomic_write_text, outputs, read_json, write_json
@@ -48,9 +50,11 @@ def main(args):
                               "commits": sorted({r["commit"] for r in results}),
                               "gpu_seconds": sum(r["wall_seconds"] for r in results)})
         m["validation"] = validation_comparisons(results)
+        m["preferred_variants"] = preferred_variants(m["validation"], m["rows"])
         m["last_iterate"] = last_iterate_stability(results)
         metrics[f"epochs_{epochs}"] = m
         tables.append(table(m) + ("\n" + validation_table(m["validation"]) if m["validation"] else "")
+                      + ("\n" + preferred_table(m["preferred_variants"]) if m["preferred_variants"] else "")
                       + "\n" + stability_table(m["last_iterate"]))
     md = Path(args.metrics).with_suffix(".md")
     with outputs(files=[md, args.metrics], dirs=[args.plots]) as new:   # together or not at all

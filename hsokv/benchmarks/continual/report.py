@@ -69,12 +69,20 @@ def summary(results: list[dict], header: dict) -> dict:
     return out
 
 
-def _paired(h: dict, other: dict) -> dict:
+def paired_rows(h: dict, other: dict) -> dict:
     """h - other, paired over the seeds both rows have."""
     common = sorted(set(h["seeds"]) & set(other["seeds"]))
     hv = [h["class_il"]["per_seed"][h["seeds"].index(s)] for s in common]
     ov = [other["class_il"]["per_seed"][other["seeds"].index(s)] for s in common]
     return {"seeds": common, **paired_test(hv, ov)}
+
+
+def peers(rows: dict[str, dict], name: str) -> dict[str, dict]:
+    """The rows an H-SOKV row competes with: other methods (every readout) at its buffer size and the
+    memory-free lower bound, the upper bound excluded."""
+    buffer = rows[name]["buffer"]
+    return {n: r for n, r in rows.items()
+            if r["method"] != "hsokv" and r["run"] not in BOUNDS and r["buffer"] in (buffer, None)}
 
 
 def compare(rows: dict[str, dict]) -> dict:
@@ -89,12 +97,12 @@ def compare(rows: dict[str, dict]) -> dict:
             continue
         others = {n: r for n, r in rows.items()
                   if n != name and r["run"] not in BOUNDS and r["buffer"] in (h["buffer"], None)}
-        rivals = {n: r for n, r in others.items() if r["method"] != "hsokv"}
+        rivals = peers(rows, name)
         if not rivals:
             continue
         best = max(rivals, key=lambda n: rivals[n]["class_il"]["average_accuracy"]["mean"])
-        against = {n: _paired(h, r) for n, r in others.items() if r["own_readout"] or r["method"] != "hsokv"}
-        out[name] = {"best_other": best, **_paired(h, rivals[best]), "against": against}
+        against = {n: paired_rows(h, r) for n, r in others.items() if r["own_readout"] or r["method"] != "hsokv"}
+        out[name] = {"best_other": best, **paired_rows(h, rivals[best]), "against": against}
     return out
 
 
