@@ -97,10 +97,20 @@ def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, res
     task2 = len(stream.tasks[1].train.y)
     steps = -(-task2 // 8)
     assert minibatch["trained_examples"] - merged["trained_examples"] == 2 * (steps * 4 - 8)
+    # merged_repeats 3: each of the 8 entries three times an epoch
+    repeated = run_one(stream, "hsokv_merged3", 8, 0, backbone="small_cnn", epochs=2, batch_size=8, replay_batch_size=4,
+                       augment=True, all_method_args={"hsokv_merged3": dict(ARGS["hsokv_merged"], merged_repeats=3)},
+                       readout_grid=GRID, log=lambda s: None)
+    tasks_after_first = len(stream.tasks) - 1
+    assert repeated["trained_examples"] - merged["trained_examples"] == tasks_after_first * 2 * 2 * 8
     for bad, message in (({"beta": 0.5}, "beta: 0.5: replay 'merged' .* beta must be 1"),
                          ({"alpha": {8: 0.2}}, r"alpha: .*0.2\}?: replay 'merged' .* alpha must be 0"),
                          ({"selection": "reservoir"}, "selection: 'reservoir': replay 'merged' needs 'herding'"),
-                         ({"replay": "mixed"}, r"replay: 'mixed'; valid: \['minibatch', 'merged'\]")):
+                         ({"replay": "mixed"}, r"replay: 'mixed'; valid: \['minibatch', 'merged'\]"),
+                         ({"merged_repeats": 2.5}, r"merged_repeats: 2.5: must be a whole number >= 1"),
+                         ({"merged_repeats": 0}, r"merged_repeats: 0: must be a whole number >= 1"),
+                         ({"replay": "minibatch", "beta": 0.5, "merged_repeats": 3},
+                          r"merged_repeats: 3: .* > 1 needs replay 'merged' \(got 'minibatch'\)")):
         with pytest.raises(ValueError, match=message):
             run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
                     all_method_args={"bad": dict(ARGS["hsokv_merged"], **bad)}, readout_grid=GRID, log=lambda s: None)

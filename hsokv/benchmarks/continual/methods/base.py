@@ -151,12 +151,12 @@ class ContinualMethod:
         return self._filled[to_device(self.rng.integers(0, self._filled_count, self.replay_batch_size),
                                       self._filled.device)]
 
-    def split_with_memory(self, task: Task) -> Split:
-        """The task's training images with the memory's entries added (iCaRL's replay: each entry one
-        example of the epoch, not a draw into every step's replay batch)."""
+    def split_with_memory(self, task: Task, repeats: int = 1) -> Split:
+        """The task's training images with the memory's entries added (iCaRL's replay: each entry
+        `repeats` examples of the epoch, one in iCaRL, not a draw into every step's replay batch)."""
         if self.memory is None or len(self.memory) == 0:
             return task.train
-        slots = self.memory.slots()
+        slots = self.memory.slots().repeat(repeats)
         return Split(torch.cat([task.train.x, self.memory.value("image")[slots]]),
                      torch.cat([task.train.y, self.memory.value("label")[slots]]))
 

@@ -24,7 +24,10 @@ training images, each one example of every epoch, instead of a batch of `replay_
 step. With a replay batch as large as the stream's (the protocol's 32 + 32), each of 500 entries is trained
 on ~20 times an epoch of a 10,000-image task, ~1,000 times in 50 epochs: a memory that small is then
 fitted rather than learned from, where iCaRL (merged) forgets least at 50 epochs (README). The entries are
-ordinary training examples then: beta must be 1 and there is no logit replay.
+ordinary training examples then: beta must be 1 and there is no logit replay. `merged_repeats` (1, iCaRL's)
+puts each entry that many times into every epoch: between merged replay's one exposure an epoch and the
+replay batch's ~20, so the number of times the memory is trained on can be chosen on validation for the
+epochs a task gets (5 epochs give merged replay 5 exposures an entry, the replay batch ~100).
 
 `logit_distill` > 0 (the `hsokv_logit_distill` variant) adds iCaRL's distillation (Rebuffi et al. 2017;
 Learning without Forgetting's idea): logit_distill x binary cross-entropy between the old classes' logits
@@ -55,7 +58,7 @@ class HsokvMemory(ContinualMethod):
     needs_memory = True
     readout = "retrieval"
     required_args = ("lr", "alpha", "beta")
-    optional_args = ("weight_decay", "selection", "replay_forward", "replay", "distill", "logit_distill")
+    optional_args = ("weight_decay", "selection", "replay_forward", "replay", "merged_repeats", "distill", "logit_distill")
 
     @classmethod
     def check_args(cls, where, args):
@@ -75,6 +78,10 @@ class HsokvMemory(ContinualMethod):
                 if any(float(v) != must for v in per_buffer_values(args[name])):
                     raise ValueError(f"{where}.{name}: {args[name]}: replay 'merged' trains on the memory's entries as "
                                      f"ordinary examples, so {name} must be {must:g}")
+        for repeats in per_buffer_values(args.get("merged_repeats", 1)):
+            if float(repeats) != int(repeats) or int(repeats) < 1 or (int(repeats) > 1 and replay != "merged"):
+                raise ValueError(f"{where}.merged_repeats: {repeats}: must be a whole number >= 1, and > 1 needs "
+                                 f"replay 'merged' (got {replay!r})")
         for name in ("distill", "logit_distill"):
             for weight in per_buffer_values(args.get(name, 0.0)):
                 if float(weight) < 0 or (float(weight) > 0 and replay_forward != "joint"):
@@ -87,6 +94,7 @@ class HsokvMemory(ContinualMethod):
         self.selection = self.args.get("selection", "herding")
         self.replay_forward = self.args.get("replay_forward", "joint")
         self.merged = self.args.get("replay", "minibatch") == "merged"
+        self.merged_repeats = int(self.args.get("merged_repeats", 1))
         self.distill = float(self.args.get("distill", 0.0))
         self.logit_distill = float(self.args.get("logit_distill", 0.0))
         self.keeps_previous_network = self.distill > 0 or self.logit_distill > 0
@@ -103,7 +111,7 @@ class HsokvMemory(ContinualMethod):
         return {"logits": ((self.stream.num_classes,), self.model.head.weight.dtype)}
 
     def training_split(self, task):
-        return self.split_with_memory(task) if self.merged else task.train
+        return self.split_with_memory(task, self.merged_repeats) if self.merged else task.train
 
     def loss(self, x, y):
         idx = None if self.merged else self.replay_indices()
