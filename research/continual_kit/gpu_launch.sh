@@ -1,6 +1,6 @@
 #!/bin/bash
-# On the GPU host, in the call after the five that copied .gpu/cifar/p5, p0 ... p3 to $HOME/cifarkit (this
-# call carries p4): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
+# On the GPU host, in the call after the six that copied .gpu/cifar/pw, p0 ... p4 to $HOME/cifarkit (this
+# call carries p5): joins and verifies CIFAR-10, installs the wheels, and starts the continual grid
 # detached. Usage:
 #   bash research/continual_kit/gpu_launch.sh SPEC PARALLEL MINUTES JOB [JOB ...]
 # SPEC: a committed spec research/<D>/spec.json: the research grid's research/continual_default_init/e5 or
@@ -28,9 +28,9 @@ FROM=$(dirname "$SPEC")/runs
 R=$HOME/cont-runs/$N
 if pgrep -f "[c]ontinual.grid .*--out $R( |$)" > /dev/null; then echo "a grid already writes $R" >&2; exit 1; fi
 mkdir -p "$K" "$D" "$R"
-[ -d .gpu/cifar/p4 ] && cp .gpu/cifar/p4/* "$K/"
+[ -d .gpu/cifar/p5 ] && cp .gpu/cifar/p5/* "$K/"
 if [ ! -f "$D/cifar10/SHA256SUMS" ]; then
-    cat "$K"/part.0{0,1,2,3,4} | tar xf - -C "$D" && rm "$K"/part.0*
+    cat "$K"/part.0{0,1,2,3,4,5} | tar xf - -C "$D" && rm "$K"/part.0*
 fi
 (cd "$D/cifar10" && sha256sum -c --quiet SHA256SUMS) && echo "cifar10: sha256 OK"
 python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl

@@ -6,7 +6,7 @@
 #   bash research/continual_kit/pack_states.sh PROTOCOL:STATE [PROTOCOL:STATE ...]
 # PROTOCOL: the runs folder the state resumes in, a committed spec's name (research/continual_full_train/spec.json:
 # full_train; research/continual_anchor/fp32/spec.json: anchor_fp32; research/continual_default_init/e50/spec.json:
-# default_init_e50; runs_name.sh); e.g. default_init_e50:.gpu/paused/icarl-200-e50-s2.safetensors. Then one call per folder, after the five data calls and before
+# default_init_e50; runs_name.sh); e.g. default_init_e50:.gpu/paused/icarl-200-e50-s2.safetensors. Then one call per folder, after the six data calls and before
 # gpu_launch.sh: `mkdir -p ~/cifarkit/states && cp .gpu/states/pN/* ~/cifarkit/states/` with
 # `carry: [".gpu/states/pN"]`; gpu_launch.sh joins the parts of its runs folder's states, checks each
 # sha256 and puts the state where the grid resumes it.
