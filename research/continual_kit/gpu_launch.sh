@@ -32,7 +32,9 @@ mkdir -p "$K" "$D" "$R"
 if [ ! -f "$D/cifar10/SHA256SUMS" ]; then
     cat "$K"/part.0{0,1,2,3,4,5} | tar xf - -C "$D" && rm "$K"/part.0*
 fi
-(cd "$D/cifar10" && sha256sum -c --quiet SHA256SUMS) && echo "cifar10: sha256 OK"
+(cd "$D/cifar10" && sha256sum -c --quiet SHA256SUMS) \
+    || { echo "cifar10: sha256 check failed (a part missing? six data calls: pw, p0-p4, then p5 with the launch)" >&2; exit 1; }
+echo "cifar10: sha256 OK"
 python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
 rm -rf "$HOME/code-$N" && cp -r "$REPO" "$HOME/code-$N" && cd "$HOME/code-$N"
 cp "$FROM"/*.json "$R/" 2>/dev/null || true

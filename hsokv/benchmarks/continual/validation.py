@@ -64,7 +64,7 @@ def validation_table(comparisons: dict) -> str:
 def preferred_variants(comparisons: dict, rows: dict[str, dict]) -> dict:
     """{variant row: {peer row: paired test on test (variant minus peer)}} for each variant whose mean
     validation score is above H-SOKV's over the seeds both have (`comparisons` from
-    validation_comparisons, `rows` from report.summary)."""
+    validation_comparisons, `rows` from report.summary); peers with no seed in common are left out."""
     out = {}
     for against in comparisons.values():
         for variant, t in against.items():
@@ -80,6 +80,8 @@ def preferred_table(preferred: dict) -> str:
              "(class-IL of the variant's own readout minus the peer's, paired over the seeds both have)", "",
              "| variant | peer | seeds | difference (points) | paired t-test p |", "|---|---|---|---|---|"]
     for variant, against in preferred.items():
+        if not against:
+            lines.append(f"| {variant} | no peer shares a seed | 0 | n/a | n/a |")
         for peer, t in against.items():
             d, n = t["difference"], len(t["seeds"])
             diff = f"{d['mean']:.1f}" if n == 1 else f"{d['mean']:.1f} ± {d['std']:.1f}"

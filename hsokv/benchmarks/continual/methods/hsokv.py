@@ -79,9 +79,12 @@ class HsokvMemory(ContinualMethod):
                     raise ValueError(f"{where}.{name}: {args[name]}: replay 'merged' trains on the memory's entries as "
                                      f"ordinary examples, so {name} must be {must:g}")
         for repeats in per_buffer_values(args.get("merged_repeats", 1)):
-            if float(repeats) != int(repeats) or int(repeats) < 1 or (int(repeats) > 1 and replay != "merged"):
-                raise ValueError(f"{where}.merged_repeats: {repeats}: must be a whole number >= 1, and > 1 needs "
-                                 f"replay 'merged' (got {replay!r})")
+            if isinstance(repeats, bool) or not isinstance(repeats, (int, float)) or not float(repeats).is_integer() \
+                    or repeats < 1:
+                raise ValueError(f"{where}.merged_repeats: {repeats!r}: must be a whole number >= 1")
+            if repeats > 1 and replay != "merged":
+                raise ValueError(f"{where}.merged_repeats: {repeats!r}: a count > 1 needs replay 'merged' "
+                                 f"(got {replay!r})")
         for name in ("distill", "logit_distill"):
             for weight in per_buffer_values(args.get(name, 0.0)):
                 if float(weight) < 0 or (float(weight) > 0 and replay_forward != "joint"):
