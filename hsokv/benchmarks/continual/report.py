@@ -77,12 +77,16 @@ def paired_rows(h: dict, other: dict) -> dict:
     return {"seeds": common, **paired_test(hv, ov)}
 
 
+def _others_at_buffer(rows: dict[str, dict], name: str) -> dict[str, dict]:
+    """Every other row at `name`'s buffer size and the memory-free rows, the upper bound excluded."""
+    buffer = rows[name]["buffer"]
+    return {n: r for n, r in rows.items() if n != name and r["run"] not in BOUNDS and r["buffer"] in (buffer, None)}
+
+
 def peers(rows: dict[str, dict], name: str) -> dict[str, dict]:
     """The rows an H-SOKV row competes with: other methods (every readout) at its buffer size and the
     memory-free lower bound, the upper bound excluded."""
-    buffer = rows[name]["buffer"]
-    return {n: r for n, r in rows.items()
-            if r["method"] != "hsokv" and r["run"] not in BOUNDS and r["buffer"] in (buffer, None)}
+    return {n: r for n, r in _others_at_buffer(rows, name).items() if r["method"] != "hsokv"}
 
 
 def compare(rows: dict[str, dict]) -> dict:
@@ -95,8 +99,7 @@ def compare(rows: dict[str, dict]) -> dict:
     for name, h in rows.items():
         if h["method"] != "hsokv" or h["run"] != "hsokv" or not h["own_readout"]:
             continue
-        others = {n: r for n, r in rows.items()
-                  if n != name and r["run"] not in BOUNDS and r["buffer"] in (h["buffer"], None)}
+        others = _others_at_buffer(rows, name)
         rivals = peers(rows, name)
         if not rivals:
             continue
@@ -111,12 +114,15 @@ def p_text(p: float | None) -> str:
     return "n/a" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def mean_std(s: dict | None) -> str:
+    """A summarize() dict for a table, in points to one decimal."""
+    if s is None:
+        return "n/a"
+    # one seed has no spread: print the value alone rather than a "± 0.0" that reads as a measurement
+    return f"{s['mean']:.1f}" if s["n_seeds"] == 1 else f"{s['mean']:.1f} ± {s['std']:.1f}"
+
+
 def table(metrics: dict) -> str:
-    def fmt(s):
-        if s is None:
-            return "n/a"
-        # one seed has no spread: print the value alone rather than a "± 0.0" that reads as a measurement
-        return f"{s['mean']:.1f}" if s["n_seeds"] == 1 else f"{s['mean']:.1f} ± {s['std']:.1f}"
     lines = [f"Split-{metrics['dataset']} ({metrics['tasks']} tasks, {metrics['backbone']}, "
              f"{metrics['epochs_per_task']} epochs per task, seeds {metrics['seeds']}; mean ± std over seeds; "
              "[readout] = the same run scored by another readout"
@@ -128,21 +134,21 @@ def table(metrics: dict) -> str:
     for name, m in metrics["rows"].items():
         c, t = m["class_il"], m["task_il"]
         ci = c["average_accuracy"]["ci95"]
-        lines.append(f"| {name} | {len(m['seeds'])} | {fmt(c['average_accuracy'])} | {'n/a' if ci is None else f'± {ci:.1f}'} | "
-                     f"{fmt(c['forgetting'])} | {fmt(t['average_accuracy'])} | {m['memory']['bytes'] / 1e3:.0f} | "
+        lines.append(f"| {name} | {len(m['seeds'])} | {mean_std(c['average_accuracy'])} | {'n/a' if ci is None else f'± {ci:.1f}'} | "
+                     f"{mean_std(c['forgetting'])} | {mean_std(t['average_accuracy'])} | {m['memory']['bytes'] / 1e3:.0f} | "
                      f"{m['memory']['extra_state_bytes'] / 1e3:.0f} | {m['train_flops']['mean'] / 1e12:.2f} |")
     if metrics["comparisons"]:
         lines += ["", "| H-SOKV row | best other row | difference (points) | paired t-test p |", "|---|---|---|---|"]
         for name, c in metrics["comparisons"].items():
             p = "n/a (one seed)" if len(c["seeds"]) == 1 else p_text(c["p_value"])
-            lines.append(f"| {name} | {c['best_other']} | {fmt(c['difference'])} | {p} |")
+            lines.append(f"| {name} | {c['best_other']} | {mean_std(c['difference'])} | {p} |")
         lines += ["", "| H-SOKV row | against (peers: every readout; H-SOKV's variants: their own) | seeds | difference (points) | "
                   "paired t-test p |",
                   "|---|---|---|---|---|"]
         for name, c in metrics["comparisons"].items():
             for other, t in c["against"].items():
                 p = p_text(t["p_value"])
-                lines.append(f"| {name} | {other} | {len(t['seeds'])} | {fmt(t['difference'])} | {p} |")
+                lines.append(f"| {name} | {other} | {len(t['seeds'])} | {mean_std(t['difference'])} | {p} |")
     return "\n".join(lines) + "\n"
 
 

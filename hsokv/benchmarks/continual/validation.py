@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from hsokv.benchmarks.continual.report import paired_rows, peers, p_text, row_name
+from hsokv.benchmarks.continual.report import mean_std, paired_rows, peers, p_text, row_name
 from hsokv.report import paired_test
 
 MAIN = "hsokv"   # the design in params; its variants are the other runs of method hsokv
@@ -53,11 +53,9 @@ def validation_table(comparisons: dict) -> str:
              "|---|---|---|---|---|---|---|"]
     for name, against in comparisons.items():
         for other, t in against.items():
-            d, n = t["difference"], len(t["seeds"])
-            diff = f"{d['mean']:.1f}" if n == 1 else f"{d['mean']:.1f} ± {d['std']:.1f}"
-            p = p_text(t["p_value"])
+            n = len(t["seeds"])
             lines.append(f"| {name} | {other} | {n} | {sum(t['main']) / n:.1f} | {sum(t['variant']) / n:.1f} | "
-                         f"{diff} | {p} |")
+                         f"{mean_std(t['difference'])} | {p_text(t['p_value'])} |")
     return "\n".join(lines) + "\n"
 
 
@@ -83,7 +81,6 @@ def preferred_table(preferred: dict) -> str:
         if not against:
             lines.append(f"| {variant} | no peer shares a seed | 0 | n/a | n/a |")
         for peer, t in against.items():
-            d, n = t["difference"], len(t["seeds"])
-            diff = f"{d['mean']:.1f}" if n == 1 else f"{d['mean']:.1f} ± {d['std']:.1f}"
-            lines.append(f"| {variant} | {peer} | {n} | {diff} | {p_text(t['p_value'])} |")
+            lines.append(f"| {variant} | {peer} | {len(t['seeds'])} | {mean_std(t['difference'])} | "
+                         f"{p_text(t['p_value'])} |")
     return "\n".join(lines) + "\n"
