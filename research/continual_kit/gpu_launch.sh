@@ -6,7 +6,7 @@
 # SPEC: a committed spec research/<D>/spec.json: the research grid's research/continual_default_init/e5 or
 # e50 (the research preset's validation protocol), or research/continual_full_train/spec.json,
 # research/continual_anchor/fp32/spec.json, ...; JOB:
-# run:buffer:seed (e.g. derpp:200:2); MINUTES: runs pause at the first epoch's end past it (their states
+# run:buffer:seed or run:buffer:first-last (e.g. derpp:200:2, derpp:200:0-4); MINUTES: runs pause at the first epoch's end past it (their states
 # go to <runs folder>/paused/, see DEVELOPERS.md).
 # Runs folder: $HOME/cont-runs/<name>, name = D without its "continual_" prefix, "/" as "_" (full_train,
 # anchor_fp32, default_init_e5). The committed results of that protocol (research/<D>/runs/) are copied there

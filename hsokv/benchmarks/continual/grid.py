@@ -38,14 +38,18 @@ def label(run: str, buffer: int | None, seed: int, epochs: int) -> str:
     return f"{run}{'' if buffer is None else '-' + str(buffer)}-e{epochs}-s{seed}"
 
 
-def parse_job(text: str) -> tuple[str, int | None, int]:
+def parse_job(text: str) -> list[tuple[str, int | None, int]]:
+    """run:buffer:seed, or run:buffer:first-last for seeds first to last (derpp:200:0-4 = five jobs)."""
     parts = text.split(":")
     buffer_ok = len(parts) == 3 and (parts[1] in ("", "none") or parts[1].isdigit())
-    if not (buffer_ok and parts[0] and parts[2].isdigit()):
-        raise ValueError(f"--jobs {text!r}: expected run:buffer:seed, e.g. derpp:200:0 or finetune:none:0 "
-                         "(buffer a whole number or none, seed a whole number >= 0)")
-    run, buffer, seed = parts
-    return run, (None if buffer in ("", "none") else int(buffer)), int(seed)
+    seeds = parts[2].split("-") if len(parts) == 3 else []
+    seeds_ok = 1 <= len(seeds) <= 2 and all(x.isdigit() for x in seeds) and int(seeds[0]) <= int(seeds[-1])
+    if not (buffer_ok and parts[0] and seeds_ok):
+        raise ValueError(f"--jobs {text!r}: expected run:buffer:seed, e.g. derpp:200:0 or finetune:none:0, or a seed "
+                         "range first-last, e.g. derpp:200:0-4 (buffer a whole number or none, seeds whole numbers "
+                         ">= 0, first <= last)")
+    run, buffer = parts[0], None if parts[1] in ("", "none") else int(parts[1])
+    return [(run, buffer, seed) for seed in range(int(seeds[0]), int(seeds[-1]) + 1)]
 
 
 def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, int], commit: str,
@@ -132,7 +136,7 @@ def main() -> None:
     p.add_argument("--spec")
     p.add_argument("--data", help="folder holding cifar10/<format folder>")
     p.add_argument("--out")
-    p.add_argument("--jobs", nargs="+", help="run:buffer:seed (buffer 'none' for no memory)")
+    p.add_argument("--jobs", nargs="+", help="run:buffer:seed or run:buffer:first-last (buffer 'none' for no memory)")
     p.add_argument("--parallel", type=int, default=1)
     p.add_argument("--commit", default="unknown")
     p.add_argument("--time-limit", type=float, help="seconds from now: runs pause at the first epoch's end past it")
@@ -150,7 +154,7 @@ def main() -> None:
     if args.parallel < 1:
         p.error(f"--parallel must be >= 1 (got {args.parallel})")
     try:
-        jobs = [parse_job(j) for j in args.jobs]
+        jobs = [job for text in args.jobs for job in parse_job(text)]
     except ValueError as err:
         p.error(str(err))
     spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))

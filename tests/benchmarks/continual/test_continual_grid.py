@@ -19,7 +19,7 @@ def test_spec_jobs_and_resume(tmp_path):
     spec.update(dataset="digits", val_per_class=5, train_per_class=10, test_per_class=5)
     spec_path.write_text(json.dumps(spec))
     fetch_images("digits", tmp_path / "data", [], allow_download=False)
-    assert grid.parse_job("er:50:1") == ("er", 50, 1) and grid.parse_job("joint:none:0") == ("joint", None, 0)
+    assert grid.parse_job("er:50:1") == [("er", 50, 1)] and grid.parse_job("joint:none:0") == [("joint", None, 0)]
     cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
            str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--jobs", "er:50:0", "finetune:none:0",
            "--parallel", "2", "--commit", "abc"]
@@ -72,8 +72,17 @@ def test_a_spec_with_an_unknown_switch_value_is_refused_before_any_run(tmp_path)
     assert not (tmp_path / "out").exists()
 
 
+def test_a_seed_range_names_every_seed_in_it():
+    assert grid.parse_job("derpp:200:2-4") == [("derpp", 200, 2), ("derpp", 200, 3), ("derpp", 200, 4)]
+    assert grid.parse_job("joint:none:3-3") == [("joint", None, 3)]
+    for bad in ("derpp:200:4-2", "derpp:200:0-", "derpp:200:-1", "derpp:200:0-2-4"):
+        with pytest.raises(ValueError, match="seed range first-last"):
+            grid.parse_job(bad)
+
+
 @pytest.mark.parametrize("jobs, parallel, message", [
     (["er:200"], "1", "--jobs 'er:200': expected run:buffer:seed"),
+    (["er:200:3-1"], "1", "--jobs 'er:200:3-1': expected run:buffer:seed"),
     (["er:abc:0"], "1", "--jobs 'er:abc:0': expected run:buffer:seed"),
     (["finetune:none:0"], "0", "--parallel must be >= 1 (got 0)"),     # no slot would ever open: it hung
     (["er:none:0"], "1", "--jobs er:None: er needs a buffer size"),
