@@ -35,7 +35,8 @@ fi
 (cd "$D/cifar10" && sha256sum -c --quiet SHA256SUMS) \
     || { echo "cifar10: sha256 check failed (a part missing? six data calls: pw, p0-p4, then p5 with the launch)" >&2; exit 1; }
 echo "cifar10: sha256 OK"
-python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
+# once a machine: a second launch beside the first found them installed and only warned about every folder
+[ -d $HOME/site ] || python3 -m pip install -q --no-index --no-deps --no-compile --target $HOME/site "$K"/whl/*.whl
 rm -rf "$HOME/code-$N" && cp -r "$REPO" "$HOME/code-$N" && cd "$HOME/code-$N"
 cp "$FROM"/*.json "$R/" 2>/dev/null || true
 ls "$FROM" 2>/dev/null | grep '\.json$' >> "$R/.fetched" || true   # committed already: gpu_wait.sh does not send them back

@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from hsokv.benchmarks.continual.validation import final_validation  # noqa: E402
-from hsokv.report import paired_test  # noqa: E402
+from hsokv.report import paired_test, summarize  # noqa: E402
 
 HERE = Path(__file__).parent
 BATCH = REPLAY = 32   # the protocol's, in both checks and the GPU specs (checked below for the GPU)
@@ -42,7 +42,10 @@ def _gpu(epochs: int, entries: int) -> tuple[dict, dict]:
         if r["run"] == "hsokv" or r["run"] in REPEATS:
             assert (r["spec"]["batch_size"], r["spec"]["replay_batch_size"]) == (BATCH, REPLAY), f
             finals.setdefault(r["run"], {})[r["seed"]] = final_validation(r["readouts"][r["readout"]])
-    return finals, {"epochs": epochs, "task": 2 * (5000 - 500), "entries": entries}   # CIFAR-10, 500 a class held out
+            spec = r["spec"]
+    # CIFAR-10's 5,000 training images a class, less those held out for validation
+    task = spec["classes_per_task"] * (5000 - spec["val_per_class"])
+    return finals, {"epochs": epochs, "task": task, "entries": entries}
 
 
 SETTINGS = {
@@ -60,15 +63,14 @@ for name, load in SETTINGS.items():
     base = finals["hsokv"]
     batch_exposures = shape["epochs"] * math.ceil(shape["task"] / BATCH) * REPLAY / shape["entries"]
     xs, ys, errs = [batch_exposures], [0.0], [0.0]
-    mean = sum(base.values()) / len(base)
-    print(f"| {name} | replay batch | {batch_exposures:.0f} | {len(base)} | {mean:.1f} | | |")
+    print(f"| {name} | replay batch | {batch_exposures:.0f} | {len(base)} | {summarize(list(base.values()))['mean']:.1f} | | |")
     for run, repeats in REPEATS.items():
         if run not in finals:
             continue
         seeds = sorted(set(finals[run]) & set(base))
         t = paired_test([finals[run][s] for s in seeds], [base[s] for s in seeds])
         d = t["difference"]
-        mean = sum(finals[run].values()) / len(finals[run])
+        mean = summarize(list(finals[run].values()))["mean"]
         print(f"| {name} | merged, {repeats} an epoch | {repeats * shape['epochs']} | {len(seeds)} | {mean:.1f} | "
               f"{d['mean']:+.1f} ± {d['std']:.1f} | {t['p_value']:.3f} |")
         xs.append(repeats * shape["epochs"])

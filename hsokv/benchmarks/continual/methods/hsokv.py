@@ -22,12 +22,13 @@ distillation does (reported as extra state).
 `replay: merged` (the `hsokv_merged` variant) replays as iCaRL does: the memory's entries join the task's
 training images, each one example of every epoch, instead of a batch of `replay_batch_size` draws in every
 step. With a replay batch as large as the stream's (the protocol's 32 + 32), each of 500 entries is trained
-on ~20 times an epoch of a 10,000-image task, ~1,000 times in 50 epochs: a memory that small is then
+on ~18 times an epoch of a 9,000-image task (500 images a class held out), ~900 times in 50 epochs: a memory that small is then
 fitted rather than learned from, where iCaRL (merged) forgets least at 50 epochs (README). The entries are
 ordinary training examples then: beta must be 1 and there is no logit replay. `merged_repeats` (1, iCaRL's)
 puts each entry that many times into every epoch: between merged replay's one exposure an epoch and the
-replay batch's ~20, so the number of times the memory is trained on can be chosen on validation for the
-epochs a task gets (5 epochs give merged replay 5 exposures an entry, the replay batch ~100).
+replay batch's ~18, so the number of times the memory is trained on can be chosen on validation for the
+epochs a task gets (5 epochs give merged replay 5 exposures an entry, the replay batch ~90;
+research/continual_merged/exposures.py).
 
 `logit_distill` > 0 (the `hsokv_logit_distill` variant) adds iCaRL's distillation (Rebuffi et al. 2017;
 Learning without Forgetting's idea): logit_distill x binary cross-entropy between the old classes' logits
