@@ -12,13 +12,17 @@ from hsokv.config import Section, name_field, section
 def _default_method_args() -> dict[str, dict[str, Any]]:
     # Each peer at its published best for seq-cifar10 (Mammoth's utils/best_args.py, the DER
     # paper's grid): SGD lr; DER++ alpha/beta per buffer size; iCaRL's weight decay. ER-ACE and
-    # hsokv were not in that grid; ER-ACE's lr is not tuned on validation yet. hsokv's lr/alpha/beta
-    # were checked there (README: a 3x3 grid found none better than these); alpha 0 (no logit replay)
-    # then beat alpha 0.2 on validation at both buffer sizes once the replay shared the stream's pass.
+    # hsokv were not in that grid; ER-ACE's lr is not tuned on validation yet. hsokv replays its memory
+    # merged into the task's images, each entry ~20 times a task (merged_exposures), which beat its
+    # replay batch (hsokv_batch_replay) on validation at 1, 5 and 50 epochs a task (README); the replay
+    # batch's lr/alpha/beta were checked on a 3x3 validation grid, alpha 0 then beat 0.2.
     return {"finetune": {"lr": 0.1}, "joint": {"lr": 0.1}, "er": {"lr": 0.1},
             "derpp": {"lr": 0.03, "alpha": {200: 0.1, 500: 0.2}, "beta": 0.5},
             "icarl": {"lr": 0.1, "weight_decay": 1.0e-5}, "er_ace": {"lr": 0.03},
-            "hsokv": {"lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herding", "replay_forward": "joint"}}
+            "hsokv": {"lr": 0.03, "alpha": 0.0, "beta": 1.0, "selection": "herding", "replay_forward": "joint",
+                      "replay": "merged", "merged_exposures": 20},
+            "hsokv_batch_replay": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herding",
+                                   "replay_forward": "joint"}}
 
 
 @section("continual")

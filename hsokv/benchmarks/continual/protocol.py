@@ -138,9 +138,10 @@ def evaluate(method: ContinualMethod, tasks: list[Task], grid: dict[str, list], 
 
 
 # -- one run -------------------------------------------------------------------------------------------
-def method_args(method_args: dict[str, dict], run: str, buffer: int | None) -> dict:
+def method_args(method_args: dict[str, dict], run: str, buffer: int | None, epochs: int | None = None) -> dict:
     """A run's hyperparameters: continual.method_args[run]; a value given as a mapping from
-    buffer size to value takes the entry for this run's buffer."""
+    buffer size to value takes the entry for this run's buffer; one its method states per task
+    (hsokv's merged_exposures) becomes the value of `epochs` epochs a task (resolve_args)."""
     out = {}
     for key, value in method_args.get(run, {}).items():
         if isinstance(value, dict):
@@ -150,7 +151,9 @@ def method_args(method_args: dict[str, dict], run: str, buffer: int | None) -> d
                                  f"(has {sorted(value)})")
             value = value[buffer]
         out[key] = value
-    return out
+    cls = method_class(run, method_args)
+    cls.check_args(f"continual.method_args.{run}", out)   # as given, before a per-task value becomes an epoch's
+    return cls.resolve_args(out, epochs)
 
 
 def check_runs(methods: list[str], all_method_args: dict[str, dict], buffer_sizes: list[int] | None = None) -> None:
@@ -267,7 +270,7 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
     device = stream.tasks[0].train.x.device
     torch.manual_seed(seed)
     np.random.seed(seed)
-    args = method_args(all_method_args, run, buffer)
+    args = method_args(all_method_args, run, buffer, epochs)
     cls = METHODS.get(args.pop("method", run))
     model = build_model(backbone, stream, compile_mode)
     generator = torch.Generator(device=device).manual_seed(seed)

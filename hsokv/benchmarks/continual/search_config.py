@@ -43,8 +43,9 @@ def _default_space() -> dict[str, DimensionSpec]:
 class ContinualSearchConfig(SearchProblemConfig):
     """The search problem of Split-CIFAR-10: the method searched, the swarm's shape and the peers' budget."""
     searchable: ClassVar[tuple[str, ...]] = SEARCHABLE
-    # the continual methods with both a distillation (alpha) and a replay (beta) weight
-    method: Literal["derpp", "hsokv"] = Field(
+    # the continual methods with both a distillation (alpha) and a replay (beta) weight: DER++, and H-SOKV's
+    # replay-batch design (its merged replay trains on the memory as ordinary examples: alpha 0 and beta 1)
+    method: Literal["derpp", "hsokv_batch_replay"] = Field(
         "derpp", description="the continual method a trial trains; its defaults are continual.method_args[method]")
     buffer: int = Field(200, ge=1, le=1_000_000, description="memory entries of the method")
     space: dict[str, DimensionSpec] = Field(default_factory=_default_space, min_length=1)

@@ -26,7 +26,7 @@ ARGS = ContinualConfig().method_args | {"hsokv_logit_replay_reservoir": {"method
                                                                "logit_distill": 1.0},
                                        "hsokv_merged": {"method": "hsokv", "lr": 0.03, "alpha": 0.0, "beta": 1.0,
                                                         "replay": "merged"}}
-NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_logit_replay_reservoir",
+NAMES = ["finetune", "joint", "er", "derpp", "icarl", "er_ace", "hsokv", "hsokv_batch_replay", "hsokv_logit_replay_reservoir",
          "hsokv_feature_distill", "hsokv_logit_distill", "hsokv_merged"]
 GRID = {"k": [3], "tau": [0.1], "w": [0.5]}
 
@@ -77,7 +77,7 @@ def test_equal_entries_cost_about_equal_bytes(results):
 @pytest.mark.parametrize("name, key, weight", [("hsokv_feature_distill", "distill", 5.0),
                                                ("hsokv_logit_distill", "logit_distill", 1.0)])
 def test_distillation_moves_training_and_needs_the_joint_pass(stream, results, name, key, weight):
-    distilled, plain = results[name], results["hsokv"]
+    distilled, plain = results[name], results["hsokv_batch_replay"]   # the variants of the replay batch
     assert distilled["losses"][:2] == plain["losses"][:2]     # task 1's two epochs: no old network, the same run
     assert distilled["losses"][2:] != plain["losses"][2:]     # task 2: the distillation term is in the loss
     assert distilled["encoded_examples"] > plain["encoded_examples"]   # the old network's passes
@@ -90,7 +90,7 @@ def test_distillation_moves_training_and_needs_the_joint_pass(stream, results, n
 
 
 def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, results):
-    merged, minibatch = results["hsokv_merged"], results["hsokv"]
+    merged, minibatch = results["hsokv_merged"], results["hsokv_batch_replay"]
     assert merged["losses"][:2] == minibatch["losses"][:2]      # task 1: an empty memory, the same run
     assert merged["losses"][2:] != minibatch["losses"][2:]
     # task 2 (two epochs): minibatch replay adds a 4-draw batch to each step; merged adds the 8 entries once an epoch
@@ -103,6 +103,9 @@ def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, res
                        readout_grid=GRID, log=lambda s: None)
     tasks_after_first = len(stream.tasks) - 1
     assert repeated["trained_examples"] - merged["trained_examples"] == tasks_after_first * 2 * 2 * 8
+    # hsokv: merged_exposures 20 over 2 epochs = each entry 10 times an epoch, and the run records that count
+    assert results["hsokv"]["args"]["merged_repeats"] == 10 and "merged_exposures" not in results["hsokv"]["args"]
+    assert results["hsokv"]["trained_examples"] - merged["trained_examples"] == tasks_after_first * 2 * 9 * 8
     for bad, message in (({"beta": 0.5}, "beta: 0.5: replay 'merged' .* beta must be 1"),
                          ({"alpha": {8: 0.2}}, r"alpha: .*0.2\}?: replay 'merged' .* alpha must be 0"),
                          ({"selection": "reservoir"}, "selection: 'reservoir': replay 'merged' needs 'herding'"),
@@ -110,7 +113,12 @@ def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, res
                          ({"merged_repeats": 2.5}, r"merged_repeats: 2.5: must be a whole number >= 1"),
                          ({"merged_repeats": 0}, r"merged_repeats: 0: must be a whole number >= 1"),
                          ({"replay": "minibatch", "beta": 0.5, "merged_repeats": 3},
-                          r"merged_repeats: 3: .* > 1 needs replay 'merged' \(got 'minibatch'\)")):
+                          r"merged_repeats: 3: .* > 1 needs replay 'merged' \(got 'minibatch'\)"),
+                         ({"merged_exposures": 0.5}, r"merged_exposures: 0.5: must be a number >= 1"),
+                         ({"replay": "minibatch", "beta": 0.5, "merged_exposures": 20},
+                          r"merged_exposures: needs replay 'merged' \(got 'minibatch'\)"),
+                         ({"merged_exposures": 20, "merged_repeats": 2},
+                          "merged_exposures and merged_repeats both given")):
         with pytest.raises(ValueError, match=message):
             run_one(stream, "bad", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4, augment=True,
                     all_method_args={"bad": dict(ARGS["hsokv_merged"], **bad)}, readout_grid=GRID, log=lambda s: None)
@@ -123,6 +131,10 @@ def test_method_args_per_buffer_and_unknown_names():
     assert method_args(as_json, "derpp", 200)["alpha"] == 0.1
     with pytest.raises(ValueError, match="derpp.alpha has no value for buffer 300"):
         method_args(published, "derpp", 300)
+    # hsokv's exposures a task as the count an epoch: nearest whole number, at least one, recorded above 1
+    assert [method_args(published, "hsokv", 200, e).get("merged_repeats") for e in (1, 5, 10, 50)] == [20, 4, 2, None]
+    with pytest.raises(ValueError, match="merged_exposures: the epochs a task gets are not known here"):
+        method_args(published, "hsokv", 200)
     with pytest.raises(ConfigError, match="unknown continual method 'derp'; valid: .*derpp"):
         METHODS.get("derp")
     with pytest.raises(ConfigError, match="continual.methods: unknown 'derp'"):

@@ -107,15 +107,16 @@ def _cfg(**search):
 
 
 def test_load_task_builds_the_continual_stream(digits):
-    cfg = _cfg(trial_steps=10, method="hsokv", val_per_class=3)
+    cfg = _cfg(trial_steps=10, method="hsokv_batch_replay", val_per_class=3)
     task = load_task(cfg, digits)
-    assert task.method == "hsokv" and task.args == ContinualConfig().method_args["hsokv"]
+    want = {k: v for k, v in ContinualConfig().method_args["hsokv_batch_replay"].items() if k != "method"}
+    assert task.method == "hsokv" and task.args == want   # the run's name stands for its method
     assert task.length == 10 and task.bounds() == [0, 2, 4, 6, 8, 10] and task.backbone == "small_cnn"
     assert [len(t.val.y) for t in task.stream.tasks] == [6] * 5 and [len(t.train.y) for t in task.stream.tasks] == [20] * 5
 
 
 def test_bad_params_are_refused_by_name(digits):
-    with pytest.raises(ConfigError, match=r"search_continual.method: Input should be 'derpp' or 'hsokv'"):
+    with pytest.raises(ConfigError, match=r"search_continual.method: Input should be 'derpp' or 'hsokv_batch_replay'"):
         _cfg(method="er")
     with pytest.raises(ConfigError, match=r"search_continual.space: unknown hyperparameter\(s\) \['batch_size'\]"):
         _cfg(space={"batch_size": {"choices": [8, 16]}})

@@ -73,6 +73,12 @@ class ContinualMethod:
     def check_args(cls, where: str, args: dict[str, Any]) -> None:
         """Refuse (ValueError naming `where`.key) what the constructor would refuse, before any run trains."""
 
+    @classmethod
+    def resolve_args(cls, args: dict[str, Any], epochs: int | None) -> dict[str, Any]:
+        """The hyperparameters a run of `epochs` epochs a task trains with (and records), from those
+        given (one value per buffer size already taken): the same, unless a method states one per task."""
+        return args
+
     def __init__(self, model: ImageClassifier, stream: Stream, buffer: int | None, args: dict[str, Any],
                  seed: int, generator: torch.Generator, augment_images: bool, replay_batch_size: int,
                  crop_padding: str = "mean"):

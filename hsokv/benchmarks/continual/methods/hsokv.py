@@ -4,10 +4,11 @@ Memory entries hold an image and its label (and, with logit replay, the logits t
 when written); the key is the backbone's feature vector of the stored image, re-encoded by the
 current network whenever the memory is read (so keys never go stale and cost no bytes). Entries are
 chosen by herding, balanced over the classes seen (`selection: herding`, the default; `reservoir` =
-DER's choice, an ablation). Training replays one memory batch per step with beta x cross-entropy on
-its labels, forwarded together with the stream batch (`replay_forward: joint`, the default;
-`separate` = a pass of its own, as DER++ does: an ablation). alpha > 0 adds DER++'s alpha x MSE to
-the stored logits (the `hsokv_logit_replay` ablation; alpha 0, the default since 2026-12-04, was
+DER's choice, an ablation). Training replays the memory merged into the task's images (`replay: merged`,
+below). The `hsokv_batch_replay` ablation (H-SOKV's design until 2026-12-06) replays one memory batch
+per step instead, with beta x cross-entropy on its labels, forwarded together with the stream batch
+(`replay_forward: joint`, the default; `separate` = a pass of its own, as DER++ does: an ablation);
+alpha > 0 adds DER++'s alpha x MSE to the stored logits (the `hsokv_logit_replay` ablation; alpha 0 was
 better on the validation split at both buffer sizes and stores no logits). Prediction is the
 `retrieval` readout: the k nearest memory keys vote for their labels (softmax of cosine / tau),
 mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split. Its
@@ -19,16 +20,17 @@ the step's stream and replay images and those the network of the task's start gi
 the retrieval keys of old classes where they were; it costs the previous network's bytes, as iCaRL's
 distillation does (reported as extra state).
 
-`replay: merged` (the `hsokv_merged` variant) replays as iCaRL does: the memory's entries join the task's
-training images, each one example of every epoch, instead of a batch of `replay_batch_size` draws in every
-step. With a replay batch as large as the stream's (the protocol's 32 + 32), each of 500 entries is trained
-on ~18 times an epoch of a 9,000-image task (500 images a class held out), ~900 times in 50 epochs: a memory that small is then
-fitted rather than learned from, where iCaRL (merged) forgets least at 50 epochs (README). The entries are
-ordinary training examples then: beta must be 1 and there is no logit replay. `merged_repeats` (1, iCaRL's)
-puts each entry that many times into every epoch: between merged replay's one exposure an epoch and the
-replay batch's ~18, so the number of times the memory is trained on can be chosen on validation for the
-epochs a task gets (5 epochs give merged replay 5 exposures an entry, the replay batch ~90;
-research/continual_merged/exposures.py).
+`replay: merged` (H-SOKV's replay since 2026-12-06; the replay batch is the `hsokv_batch_replay` ablation)
+replays as iCaRL does: the memory's entries join the task's training images, each one example of every epoch
+(or `merged_repeats` of them), instead of a batch of `replay_batch_size` draws in every step. With a replay batch
+as large as the stream's (the protocol's 32 + 32), each of 500 entries is trained on ~18 times an epoch of a
+9,000-image task (500 images a class held out), ~900 times in 50 epochs: a memory that small is then fitted rather
+than learned from. The entries are ordinary training examples then: beta must be 1 and there is no logit replay.
+What decides is how often a task trains on each entry (research/continual_merged/exposures.py), so H-SOKV gives
+that count, `merged_exposures`, and the protocol turns it into `merged_repeats` for the epochs a task gets (the
+nearest whole number of `merged_exposures / epochs`, at least 1; a run records the count). 20 was chosen on the
+validation split at the three sizes measured with more than one count: one epoch (the demo's size: 20 an epoch
+beat 4 and 1), 5 epochs (4 an epoch beat 1) and 50 epochs (once beat 4) (README).
 
 `logit_distill` > 0 (the `hsokv_logit_distill` variant) adds iCaRL's distillation (Rebuffi et al. 2017;
 Learning without Forgetting's idea): logit_distill x binary cross-entropy between the old classes' logits
@@ -59,7 +61,23 @@ class HsokvMemory(ContinualMethod):
     needs_memory = True
     readout = "retrieval"
     required_args = ("lr", "alpha", "beta")
-    optional_args = ("weight_decay", "selection", "replay_forward", "replay", "merged_repeats", "distill", "logit_distill")
+    optional_args = ("weight_decay", "selection", "replay_forward", "replay", "merged_repeats", "merged_exposures",
+                     "distill", "logit_distill")
+
+    @classmethod
+    def resolve_args(cls, args, epochs):
+        """`merged_exposures` as the `merged_repeats` of `epochs` epochs a task: the nearest whole number
+        of exposures / epochs, at least one; recorded only above iCaRL's 1 (the count a run that named it
+        would give)."""
+        if "merged_exposures" not in args:
+            return args
+        if epochs is None:
+            raise ValueError("merged_exposures: the epochs a task gets are not known here; give merged_repeats")
+        out = dict(args)
+        repeats = max(1, round(float(out.pop("merged_exposures")) / epochs))
+        if repeats > 1:
+            out["merged_repeats"] = repeats
+        return out
 
     @classmethod
     def check_args(cls, where, args):
@@ -86,6 +104,15 @@ class HsokvMemory(ContinualMethod):
             if repeats > 1 and replay != "merged":
                 raise ValueError(f"{where}.merged_repeats: {repeats!r}: a count > 1 needs replay 'merged' "
                                  f"(got {replay!r})")
+        if "merged_exposures" in args:
+            for exposures in per_buffer_values(args["merged_exposures"]):
+                if isinstance(exposures, bool) or not isinstance(exposures, (int, float)) or exposures < 1:
+                    raise ValueError(f"{where}.merged_exposures: {exposures!r}: must be a number >= 1")
+            if replay != "merged":
+                raise ValueError(f"{where}.merged_exposures: needs replay 'merged' (got {replay!r})")
+            if "merged_repeats" in args:
+                raise ValueError(f"{where}: merged_exposures and merged_repeats both given; give one (exposures "
+                                 "a task, or the count an epoch)")
         for name in ("distill", "logit_distill"):
             for weight in per_buffer_values(args.get(name, 0.0)):
                 if float(weight) < 0 or (float(weight) > 0 and replay_forward != "joint"):
