@@ -1,4 +1,4 @@
-"""hsokv (a 32-draw replay batch every step) vs hsokv_merged (iCaRL's replay: the memory's entries added to
+"""hsokv_batch_replay (a 32-draw replay batch every step; `hsokv` until 2026-12-06) vs hsokv_merged (iCaRL's replay: the memory's entries added to
 the task's training images) (and hsokv_merged_ld: merged with iCaRL's distillation) on the validation split, small CNN, CPU, where a task holds many more images
 than the memory (the GPU grid's 10,000 to 500); hsokv_merged_r5 / _r20: merged with each entry 5 / 20 times an epoch. One JSON
 line per run.

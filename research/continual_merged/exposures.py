@@ -22,15 +22,29 @@ from hsokv.report import paired_test, summarize  # noqa: E402
 
 HERE = Path(__file__).parent
 BATCH = REPLAY = 32   # the protocol's, in both checks and the GPU specs (checked below for the GPU)
-REPEATS = {"hsokv_merged": 1, "hsokv_merged_r4": 4, "hsokv_merged_r5": 5, "hsokv_merged_r20": 20}
+# the CPU checks' runs: the replay batch ("batch") or merged replay with that count an epoch
+CPU_RUNS = {"hsokv_batch_replay": "batch", "hsokv_merged": 1, "hsokv_merged_r4": 4, "hsokv_merged_r5": 5,
+            "hsokv_merged_r20": 20}
+# the GPU runs by their recorded args (their names changed when merged replay became hsokv's design): the replay
+# batch, and merged replay (with merged_repeats when above 1); every other variant is left out
+BATCH_ARGS = {"lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herding", "replay_forward": "joint"}
+MERGED_ARGS = {"lr": 0.03, "alpha": 0.0, "beta": 1.0, "selection": "herding", "replay_forward": "joint", "replay": "merged"}
+
+
+def _gpu_kind(args: dict):
+    args = {k: v for k, v in args.items() if k != "method"}
+    if args == BATCH_ARGS:
+        return "batch"
+    repeats = args.pop("merged_repeats", 1)
+    return repeats if args == MERGED_ARGS else None
 
 
 def _cpu(path: Path) -> tuple[dict, dict]:
     finals, shape = {}, {}
     for line in path.read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
-        if r["run"] == "hsokv" or r["run"] in REPEATS:
-            finals.setdefault(r["run"], {})[r["seed"]] = final_validation(r["retrieval"])
+        if r["run"] in CPU_RUNS:
+            finals.setdefault(CPU_RUNS[r["run"]], {})[r["seed"]] = final_validation(r["retrieval"])
             shape = {"epochs": r["epochs"], "task": 2 * r["train_per_class"], "entries": r["buffer"]}
     return finals, shape
 
@@ -39,9 +53,10 @@ def _gpu(epochs: int, entries: int) -> tuple[dict, dict]:
     finals = {}
     for f in glob.glob(f"research/continual_default_init/e{epochs}/runs/*-{entries}-e{epochs}-s*.json"):
         r = json.loads(Path(f).read_text(encoding="utf-8"))
-        if r["run"] == "hsokv" or r["run"] in REPEATS:
+        kind = _gpu_kind(r["args"]) if r["method"] == "hsokv" else None
+        if kind is not None:
             assert (r["spec"]["batch_size"], r["spec"]["replay_batch_size"]) == (BATCH, REPLAY), f
-            finals.setdefault(r["run"], {})[r["seed"]] = final_validation(r["readouts"][r["readout"]])
+            finals.setdefault(kind, {})[r["seed"]] = final_validation(r["readouts"][r["readout"]])
             spec = r["spec"]
     # CIFAR-10's 5,000 training images a class, less those held out for validation
     task = spec["classes_per_task"] * (5000 - spec["val_per_class"])
@@ -60,17 +75,15 @@ print("|---|---|---|---|---|---|---|")
 fig, ax = plt.subplots(figsize=(7, 4.2))
 for name, load in SETTINGS.items():
     finals, shape = load()
-    base = finals["hsokv"]
+    base = finals["batch"]
     batch_exposures = shape["epochs"] * math.ceil(shape["task"] / BATCH) * REPLAY / shape["entries"]
     xs, ys, errs = [batch_exposures], [0.0], [0.0]
     print(f"| {name} | replay batch | {batch_exposures:.0f} | {len(base)} | {summarize(list(base.values()))['mean']:.1f} | | |")
-    for run, repeats in REPEATS.items():
-        if run not in finals:
-            continue
-        seeds = sorted(set(finals[run]) & set(base))
-        t = paired_test([finals[run][s] for s in seeds], [base[s] for s in seeds])
+    for repeats in sorted(k for k in finals if k != "batch"):
+        seeds = sorted(set(finals[repeats]) & set(base))
+        t = paired_test([finals[repeats][s] for s in seeds], [base[s] for s in seeds])
         d = t["difference"]
-        mean = summarize(list(finals[run].values()))["mean"]
+        mean = summarize(list(finals[repeats].values()))["mean"]
         print(f"| {name} | merged, {repeats} an epoch | {repeats * shape['epochs']} | {len(seeds)} | {mean:.1f} | "
               f"{d['mean']:+.1f} ± {d['std']:.1f} | {t['p_value']:.3f} |")
         xs.append(repeats * shape["epochs"])
