@@ -28,9 +28,11 @@ as large as the stream's (the protocol's 32 + 32), each of 500 entries is traine
 than learned from. The entries are ordinary training examples then: beta must be 1 and there is no logit replay.
 What decides is how often a task trains on each entry (research/continual_merged/exposures.py), so H-SOKV gives
 that count, `merged_exposures`, and the protocol turns it into `merged_repeats` for the epochs a task gets (the
-nearest whole number of `merged_exposures / epochs`, at least 1; a run records the count). 20 was chosen on the
-validation split at the three sizes measured with more than one count: one epoch (the demo's size: 20 an epoch
-beat 4 and 1), 5 epochs (4 an epoch beat 1) and 50 epochs (once beat 4) (README).
+nearest whole number of `merged_exposures / epochs`, at least 1; a run records the count when above 1). The rule
+gives at each size measured with more than one count the count that scored highest on validation: one epoch (the
+demo's size: 20 an epoch beat 4 and 1), 5 epochs (4 an epoch beat 1) and 50 epochs (once beat 4) (README). At one
+epoch that trains ~4.8x the replay batch's FLOPs, and at equal compute the replay batch ties it there
+(research/continual_merged); at 5 and 50 epochs merged replay trains fewer FLOPs than the replay batch.
 
 `logit_distill` > 0 (the `hsokv_logit_distill` variant) adds iCaRL's distillation (Rebuffi et al. 2017;
 Learning without Forgetting's idea): logit_distill x binary cross-entropy between the old classes' logits
