@@ -311,10 +311,11 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
             return None   # the boundary was saved after the last task; every call trains at least one epoch
         if done == 0:
             method.begin_task(i, task)
-        means = train_task(method, method.training_split(task), epochs - done, batch_size, autocast,
+        to_train = epochs if method.trains else 0   # the untrained control takes no step
+        means = train_task(method, method.training_split(task), to_train - done, batch_size, autocast,
                            None if checkpoint is None else stop_at)
         losses += means
-        if done + len(means) < epochs:
+        if done + len(means) < to_train:
             pause(i, done + len(means))
             return None
         method.end_task(task)

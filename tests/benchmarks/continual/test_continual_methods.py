@@ -270,3 +270,14 @@ def test_full_train_needs_one_readout_setting():
         run_one(no_val, "hsokv", 8, 0, readout_grid={"k": [3, 5], "tau": [0.1], "w": [0.5]}, **kw)
     out = run_one(no_val, "hsokv", 8, 0, readout_grid=GRID, **kw)
     assert out["readouts"]["retrieval"]["setting"][-1] == {"k": 3, "tau": 0.1, "w": 0.5}
+
+
+def test_untrained_control_takes_no_step_and_reads_a_herded_memory(stream):
+    """The trivial control: no optimiser step, no loss curve; the memory is full and every readout scores."""
+    r = run(stream, "untrained", 8)
+    assert r["trained_examples"] == 0 and r["losses"] == [] and r["args"] == {}
+    assert r["readout"] == "knn" and set(r["readouts"]) == set(readouts.READOUTS)
+    assert r["memory"]["bytes"] == 8 * r["memory"]["bytes_per_entry"]
+    assert all(len(v["class_il"]) == 2 for v in r["readouts"].values())
+    with pytest.raises(ConfigError, match=r"untrained.lr: not a hyperparameter of untrained"):
+        check_runs(["untrained"], {"untrained": {"lr": 0.1}}, [8])

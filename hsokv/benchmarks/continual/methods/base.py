@@ -68,6 +68,7 @@ class ContinualMethod:
     # and may give the optional ones; any other key is refused by protocol.check_runs before training
     required_args: tuple[str, ...] = ("lr",)
     optional_args: tuple[str, ...] = ("weight_decay",)
+    trains = True           # False: the loop takes no step (the `untrained` control); no optimiser then
 
     @classmethod
     def check_args(cls, where: str, args: dict[str, Any]) -> None:
@@ -90,7 +91,7 @@ class ContinualMethod:
         self.crop_fill = stream.normalise(torch.zeros_like(stream.mean)) if crop_padding == "black" else None
         self.rng = np.random.default_rng(seed)
         self.optimizer = torch.optim.SGD(model.parameters(), lr=float(args["lr"]),
-                                         weight_decay=float(args.get("weight_decay", 0.0)))
+                                         weight_decay=float(args.get("weight_decay", 0.0))) if self.trains else None
         self.memory: EpisodicMemory | None = None
         if self.needs_memory:
             if not buffer:
@@ -231,7 +232,7 @@ class ContinualMethod:
         """(tensors, JSON-able meta) from which `load_state` continues the run exactly; `mid_task`:
         paused inside a task, so what begin_task set up must be kept too."""
         tensors = {**prefixed("model", self.model.state_dict()),
-                   **prefixed("optimizer", optimizer_tensors(self.optimizer)),
+                   **(prefixed("optimizer", optimizer_tensors(self.optimizer)) if self.optimizer else {}),
                    "generator": self.generator.get_state()}
         if self.memory is not None:
             tensors.update(prefixed("memory", self.memory.state_dict()))
@@ -246,7 +247,8 @@ class ContinualMethod:
 
     def load_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         self.model.load_state_dict(unprefixed("model", tensors))
-        load_optimizer(self.optimizer, unprefixed("optimizer", tensors))
+        if self.optimizer is not None:
+            load_optimizer(self.optimizer, unprefixed("optimizer", tensors))
         self.generator.set_state(tensors["generator"].cpu())
         if self.memory is not None:
             self.memory.load_state_dict(unprefixed("memory", tensors))
