@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from hsokv.benchmarks.continual.protocol import method_args  # noqa: E402
 from hsokv.benchmarks.continual.validation import final_validation  # noqa: E402
 from hsokv.report import paired_test, summarize  # noqa: E402
 
@@ -25,18 +26,20 @@ BATCH = REPLAY = 32   # the protocol's, in both checks and the GPU specs (checke
 # the CPU checks' runs: the replay batch ("batch") or merged replay with that count an epoch
 CPU_RUNS = {"hsokv_batch_replay": "batch", "hsokv_merged": 1, "hsokv_merged_r4": 4, "hsokv_merged_r5": 5,
             "hsokv_merged_r20": 20}
-# the GPU runs by their recorded args (their names changed when merged replay became hsokv's design): the replay
-# batch, and merged replay (with merged_repeats when above 1); every other variant is left out
-BATCH_ARGS = {"lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herding", "replay_forward": "joint"}
-MERGED_ARGS = {"lr": 0.03, "alpha": 0.0, "beta": 1.0, "selection": "herding", "replay_forward": "joint", "replay": "merged"}
 
 
-def _gpu_kind(args: dict):
-    args = {k: v for k, v in args.items() if k != "method"}
-    if args == BATCH_ARGS:
+def _without_method(args: dict) -> dict:
+    return {k: v for k, v in args.items() if k != "method"}
+
+
+def _gpu_kind(args: dict, batch: dict, merged: dict):
+    """The GPU runs by their recorded args (their names changed when merged replay became hsokv's design): the
+    replay batch's, or merged replay's with merged_repeats (1 when not recorded); every other variant is None."""
+    args = _without_method(args)
+    if args == batch:
         return "batch"
     repeats = args.pop("merged_repeats", 1)
-    return repeats if args == MERGED_ARGS else None
+    return repeats if args == merged else None
 
 
 def _cpu(path: Path) -> tuple[dict, dict]:
@@ -51,9 +54,14 @@ def _cpu(path: Path) -> tuple[dict, dict]:
 
 def _gpu(epochs: int, entries: int) -> tuple[dict, dict]:
     finals = {}
-    for f in glob.glob(f"research/continual_default_init/e{epochs}/runs/*-{entries}-e{epochs}-s*.json"):
+    folder = Path(f"research/continual_default_init/e{epochs}")
+    # the two designs' args as the committed spec gives them (hsokv_merged: merged replay once an epoch)
+    designs = json.loads((folder / "spec.json").read_text(encoding="utf-8"))["method_args"]
+    batch, merged = (_without_method(method_args(designs, run, entries, epochs))
+                     for run in ("hsokv_batch_replay", "hsokv_merged"))
+    for f in glob.glob(f"{folder}/runs/*-{entries}-e{epochs}-s*.json"):
         r = json.loads(Path(f).read_text(encoding="utf-8"))
-        kind = _gpu_kind(r["args"]) if r["method"] == "hsokv" else None
+        kind = _gpu_kind(r["args"], batch, merged) if r["method"] == "hsokv" else None
         if kind is not None:
             assert (r["spec"]["batch_size"], r["spec"]["replay_batch_size"]) == (BATCH, REPLAY), f
             finals.setdefault(kind, {})[r["seed"]] = final_validation(r["readouts"][r["readout"]])

@@ -54,7 +54,8 @@ def steps_per_second(method_name: str, mode: str, device: torch.device, steps: i
     cls = METHODS.get(method_name)
     buffer = BUFFER if cls.needs_memory else None
     generator = torch.Generator(device=device).manual_seed(0)
-    method = cls(model, stream, buffer, method_args(ContinualConfig().method_args, method_name, buffer, ContinualConfig().epochs), 0,
+    config = ContinualConfig()
+    method = cls(model, stream, buffer, method_args(config.method_args, method_name, buffer, config.epochs), 0,
                  generator, True, 32)
     autocast = make_autocast(device, precision)
 
