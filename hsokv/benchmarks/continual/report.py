@@ -54,7 +54,7 @@ def summary(results: list[dict], header: dict) -> dict:
         first = members[0][0]
         entry = {"run": first["run"], "method": first["method"], "buffer": first["buffer"],
                  "readout": next(k for k, v in first["readouts"].items() if v is members[0][1]),
-                 "seeds": [m[0]["seed"] for m in members]}
+                 "seeds": [m[0]["seed"] for m in members], "args": first["args"]}
         entry["own_readout"] = entry["readout"] == first["readout"]
         for setting in ("class_il", "task_il"):
             entry[setting] = {k: summarize([rows[f"{setting}_summary"][k] for _, rows in members])

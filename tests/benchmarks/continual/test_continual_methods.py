@@ -108,7 +108,8 @@ def test_merged_replay_trains_on_the_memory_as_examples_of_the_epoch(stream, res
     assert results["hsokv"]["trained_examples"] - merged["trained_examples"] == tasks_after_first * 2 * 9 * 8
     for bad, message in (({"beta": 0.5}, "beta: 0.5: replay 'merged' .* beta must be 1"),
                          ({"alpha": {8: 0.2}}, r"alpha: .*0.2\}?: replay 'merged' .* alpha must be 0"),
-                         ({"selection": "reservoir"}, "selection: 'reservoir': replay 'merged' needs 'herding'"),
+                         ({"selection": "reservoir"},
+                          "selection: 'reservoir': replay 'merged' needs 'herding' or 'random'"),
                          ({"replay": "mixed"}, r"replay: 'mixed'; valid: \['minibatch', 'merged'\]"),
                          ({"merged_repeats": 2.5}, r"merged_repeats: 2.5: must be a whole number >= 1"),
                          ({"merged_repeats": 0}, r"merged_repeats: 0: must be a whole number >= 1"),
@@ -152,7 +153,7 @@ def test_method_args_per_buffer_and_unknown_names():
     (["derpp"], {"derpp": {"lr": 0.03, "alpha": {200: 0.1}, "beta": 0.5}}, [200, 500],
      r"derpp.alpha: no value for buffer size\(s\) \[500\]"),
     (["hsokv"], {"hsokv": {"lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herdin"}}, [200],
-     r"continual.method_args.hsokv.selection: 'herdin'; valid: \['herding', 'reservoir'\]"),
+     r"continual.method_args.hsokv.selection: 'herdin'; valid: \['herding', 'reservoir', 'random'\]"),
     (["er", "er"], {"er": {"lr": 0.1}}, [200], r"continual.methods: \['er'\] listed more than once"),
 ])
 def test_check_runs_refuses_before_any_training(methods, args, buffers, message):
@@ -281,3 +282,25 @@ def test_untrained_control_takes_no_step_and_reads_a_herded_memory(stream):
     assert all(len(v["class_il"]) == 2 for v in r["readouts"].values())
     with pytest.raises(ConfigError, match=r"untrained.lr: not a hyperparameter of untrained"):
         check_runs(["untrained"], {"untrained": {"lr": 0.1}}, [8])
+
+
+def test_random_selection_keeps_the_class_balance_without_herding(stream):
+    """`selection: random` (the no-herding ablation of merged replay): each class seen keeps buffer // classes
+    entries, other images than herding picks, the same ones again for the same seed; reservoir stays refused."""
+    def memory_after_tasks(selection, seed=0):
+        model = build_model("small_cnn", stream)
+        args = dict(ARGS["hsokv_merged"], selection=selection)
+        args.pop("method")
+        method = METHODS.get("hsokv")(model, stream, 8, args, seed, torch.Generator().manual_seed(seed), False, 4)
+        for index, task in enumerate(stream.tasks):   # no training: only what the memory keeps
+            method.begin_task(index, task)
+            method.end_task(task)
+        mem = method.memory
+        return mem.value("label")[mem.filled], mem.value("image")[mem.filled]
+    labels, images = memory_after_tasks("random")
+    herded_labels, herded_images = memory_after_tasks("herding")
+    classes = stream.num_classes
+    assert sorted(labels.tolist()) == sorted(herded_labels.tolist()) == sorted(list(range(classes)) * (8 // classes))
+    assert not torch.equal(images, herded_images)
+    again_labels, again_images = memory_after_tasks("random")
+    assert torch.equal(images, again_images) and not torch.equal(images, memory_after_tasks("random", seed=1)[1])

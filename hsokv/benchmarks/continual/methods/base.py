@@ -205,10 +205,14 @@ class ContinualMethod:
             self.memory.write(where, image=x[rows], label=y[rows], **{k: v[rows] for k, v in values.items()})
 
     @torch.no_grad()
-    def herd_into_memory(self, task: Task, **stored: bool) -> None:
+    def herd_into_memory(self, task: Task, order: str = "herding", **stored: bool) -> None:
         """Class-balanced memory by herding (iCaRL): every class seen keeps buffer // classes
         entries; old classes drop the tail of their herding order, new ones are herded from the
-        task's training images on the current features. `stored` names values to keep (logits)."""
+        task's training images on the current features. `order: random` ranks each new class's
+        images in a random order instead (the run's generator): the same class balance without
+        herding (the control that isolates it). `stored` names values to keep (logits)."""
+        if order not in ("herding", "random"):
+            raise ValueError(f"order: {order!r}; valid: ['herding', 'random']")
         mem = self.memory
         per_class = self.buffer // len(self.seen_classes)
         if per_class == 0:
@@ -218,10 +222,15 @@ class ContinualMethod:
             self.herding_rank = torch.zeros(self.buffer, dtype=torch.long, device=mem.filled.device)
         self._filled = None
         mem.remove((mem.filled & (self.herding_rank >= per_class)).nonzero().flatten())
-        feats, logits = self.encode(task.train.x)
+        # random order needs no features: encode only for herding or for logits to store
+        feats, logits = (self.encode(task.train.x) if order == "herding" or stored.get("logits")
+                         else (None, None))
         for c in task.classes:
             idx = (task.train.y == c).nonzero().flatten()
-            picked = idx[herding(feats[idx], per_class)]
+            if order == "herding":
+                picked = idx[herding(feats[idx], per_class)]
+            else:
+                picked = idx[to_device(self.rng.permutation(len(idx))[:per_class], idx.device)]
             free = mem.free_slots()[:len(picked)]
             extra = {"logits": logits[picked]} if stored.get("logits") else {}
             mem.write(free, image=task.train.x[picked], label=task.train.y[picked], **extra)

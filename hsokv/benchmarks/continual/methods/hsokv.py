@@ -3,13 +3,14 @@
 Memory entries hold an image and its label (and, with logit replay, the logits the network gave it
 when written); the key is the backbone's feature vector of the stored image, re-encoded by the
 current network whenever the memory is read (so keys never go stale and cost no bytes). Entries are
-chosen by herding, balanced over the classes seen (`selection: herding`, the default; `reservoir` =
-DER's choice, an ablation). Training replays the memory merged into the task's images (`replay: merged`,
-below). The `hsokv_batch_replay` ablation (H-SOKV's design until 2026-12-06) replays one memory batch
-per step instead, with beta x cross-entropy on its labels, forwarded together with the stream batch
-(`replay_forward: joint`, the default; `separate` = a pass of its own, as DER++ does: an ablation);
-alpha > 0 adds DER++'s alpha x MSE to the stored logits (the `hsokv_logit_replay` ablation; alpha 0 was
-better on the validation split at both buffer sizes and stores no logits). Prediction is the
+chosen by herding, balanced over the classes seen (`selection: herding`, the default; ablations: `random` =
+the same class balance in a random order, the control that isolates herding, and `reservoir` = DER's
+choice). Training replays the memory merged into the task's images (`replay: merged`, below). The
+`hsokv_batch_replay` ablation (H-SOKV's design until 2026-12-06; its own variants are `hsokv_batch_replay_*`)
+replays one memory batch per step instead, with beta x cross-entropy on its labels, forwarded together with
+the stream batch (`replay_forward: joint`, the default; `separate` = a pass of its own, as DER++ does: an
+ablation); alpha > 0 adds DER++'s alpha x MSE to the stored logits (the `hsokv_batch_replay_logit_replay`
+ablation; alpha 0 was better on the validation split at both buffer sizes and stores no logits). Prediction is the
 `retrieval` readout: the k nearest memory keys vote for their labels (softmax of cosine / tau),
 mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split. Its
 `head` readout from the same run is the "no retrieval" ablation.
@@ -48,7 +49,7 @@ import torch.nn.functional as F
 
 from hsokv.benchmarks.continual.methods.base import METHODS, ContinualMethod
 
-SELECTIONS = ("herding", "reservoir")
+SELECTIONS = ("herding", "reservoir", "random")
 REPLAY_FORWARDS = ("joint", "separate")
 REPLAYS = ("minibatch", "merged")
 
@@ -92,9 +93,9 @@ class HsokvMemory(ContinualMethod):
         if replay not in REPLAYS:
             raise ValueError(f"{where}.replay: {replay!r}; valid: {list(REPLAYS)}")
         if replay == "merged":
-            if selection != "herding":
+            if selection == "reservoir":
                 # a reservoir is offered every stream batch, which would then hold the memory's own entries again
-                raise ValueError(f"{where}.selection: {selection!r}: replay 'merged' needs 'herding'")
+                raise ValueError(f"{where}.selection: {selection!r}: replay 'merged' needs 'herding' or 'random'")
             for name, must in (("beta", 1.0), ("alpha", 0.0)):
                 if any(float(v) != must for v in per_buffer_values(args[name])):
                     raise ValueError(f"{where}.{name}: {args[name]}: replay 'merged' trains on the memory's entries as "
@@ -185,5 +186,5 @@ class HsokvMemory(ContinualMethod):
             self.reservoir_write(x, y, **({"logits": logits} if self.logit_replay else {}))
 
     def end_task(self, task):
-        if self.selection == "herding":
-            self.herd_into_memory(task, logits=self.logit_replay)
+        if self.selection != "reservoir":
+            self.herd_into_memory(task, order=self.selection, logits=self.logit_replay)
