@@ -55,7 +55,7 @@ class ContinualConfig(Section):
     test_per_class: int | None = Field(None, ge=1, description="test images per class; null = all")
     test_fraction: float = Field(0.25, gt=0.0, lt=1.0, description="digits only: the held-out share of each class")
     readout_grid: dict[str, list[float]] = Field(
-        default_factory=lambda: {"k": [10, 50], "tau": [0.05, 0.2], "w": [0.25, 0.5, 0.75]},
+        default_factory=lambda: {"k": [10, 50], "tau": [0.05, 0.2], "w": [0.25, 0.5, 0.75, 1.0]},
         description="knn/retrieval readout settings tried; the best on validation is used")
 
     @model_validator(mode="after")
