@@ -25,17 +25,20 @@ def row_name(result: dict, readout: str) -> str:
 
 
 def check_one_design_per_row(results: list[dict], sources: list[str]) -> None:
-    """Every run of one name and buffer (one row, over seeds) has the same method and settings:
-    after a design change the older results must be renamed or removed, never averaged in."""
+    """Every run of one name and buffer (one row, over seeds) has the same method and settings, and a run
+    read from a memory the same readout grid (its settings are chosen from it): after a design change the
+    older results must be renamed, rescored or removed, never averaged in."""
     first: dict[tuple, tuple[str, dict]] = {}
     for r, source in zip(results, sources):
         settings = {**r["args"], "method": r["method"]}   # args name the method only for a renamed run
+        if "knn" in r["readouts"]:   # a run without a memory has only its head: no grid applies
+            settings["readout_grid"] = r["spec"]["readout_grid"]
         ref_source, ref = first.setdefault((r["run"], r["buffer"], r["spec"]["epochs"]), (source, settings))
         if settings != ref:
             differ = sorted(k for k in set(settings) | set(ref) if settings.get(k) != ref.get(k))
             raise ConfigError(f"{source}: run {r['run']!r} (buffer {r['buffer']}) has other settings than "
                               f"{ref_source} ({', '.join(f'{k}: {settings.get(k)!r} vs {ref.get(k)!r}' for k in differ)}); "
-                              "one row is one design: rename one of them (its 'run' field and file name) or remove it")
+                              "one row is one design: rename one of them (its 'run' field and file name), rescore it or remove it")
 
 
 def _matrix_mean(mats: list[list[list[float | None]]]) -> list[list[float | None]]:

@@ -50,9 +50,12 @@ def test_hsokv_is_compared_with_the_best_row_every_peer_readout_and_its_variants
     assert er["difference"]["mean"] == 10.0 and abs(er["p_value"] - 0.00985) < 1e-4
 
 
-def _result(run, seed, **args):
-    return {"run": run, "method": "hsokv", "buffer": 200, "seed": seed, "spec": {"epochs": 5},
-            "args": {"lr": 0.03, "beta": 0.5, **args}}
+GRID = {"k": [10, 50], "tau": [0.05, 0.2], "w": [0.25, 0.5, 0.75, 1.0]}
+
+
+def _result(run, seed, grid=GRID, readouts=("head", "knn", "retrieval"), **args):
+    return {"run": run, "method": "hsokv", "buffer": 200, "seed": seed, "spec": {"epochs": 5, "readout_grid": grid},
+            "args": {"lr": 0.03, "beta": 0.5, **args}, "readouts": {name: {} for name in readouts}}
 
 
 def test_runs_of_one_row_with_other_settings_are_refused_naming_both_files():
@@ -63,3 +66,12 @@ def test_runs_of_one_row_with_other_settings_are_refused_naming_both_files():
     with pytest.raises(ConfigError, match=r"b\.json: run 'hsokv' \(buffer 200\) has other settings than a\.json "
                                           r"\(alpha: 0\.2 vs 0\.0\); one row is one design"):
         check_one_design_per_row(mixed, ["a.json", "b.json"])
+
+
+def test_runs_of_one_row_scored_from_other_readout_grids_are_refused_unless_they_have_no_memory():
+    old_grid = {**GRID, "w": [0.25, 0.5, 0.75]}
+    with pytest.raises(ConfigError, match=r"b\.json: run 'hsokv' .* \(readout_grid: .*0\.75\]\} vs .*1\.0\]\}\); "
+                                          r"one row is one design: .* rescore it"):
+        check_one_design_per_row([_result("hsokv", 0), _result("hsokv", 1, grid=old_grid)], ["a.json", "b.json"])
+    head_only = [_result("finetune", 0, readouts=("head",)), _result("finetune", 1, grid=old_grid, readouts=("head",))]
+    check_one_design_per_row(head_only, ["a.json", "b.json"])
