@@ -12,10 +12,11 @@ the stream batch (`replay_forward: joint`, the default; `separate` = a pass of i
 ablation); alpha > 0 adds DER++'s alpha x MSE to the stored logits (the `hsokv_batch_replay_logit_replay`
 ablation; alpha 0 was better on the validation split at both buffer sizes and stores no logits). Prediction is the
 `retrieval` readout: the k nearest memory keys vote for their labels (softmax of cosine / tau),
-mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split. Its
+mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split, and the mix
+may be the memory alone (w = 1), which validation chooses after most tasks at research size. Its
 `head` readout from the same run is the "no retrieval" ablation.
 
-`distill` > 0 (the `hsokv_feature_distill` variant) adds LUCIR's less-forget constraint (Hou et al.
+`distill` > 0 (the `hsokv_feature_distill` variant; `hsokv_batch_replay_feature_distill` in the default-init specs) adds LUCIR's less-forget constraint (Hou et al.
 2019): distill x sqrt(old classes / new classes) x (1 - cosine) between the features the network gives
 the step's stream and replay images and those the network of the task's start gives them. It keeps
 the retrieval keys of old classes where they were; it costs the previous network's bytes, as iCaRL's
@@ -35,7 +36,8 @@ demo's size: 20 an epoch beat 4 and 1), 5 epochs (4 an epoch beat 1) and 50 epoc
 epoch that trains ~4.8x the replay batch's FLOPs, and at equal compute the replay batch ties it there
 (research/continual_merged); at 5 and 50 epochs merged replay trains fewer FLOPs than the replay batch.
 
-`logit_distill` > 0 (the `hsokv_logit_distill` variant) adds iCaRL's distillation (Rebuffi et al. 2017;
+`logit_distill` > 0 (the `hsokv_logit_distill` variant, on the replay batch; on merged replay
+`hsokv_merged_logit_distill`) adds iCaRL's distillation (Rebuffi et al. 2017;
 Learning without Forgetting's idea): logit_distill x binary cross-entropy between the old classes' logits
 the network gives the step's stream and replay images and the sigmoid of those the network of the task's
 start gives them. At 50 epochs iCaRL's features are the best of every method's under the same readouts
