@@ -1,7 +1,7 @@
 """hsokv_batch_replay (a 32-draw replay batch every step; `hsokv` until 2026-12-06) vs hsokv_merged (iCaRL's replay: the memory's entries added to
 the task's training images) (and hsokv_merged_ld: merged with iCaRL's distillation) on the validation split, small CNN, CPU, where a task holds many more images
-than the memory (the GPU grid's 10,000 to 500); hsokv_merged_r5 / _r20: merged with each entry 5 / 20 times an epoch. One JSON
-line per run.
+than the memory (the GPU grid's 10,000 to 500); hsokv_merged_r5 / _r20: merged with each entry 5 / 20 times an epoch;
+hsokv_random_selection: H-SOKV's design with a class-balanced memory in random order (no herding). One JSON line per run.
 
     python research/continual_merged/check.py EPOCHS SEED RUN[,RUN...] DATA TRAIN_PER_CLASS VAL_PER_CLASS BUFFER
     (DATA: download_cifar's folder, e.g. data/raw/continual)
@@ -27,7 +27,9 @@ train_per_class, val_per_class, buffer = int(sys.argv[5]), int(sys.argv[6]), int
 # and merged replay with each entry 5 or 20 times an epoch (`merged_repeats`; 20 = the replay batch's exposures here)
 method_args = dict(c.method_args, hsokv_merged_ld=dict(c.method_args["hsokv_merged"], logit_distill=1.0),
                    hsokv_merged_r5=dict(c.method_args["hsokv_merged"], merged_repeats=5),
-                   hsokv_merged_r20=dict(c.method_args["hsokv_merged"], merged_repeats=20))
+                   hsokv_merged_r20=dict(c.method_args["hsokv_merged"], merged_repeats=20),
+                   # the no-herding ablation of H-SOKV's design (the research specs' row of that name)
+                   hsokv_random_selection=dict(c.method_args["hsokv"], method="hsokv", selection="random"))
 stream = make_stream(load_images("cifar10", data), 2, val_per_class, train_per_class, 100, torch.device("cpu"))
 for run in runs:
     start = time.perf_counter()

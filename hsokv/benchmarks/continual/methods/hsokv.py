@@ -31,8 +31,9 @@ than learned from. The entries are ordinary training examples then: beta must be
 What decides is how often a task trains on each entry (research/continual_merged/exposures.py), so H-SOKV gives
 that count, `merged_exposures`, and the protocol turns it into `merged_repeats` for the epochs a task gets (the
 nearest whole number of `merged_exposures / epochs`, at least 1; a run records the count when above 1). The rule
-gives at each size measured with more than one count the count that scored highest on validation: one epoch (the
-demo's size: 20 an epoch beat 4 and 1), 5 epochs (4 an epoch beat 1) and 50 epochs (once beat 4) (README). At one
+gives the count that scored highest on validation at one epoch (the demo's size: 20 an epoch beat 4 and 1), 5 epochs
+(4 an epoch beat 1) and 50 epochs (once beat 4) (README); at the 10-epoch CPU check its count (twice an epoch) is
+~2 points below the replay batch, where 5 and 20 an epoch tied it (research/continual_merged). At one
 epoch that trains ~4.8x the replay batch's FLOPs, and at equal compute the replay batch ties it there
 (research/continual_merged); at 5 and 50 epochs merged replay trains fewer FLOPs than the replay batch.
 
