@@ -1,13 +1,12 @@
 """research/continual_default_init/relabel.py: a run is renamed only where its recorded args are what the spec
 trains under the new name at its epochs; a run that took the old name for another design stays; running it
 again renames nothing."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "research" / "continual_default_init" / "relabel.py"
+from continual_fixtures import research_script
+
 BATCH = {"lr": 0.03, "alpha": 0.0, "beta": 0.5, "selection": "herding", "replay_forward": "joint"}
 SPEC = {"hsokv": {**BATCH, "beta": 1.0, "replay": "merged"},
         "hsokv_batch_replay_reservoir": {"method": "hsokv", **BATCH, "selection": "reservoir"}}
@@ -15,10 +14,7 @@ SPEC = {"hsokv": {**BATCH, "beta": 1.0, "replay": "merged"},
 
 @pytest.fixture(scope="module")
 def rename():
-    spec = importlib.util.spec_from_file_location("relabel", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.rename
+    return research_script("continual_default_init/relabel.py").rename
 
 
 def _write(folder, run, seed, args):

@@ -1,20 +1,14 @@
 """research/continual_default_init/rescore_readout_grid.py: a run's retrieval readout rescored for the grid
 with w = 1 takes, after each task, whichever recorded choice (fused or kNN) scored higher on validation,
 a tie going to the setting earlier in the grid's order, as protocol.evaluate's argmax would."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[3] / "research" / "continual_default_init" / "rescore_readout_grid.py"
+from continual_fixtures import research_script
 
 
 @pytest.fixture(scope="module")
 def rescore():
-    spec = importlib.util.spec_from_file_location("rescore_readout_grid", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.rescore
+    return research_script("continual_default_init/rescore_readout_grid.py").rescore
 
 
 def _readout(rows, val_rows, settings):
