@@ -2,9 +2,9 @@
 several folders, e.g. one per epochs setting; written by hsokv.benchmarks.continual.grid) ->
 metrics/continual_research.{json,md} and
 plots/continual_research/. Runs are grouped by epochs per task; each group is one table, followed by
-H-SOKV's one-change ablations on test (hsokv.benchmarks.continual.ablation), by H-SOKV against its variants on the validation split (where its design was chosen), by the variants that
-split prefers against the peers on test, and by how often the
-last iterate fails the task just trained (hsokv.benchmarks.continual.stability)."""
+H-SOKV's one-change ablations on test (hsokv.benchmarks.continual.ablation), by H-SOKV against its variants
+on the validation split (where its design was chosen), by the variants that split prefers against the peers
+on test, and by how often the last iterate fails the task just trained (hsokv.benchmarks.continual.stability)."""
 import argparse
 from pathlib import Path
 

@@ -8,8 +8,7 @@ another way: its head is the "no retrieval" ablation."""
 from __future__ import annotations
 
 from hsokv.benchmarks.continual.report import mean_std, p_text, paired_rows
-
-MAIN = "hsokv"
+from hsokv.benchmarks.continual.validation import MAIN
 
 
 def _settings(row: dict) -> dict:

@@ -5,8 +5,8 @@ Every readout works from the same encoded features, so one training run is score
 - ncm: nearest class mean of the memory images' features (cosine), iCaRL's classifier;
 - knn: the k nearest memory keys vote for their labels with weights softmax(cosine / tau);
 - retrieval: (1 - w) x softmax(head) + w x knn, H-SOKV's prediction; w = 1 is the memory alone (the knn
-  readout), which validation chose after most tasks at every research size once the grid held it (2026-12-06).
-knn and retrieval have settings (k, tau, w); `choose` picks them on the validation split.
+  readout), which validation chose for H-SOKV after most tasks at every research size once the grid held it.
+knn and retrieval have settings (k, tau, w); protocol.evaluate picks them on the validation split.
 """
 from __future__ import annotations
 

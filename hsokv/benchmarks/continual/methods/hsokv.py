@@ -10,14 +10,14 @@ choice). Training replays the memory merged into the task's images (`replay: mer
 replays one memory batch per step instead, with beta x cross-entropy on its labels, forwarded together with
 the stream batch (`replay_forward: joint`, the default; `separate` = a pass of its own, as DER++ does: an
 ablation); alpha > 0 adds DER++'s alpha x MSE to the stored logits (the `hsokv_batch_replay_logit_replay`
-ablation; alpha 0 was better on the validation split at both buffer sizes and stores no logits). Prediction is the
-`retrieval` readout: the k nearest memory keys vote for their labels (softmax of cosine / tau),
+ablation; alpha 0 was better on the validation split at both buffer sizes and stores no logits). Prediction
+is the `retrieval` readout: the k nearest memory keys vote for their labels (softmax of cosine / tau),
 mixed with the linear head's softmax; k, tau and the mix are chosen on the validation split, and the mix
 may be the memory alone (w = 1), which validation chooses after most tasks at research size. Its
 `head` readout from the same run is the "no retrieval" ablation.
 
-`distill` > 0 (the `hsokv_feature_distill` variant; `hsokv_batch_replay_feature_distill` in the default-init specs) adds LUCIR's less-forget constraint (Hou et al.
-2019): distill x sqrt(old classes / new classes) x (1 - cosine) between the features the network gives
+`distill` > 0 (the `hsokv_feature_distill` variant; `hsokv_batch_replay_feature_distill` in the default-init
+specs) adds LUCIR's less-forget constraint (Hou et al. 2019): distill x sqrt(old classes / new classes) x (1 - cosine) between the features the network gives
 the step's stream and replay images and those the network of the task's start gives them. It keeps
 the retrieval keys of old classes where they were; it costs the previous network's bytes, as iCaRL's
 distillation does (reported as extra state).
