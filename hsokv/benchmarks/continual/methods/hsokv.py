@@ -16,11 +16,11 @@ mixed with the linear head's softmax; k, tau and the mix are chosen on the valid
 may be the memory alone (w = 1), which validation chooses after most tasks at research size. Its
 `head` readout from the same run is the "no retrieval" ablation.
 
-`distill` > 0 (the `hsokv_feature_distill` variant; `hsokv_batch_replay_feature_distill` in the default-init
-specs) adds LUCIR's less-forget constraint (Hou et al. 2019): distill x sqrt(old classes / new classes) x
-(1 - cosine) between the features the network gives the step's stream and replay images and those the
-network of the task's start gives them. It keeps the retrieval keys of old classes where they were; it costs the previous network's bytes, as iCaRL's
-distillation does (reported as extra state).
+`distill` > 0 (the `hsokv_feature_distill` variant; `hsokv_batch_replay_feature_distill` in the default-init specs)
+adds LUCIR's less-forget constraint (Hou et al. 2019): distill x sqrt(old classes / new classes) x (1 - cosine)
+between the features the network gives the step's stream and replay images and those the network of the task's start
+gives them. It keeps the retrieval keys of old classes where they were; it costs the previous network's bytes, as
+iCaRL's distillation does (reported as extra state).
 
 `replay: merged` (H-SOKV's replay since 2026-12-06; the replay batch is the `hsokv_batch_replay` ablation)
 replays as iCaRL does: the memory's entries join the task's training images, each one example of every epoch
