@@ -114,3 +114,13 @@ def test_write_spec_refuses_an_epochs_override_the_section_would_refuse(tmp_path
     with pytest.raises(SystemExit, match=r"continual.epochs: Input should be greater than or equal to 1 \(got 0\)"):
         grid.write_spec(tmp_path / "spec.json", REPO / "params.yaml", "quick_test", epochs=0)
     assert not (tmp_path / "spec.json").exists()
+
+
+@pytest.mark.parametrize("epochs", [5, 50])
+def test_the_committed_research_specs_are_what_params_writes(tmp_path, epochs):
+    # the GPU grid runs from research/continual_default_init/e*/spec.json, the README and the research tables
+    # from params.yaml: a run or setting in one and not the other (the replay batch's variants were renamed in
+    # the specs only, 2026-12-06) would table runs that `dvc exp run` cannot reproduce
+    grid.write_spec(tmp_path / "spec.json", REPO / "params.yaml", "research", epochs=epochs)
+    committed = REPO / "research" / "continual_default_init" / f"e{epochs}" / "spec.json"
+    assert json.loads((tmp_path / "spec.json").read_text()) == json.loads(committed.read_text())
