@@ -1,7 +1,8 @@
 """hsokv_batch_replay (a 32-draw replay batch every step; `hsokv` until 2026-12-06) vs hsokv_merged (iCaRL's replay: the memory's entries added to
 the task's training images) (and hsokv_merged_ld: merged with iCaRL's distillation) on the validation split, small CNN, CPU, where a task holds many more images
 than the memory (the GPU grid's 10,000 to 500); hsokv_merged_r5 / _r20: merged with each entry 5 / 20 times an epoch;
-hsokv_random_selection: H-SOKV's design with a class-balanced memory in random order (no herding). One JSON line per run.
+hsokv_random_selection: H-SOKV's design with a class-balanced memory in random order (no herding); hsokv_lr0_01 / _lr0_1 / _lr0_3:
+H-SOKV's design at lr 0.01 / 0.1 / 0.3 (0.03 in params). One JSON line per run.
 
     python research/continual_merged/check.py EPOCHS SEED RUN[,RUN...] DATA TRAIN_PER_CLASS VAL_PER_CLASS BUFFER
     (DATA: download_cifar's folder, e.g. data/raw/continual)
@@ -29,7 +30,11 @@ method_args = dict(c.method_args, hsokv_merged_ld=dict(c.method_args["hsokv_merg
                    hsokv_merged_r5=dict(c.method_args["hsokv_merged"], merged_repeats=5),
                    hsokv_merged_r20=dict(c.method_args["hsokv_merged"], merged_repeats=20),
                    # the no-herding ablation of H-SOKV's design (the research specs' row of that name)
-                   hsokv_random_selection=dict(c.method_args["hsokv"], method="hsokv", selection="random"))
+                   hsokv_random_selection=dict(c.method_args["hsokv"], method="hsokv", selection="random"),
+                   # merged replay's learning rate, never tuned (0.03 is the replay batch's; 2026-12-06, seventeenth session)
+                   hsokv_lr0_01=dict(c.method_args["hsokv"], method="hsokv", lr=0.01),
+                   hsokv_lr0_1=dict(c.method_args["hsokv"], method="hsokv", lr=0.1),
+                   hsokv_lr0_3=dict(c.method_args["hsokv"], method="hsokv", lr=0.3))
 stream = make_stream(load_images("cifar10", data), 2, val_per_class, train_per_class, 100, torch.device("cpu"))
 for run in runs:
     start = time.perf_counter()

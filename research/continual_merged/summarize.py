@@ -2,7 +2,10 @@
 accuracy matrix's last row) by its own readout and by kNN, mean ± std over seeds, and each run against a base run
 read by retrieval (default hsokv_batch_replay, H-SOKV's replay batch), paired over seeds.
 
-    PYTHONPATH=. python research/continual_merged/summarize.py research/continual_merged/runs.jsonl [BASE_RUN]
+    PYTHONPATH=. python research/continual_merged/summarize.py research/continual_merged/runs.jsonl[,MORE.jsonl ...] [BASE_RUN]
+
+Several files (comma-separated) are read as one: a run and seed in two of them must be the same run (the check is
+deterministic), and the two must agree, or this stops.
 """
 import json
 import sys
@@ -14,12 +17,15 @@ OWN = {"icarl": "ncm", "er": "head", "derpp": "head", "er_ace": "head"}   # ever
 base_run = sys.argv[2] if len(sys.argv) > 2 else "hsokv_batch_replay"
 finals: dict[tuple[str, str], dict[int, float]] = {}
 epochs: dict[str, int] = {}
-for line in open(sys.argv[1], encoding="utf-8"):
+for line in (line for path in sys.argv[1].split(",") for line in open(path, encoding="utf-8")):
     r = json.loads(line)
     epochs[r["run"]] = r["epochs"]
     for readout in ("head", "ncm", "knn", "retrieval"):
         final = accuracy_matrix_summary(r[readout]["val_class_il"])["average_accuracy"]
-        finals.setdefault((r["run"], readout), {})[r["seed"]] = final
+        seen = finals.setdefault((r["run"], readout), {})
+        if seen.get(r["seed"], final) != final:
+            raise SystemExit(f"{r['run']} seed {r['seed']} ({readout}): two lines disagree ({seen[r['seed']]} vs {final})")
+        seen[r["seed"]] = final
 print(f"| run | epochs | readout | seeds | validation class-IL | vs {base_run} (retrieval), paired | p |")
 print("|---|---|---|---|---|---|---|")
 base = finals[(base_run, "retrieval")]
