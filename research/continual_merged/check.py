@@ -4,8 +4,11 @@ than the memory (the GPU grid's 10,000 to 500); hsokv_merged_r5 / _r20: merged w
 hsokv_random_selection: H-SOKV's design with a class-balanced memory in random order (no herding); hsokv_lr0_01 / _lr0_1 / _lr0_3:
 H-SOKV's design at lr 0.01 / 0.1 / 0.3 (0.03 in params). One JSON line per run.
 
-    python research/continual_merged/check.py EPOCHS SEED RUN[,RUN...] DATA TRAIN_PER_CLASS VAL_PER_CLASS BUFFER
-    (DATA: download_cifar's folder, e.g. data/raw/continual)
+    python research/continual_merged/check.py EPOCHS SEED RUN[,RUN...] DATA TRAIN_PER_CLASS VAL_PER_CLASS BUFFER [GRID]
+    (DATA: download_cifar's folder, e.g. data/raw/continual; GRID: a readout grid as JSON, e.g.
+    '{"k": [5, 10, 50], "tau": [0.02, 0.05, 0.2], "w": [0.25, 0.5, 0.75, 1.0]}', default params' continual.readout_grid.
+    With GRID the line also holds each readout's test class-IL and chosen settings, to compare two grids on the same
+    training: the choice stays on validation, and a larger grid's best validation score is biased upwards, its test not)
 """
 import json
 import sys
@@ -24,6 +27,7 @@ cfg = load_params("params.yaml", ("seeds", "device", "continual"))
 c = cfg.continual
 epochs, seed, runs, data = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3].split(","), sys.argv[4]
 train_per_class, val_per_class, buffer = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+grid = json.loads(sys.argv[8]) if len(sys.argv) > 8 else None
 # a variant of this check only: merged replay with iCaRL's distillation too (iCaRL's training, H-SOKV's readout)
 # and merged replay with each entry 5 or 20 times an epoch (`merged_repeats`; 20 = the replay batch's exposures here)
 method_args = dict(c.method_args, hsokv_merged_ld=dict(c.method_args["hsokv_merged"], logit_distill=1.0),
@@ -40,10 +44,12 @@ for run in runs:
     start = time.perf_counter()
     r = run_one(stream, run, buffer, seed, backbone="small_cnn", epochs=epochs, batch_size=c.batch_size,
                 replay_batch_size=c.replay_batch_size, augment=True, all_method_args=method_args,
-                readout_grid=c.readout_grid, log=lambda s: None)
+                readout_grid=grid or c.readout_grid, log=lambda s: None)
     line = {"run": run, "seed": seed, "epochs": epochs, "train_per_class": train_per_class,
             "val_per_class": val_per_class, "buffer": buffer, "seconds": round(time.perf_counter() - start, 1),
             "torch": torch.__version__}
+    if grid:
+        line["readout_grid"] = grid
     for name, ro in r["readouts"].items():
-        line[name] = {k: ro[k] for k in ro if "val" in k}
+        line[name] = {k: ro[k] for k in ro if "val" in k or (grid and k in ("class_il", "setting"))}
     print(json.dumps(line), flush=True)
