@@ -33,11 +33,9 @@ grid = json.loads(sys.argv[8]) if len(sys.argv) > 8 else None
 method_args = dict(c.method_args, hsokv_merged_ld=dict(c.method_args["hsokv_merged"], logit_distill=1.0),
                    hsokv_merged_r5=dict(c.method_args["hsokv_merged"], merged_repeats=5),
                    hsokv_merged_r20=dict(c.method_args["hsokv_merged"], merged_repeats=20),
-                   # the no-herding ablation of H-SOKV's design (the research specs' row of that name)
-                   hsokv_random_selection=dict(c.method_args["hsokv"], method="hsokv", selection="random"),
-                   # merged replay's learning rate, never tuned (0.03 is the replay batch's; 2026-12-06, seventeenth session)
-                   hsokv_lr0_01=dict(c.method_args["hsokv"], method="hsokv", lr=0.01),
-                   hsokv_lr0_1=dict(c.method_args["hsokv"], method="hsokv", lr=0.1),
+                   # merged replay's learning rate, never tuned (0.03 is the replay batch's; 2026-12-06, seventeenth
+                   # session): params' hsokv_lr0.01 / hsokv_lr0.1 under the names these runs were recorded with, and 0.3
+                   hsokv_lr0_01=c.method_args["hsokv_lr0.01"], hsokv_lr0_1=c.method_args["hsokv_lr0.1"],
                    hsokv_lr0_3=dict(c.method_args["hsokv"], method="hsokv", lr=0.3))
 stream = make_stream(load_images("cifar10", data), 2, val_per_class, train_per_class, 100, torch.device("cpu"))
 for run in runs:

@@ -8,20 +8,21 @@ import collections
 import json
 import sys
 
+from jsonl import keep, lines
+
 from hsokv.benchmarks.continual.protocol import accuracy_matrix_summary
+from hsokv.benchmarks.continual.report import p_text
 from hsokv.report import paired_test, summarize
 
 finals: dict[tuple[str, str], dict[int, float]] = {}
 chosen: dict[tuple[str, str], collections.Counter] = {}
 grids: list[str] = []
-for line in (line for path in sys.argv[1].split(",") for line in open(path, encoding="utf-8")):
-    r = json.loads(line)
+for r in lines(sys.argv[1]):
     grid = json.dumps(r["readout_grid"], sort_keys=True)   # a line without a grid is not this comparison's: stop
     grids += [grid] if grid not in grids else []
     for readout in ("knn", "retrieval"):
         final = accuracy_matrix_summary(r[readout]["class_il"])["average_accuracy"]
-        if finals.setdefault((grid, readout), {}).setdefault(r["seed"], final) != final:
-            raise SystemExit(f"{r['run']} seed {r['seed']}: two lines of one grid disagree")
+        keep(finals.setdefault((grid, readout), {}), r["seed"], final, f"{r['run']} ({readout}, grid {grid})")
         chosen.setdefault((grid, readout), collections.Counter()).update(
             json.dumps(s, sort_keys=True) for s in r[readout]["setting"] if s is not None)
 if len(grids) != 2:
@@ -36,7 +37,7 @@ for readout in ("knn", "retrieval"):
         common = sorted(set(per_seed) & set(base))
         t = paired_test([per_seed[i] for i in common], [base[i] for i in common]) if grid != grids[0] else None
         diff = "" if t is None else f"{t['difference']['mean']:+.2f} ± {t['difference']['std']:.2f}"
-        p = "" if t is None or t["p_value"] is None else "< 0.001" if t["p_value"] < 0.001 else f"{t['p_value']:.3f}"
+        p = "" if t is None else p_text(t["p_value"])
         print(f"| {readout} | {grid} | {len(per_seed)} | {s['mean']:.1f} ± {s['std']:.1f} | {diff} | {p} |")
 for (grid, readout), counts in chosen.items():
     print(f"{readout} {grid}: " + ", ".join(f"{k} x{n}" for k, n in counts.most_common()))
