@@ -16,10 +16,10 @@ mixed with the linear head's softmax; k, tau and the mix are chosen on the valid
 may be the memory alone (w = 1), which validation chooses after most tasks at research size. Its
 `head` readout from the same run is the "no retrieval" ablation.
 
-`distill` > 0 (the `hsokv_feature_distill` variant; `hsokv_batch_replay_feature_distill` in the default-init specs)
-adds LUCIR's less-forget constraint (Hou et al. 2019): distill x sqrt(old classes / new classes) x (1 - cosine)
-between the features the network gives the step's stream and replay images and those the network of the task's start
-gives them. It keeps the retrieval keys of old classes where they were; it costs the previous network's bytes, as
+`distill` > 0 (the `hsokv_batch_replay_feature_distill` variant; `hsokv_feature_distill` until 2026-12-06) adds
+LUCIR's less-forget constraint (Hou et al. 2019): distill x sqrt(old classes / new classes) x (1 - cosine) between
+the features the network gives the step's stream and replay images and those the network of the task's start gives
+them. It keeps the retrieval keys of old classes where they were; it costs the previous network's bytes, as
 iCaRL's distillation does (reported as extra state).
 
 `replay: merged` (H-SOKV's replay since 2026-12-06; the replay batch is the `hsokv_batch_replay` ablation)
@@ -37,7 +37,7 @@ gives the count that scored highest on validation at one epoch (the demo's size:
 epoch that trains ~4.8x the replay batch's FLOPs, and at equal compute the replay batch ties it there
 (research/continual_merged); at 5 and 50 epochs merged replay trains fewer FLOPs than the replay batch.
 
-`logit_distill` > 0 (the `hsokv_logit_distill` variant, on the replay batch; on merged replay
+`logit_distill` > 0 (the `hsokv_batch_replay_logit_distill` variant; on merged replay
 `hsokv_merged_logit_distill`) adds iCaRL's distillation (Rebuffi et al. 2017;
 Learning without Forgetting's idea): logit_distill x binary cross-entropy between the old classes' logits
 the network gives the step's stream and replay images and the sigmoid of those the network of the task's
