@@ -123,12 +123,13 @@ def write_plots(per_seed: list[dict], out_dir: Path, timing_metrics: dict | None
 
 
 # Issue 22's scaling targets: speedup over one worker by worker count, each on its machine: 1.8x at 2
-# workers on a 2-core machine, 6x at 8 on a many-core host (16 cores; a sweep pinned to 12 of them counts).
+# workers on a 2-core machine, 6x at 8 on a many-core host (16 cores; a sweep pinned to 10 or more of them counts:
+# 8 workers, the driver and Ray's own processes each have a core, the other cores kept for the GPU work beside it).
 SCALING_TARGETS = {2: 1.8, 8: 6.0}
 
 
 def scaling_target(workers: int, cpu_count: int) -> float | None:
-    if workers == 2 and cpu_count == 2 or workers == 8 and cpu_count >= 12:
+    if workers == 2 and cpu_count == 2 or workers == 8 and cpu_count >= 10:
         return SCALING_TARGETS[workers]
     return None
 

@@ -30,3 +30,9 @@ def test_targets_apply_on_their_machine_only_and_a_slow_sweep_is_not_above_them(
     assert by["8"]["target"] == 6.0
     assert by["8"]["p_above_target"] > 0.5          # speedups 5.3-5.33: below 6
     assert "| host | 16 | many-core | 4 x 1 | 8 |" in scaling_table(m)
+
+
+@pytest.mark.parametrize("cores, target", [(10, 6.0), (8, None)])
+def test_the_8_worker_target_needs_a_core_each_and_two_for_the_driver_and_ray(cores, target):
+    m = scaling_research({"pinned": _sweep({0: {1: [80.0], 8: [14.0]}}, cpu_count=cores)})
+    assert m["pinned"]["by_workers"]["8"]["target"] == target
