@@ -9,7 +9,8 @@
 # run one after another, one process and one result file each, $HOME/rl-scaling/seed-<S>.json (a lease
 # that ends mid-sweep keeps the seeds it finished; merge them here with `python -m
 # hsokv.benchmarks.rl.scaling --merge ... --out ...`); the log is $HOME/rl-scaling.log. Another spec:
-# SPEC=research/rl_specs/<name>.json before the command.
+# SPEC=research/rl_specs/<name>.json before the command. Then `bash research/rl_scaling/gpu_wait.sh SECONDS` calls
+# back to back bring the finished seeds' files home.
 set -euo pipefail
 SPEC=${SPEC:-research/rl_specs/many-core-hopper.json}
 CPUS=$1 WORKERS=$2 ROUNDS=$3; shift 3
