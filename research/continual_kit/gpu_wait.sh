@@ -16,18 +16,12 @@ end=$((SECONDS + SECONDS_MAX))
 # '[c]ontinual.grid': the bracket keeps the pattern from matching this script's own command line
 while pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 10; done
 pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null && echo "grid still running" || echo "grid ended"
-mkdir -p "${OUT:?set OUT to the folder the call returns}/$NAME"
 # a call brings back at most 8 files (2026-12-06: 12 finished runs, 4 left out), so each result goes once,
 # MAX_FILES a call, and $R/.fetched lists what has gone (gpu_launch.sh puts the committed results, copied in, there)
-sent=0 left=0
-for f in "$R"/*.json; do
-    [ -f "$f" ] || continue
-    grep -qxF "$(basename "$f")" "$R/.fetched" 2>/dev/null && continue
-    if [ "$sent" -ge "${MAX_FILES:-8}" ]; then left=$((left + 1)); continue; fi
-    cp "$f" "$OUT/$NAME/" && basename "$f" >> "$R/.fetched" && sent=$((sent + 1))
-done
-echo "result files sent: $sent ($(ls "$OUT/$NAME" | tr '\n' ' '))"
-[ "$left" -eq 0 ] || echo "$left more finished: call again to fetch them"
+source "$(dirname "$0")/../gpu_send_once.sh"
+send_once "$R" "*.json" "${OUT:?set OUT to the folder the call returns}/$NAME" "${MAX_FILES:-8}"
+echo "result files sent: $SENT ($(ls "$OUT/$NAME" | tr '\n' ' '))"
+[ "$LEFT" -eq 0 ] || echo "$LEFT more finished: call again to fetch them"
 ls "$R/paused" 2>/dev/null | sed 's/^/paused: /'
 for log in "$R"/logs/*.log; do [ -f "$log" ] && echo "$(basename "$log" .log): $(tail -n 1 "$log")"; done
 nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader

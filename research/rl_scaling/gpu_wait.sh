@@ -13,11 +13,7 @@ R=$HOME/rl-scaling
 end=$((SECONDS + SECONDS_MAX))
 while pgrep -f "[h]sokv[.]benchmarks[.]rl[.]scaling" > /dev/null && [ "$SECONDS" -lt "$end" ]; do sleep 5; done
 pgrep -f "[h]sokv[.]benchmarks[.]rl[.]scaling" > /dev/null && echo "sweep still running" || echo "sweep ended"
-mkdir -p "${OUT:?set OUT to the folder the call returns}/rl-scaling"
-for f in "$R"/seed-*.json; do
-    [ -f "$f" ] || continue
-    grep -qxF "$(basename "$f")" "$R/.fetched" 2>/dev/null && continue
-    cp "$f" "$OUT/rl-scaling/" && basename "$f" >> "$R/.fetched"
-done
+source "$(dirname "$0")/../gpu_send_once.sh"
+send_once "$R" "seed-*.json" "${OUT:?set OUT to the folder the call returns}/rl-scaling" 8
 echo "result files sent: $(ls "$OUT/rl-scaling" | tr '\n' ' ')"
 tail -n 6 "$HOME/rl-scaling.log"
