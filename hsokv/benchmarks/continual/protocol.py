@@ -114,7 +114,10 @@ def _accuracies(readout: str, setting: dict, encoded: list[tuple[torch.Tensor, t
 @torch.no_grad()
 def evaluate(method: ContinualMethod, tasks: list[Task], grid: dict[str, list], autocast) -> dict:
     """Every readout's class-IL and task-IL accuracy on the test split of each task so far, with
-    its settings chosen by mean class-IL accuracy on the validation split."""
+    its settings chosen by mean class-IL accuracy on the validation split. A readout with several
+    settings (knn, retrieval) also records every setting's validation and test accuracies under
+    "grid", so a later choice among them (a sub-grid, another rule) can be rescored from the run's file;
+    the test figures play no part in the choice made here."""
     keys = labels = None
     with autocast():
         if method.memory is not None and len(method.memory):
@@ -131,9 +134,13 @@ def evaluate(method: ContinualMethod, tasks: list[Task], grid: dict[str, list], 
                 for s in candidates]
         scores = [np.mean([a for a in v[0] if a is not None] or [-1.0]) for v in vals]
         best = int(np.argmax(scores))
-        test = _accuracies(readout, candidates[best], encoded["test"], [t.test for t in tasks], tasks, keys, labels)
-        out[readout] = {"class_il": test[0], "task_il": test[1], "val_class_il": vals[best][0],
+        tests = [_accuracies(readout, s, encoded["test"], [t.test for t in tasks], tasks, keys, labels)
+                 for s in candidates]
+        out[readout] = {"class_il": tests[best][0], "task_il": tests[best][1], "val_class_il": vals[best][0],
                         "setting": candidates[best]}
+        if len(candidates) > 1:
+            out[readout]["grid"] = [{"setting": s, "val_class_il": v[0], "class_il": t[0], "task_il": t[1]}
+                                    for s, v, t in zip(candidates, vals, tests)]
     return out
 
 
@@ -328,6 +335,8 @@ def run_one(stream: Stream, run: str, buffer: int | None, seed: int, *, backbone
             row["task_il"].append(r["task_il"] + pad)
             row["val_class_il"].append(r["val_class_il"] + pad)
             row["setting"].append(r["setting"])
+            if "grid" in r:   # one entry per task boundary (None where a resumed run scored before it was kept)
+                row.setdefault("grid", [None] * (len(row["setting"]) - 1)).append(r["grid"])
         log(f"  {run}{'' if buffer is None else '-' + str(buffer)} seed {seed} after task {i + 1}: class-IL "
             + ", ".join(f"{k} {np.mean(v['class_il']):.1f}" for k, v in scored.items()))
         if checkpoint is not None and i + 1 < len(tasks_in_order):

@@ -304,3 +304,21 @@ def test_random_selection_keeps_the_class_balance_without_herding(stream):
     assert not torch.equal(images, herded_images)
     again_labels, again_images = memory_after_tasks("random")
     assert torch.equal(images, again_images) and not torch.equal(images, memory_after_tasks("random", seed=1)[1])
+
+
+def test_every_readout_setting_is_recorded_and_the_choice_is_validations(stream):
+    grid = {"k": [1, 3], "tau": [0.05, 1.0], "w": [0.25, 1.0]}
+    out = run_one(stream, "hsokv", 8, 0, backbone="small_cnn", epochs=1, batch_size=8, replay_batch_size=4,
+                  augment=True, all_method_args=ARGS, readout_grid=grid, log=lambda s: None)
+    assert "grid" not in out["readouts"]["head"] and "grid" not in out["readouts"]["ncm"]
+    for readout, size in (("knn", 4), ("retrieval", 8)):
+        row = out["readouts"][readout]
+        assert len(row["grid"]) == len(row["setting"]) == 2   # one entry per task boundary
+        for boundary, entries in enumerate(row["grid"]):
+            assert len(entries) == size and len({tuple(e["setting"].items()) for e in entries}) == size
+            assert all(len(e["class_il"]) == len(e["val_class_il"]) == boundary + 1 for e in entries)
+            chosen = next(e for e in entries if e["setting"] == row["setting"][boundary])
+            # the first setting with the best mean validation accuracy is the one chosen, and its test row is the run's
+            assert chosen is max(entries, key=lambda e: np.mean(e["val_class_il"]))
+            assert row["class_il"][boundary][:boundary + 1] == chosen["class_il"]
+            assert row["task_il"][boundary][:boundary + 1] == chosen["task_il"]
