@@ -32,4 +32,6 @@ setsid nohup taskset -c "$CPUS" bash -c 'for s in "${@:4}"; do
         --out "$HOME/rl-scaling/seed-$s.json" --commit "$COMMIT" || exit 1
 done' sweep "$SPEC" "$WORKERS" "$ROUNDS" "$@" > "$HOME/rl-scaling.log" 2>&1 < /dev/null &
 sleep 15
-tail -n 5 "$HOME/rl-scaling.log"; taskset -cp "$(pgrep -f '[r]l.scaling' | head -n 1)"; uptime
+# the sweep's own pattern (gpu_wait.sh's): '[r]l.scaling' also matched the calling shell, whose command line names
+# research/rl_scaling/gpu_launch.sh, and printed that shell's cores (0-15, 2026-12-07) instead of the sweep's
+tail -n 5 "$HOME/rl-scaling.log"; taskset -cp "$(pgrep -f '[h]sokv[.]benchmarks[.]rl[.]scaling' | head -n 1)"; uptime
