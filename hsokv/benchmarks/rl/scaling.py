@@ -180,7 +180,13 @@ def merge(results: list[dict], sources: list[str]) -> dict:
     d = {**first["spec"], "node_counts": [int(n) for n in workers]}
     return {"summary": timing(per_seed, d, first["summary"]["backend"], first["summary"]["cpu_count"]),
             "runs": per_seed, "spec": first["spec"], "host": first["host"],
-            "commit": sorted({r.get("commit") for r in results}, key=str), "merged_from": sources}
+            "commit": sorted({c for r in results for c in _as_list(r.get("commit"))}, key=str),
+            # a merged file merges again (a later lease's seeds): its commits and sources are kept, not nested
+            "merged_from": [s for r, name in zip(results, sources) for s in r.get("merged_from", [name])]}
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -177,5 +177,11 @@ def test_merging_one_seed_outputs_gives_the_two_seed_summary(d, tmp_path):
         scaling.merge([json.loads((tmp_path / "s0.json").read_text()), other], [str(tmp_path / "s0.json"), str(tmp_path / "odd.json")])
     with pytest.raises(ConfigError, match="a seed appears in more than one"):
         scaling.merge([merged, merged], ["a", "b"])
+    # a merged file merges again with a later seed: commits and sources flat, not nested
+    scaling.main(["--spec", str(tmp_path / "spec.json"), "--workers", "1", "2", "--seeds", "2",
+                  "--backend", "simulate", "--out", str(tmp_path / "s2.json"), "--commit", "def"])
+    again = scaling.merge([merged, json.loads((tmp_path / "s2.json").read_text())], ["all.json", "s2.json"])
+    assert [r["seed"] for r in again["runs"]] == [0, 1, 2] and again["commit"] == ["abc", "def"]
+    assert again["merged_from"] == [str(tmp_path / "s0.json"), str(tmp_path / "s1.json"), "s2.json"]
     with pytest.raises(SystemExit):
         scaling.main(["--out", str(tmp_path / "x.json")])   # neither --spec nor --merge
