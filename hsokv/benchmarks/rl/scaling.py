@@ -212,7 +212,8 @@ def main(argv: list[str] | None = None) -> None:
         if missing:
             parser.error(f"--merge: no such file {', '.join(missing)}")
         try:
-            result = merge([json.loads(f.read_text(encoding="utf-8")) for f in args.merge], [str(f) for f in args.merge])
+            # sources are recorded by file name: a path like /tmp/seed-4.json means nothing in the repository
+            result = merge([json.loads(f.read_text(encoding="utf-8")) for f in args.merge], [f.name for f in args.merge])
         except ConfigError as e:
             parser.error(f"--merge: {e}")
         write_json(args.out, result)
