@@ -47,3 +47,25 @@ def test_workers_must_start_at_one(spec, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         scaling.main(["--spec", str(spec), "--workers", "2", "4", "--out", str(tmp_path / "x.json")])
     assert exit_.value.code == 2 and not (tmp_path / "x.json").exists()
+
+
+def test_bad_spec_or_merge_input_names_the_file_and_writes_nothing(spec, tmp_path, capsys):
+    out = tmp_path / "x.json"
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    older = tmp_path / "older.json"   # a spec from before a key existed
+    older.write_text(json.dumps({k: v for k, v in json.loads(spec.read_text()).items() if k != "max_retries"}))
+    not_a_result = tmp_path / "other.json"
+    not_a_result.write_text(json.dumps({"seeds": [0]}))
+    cases = [(["--spec", str(tmp_path / "absent.json")], "absent.json: no such spec file"),
+             (["--spec", str(broken)], "broken.json: not valid JSON"),
+             (["--spec", str(not_a_result.with_name("list.json"))], "list.json: not a spec"),
+             (["--spec", str(older), "--workers", "1", "--seeds", "0", "--backend", "serial"],
+              "older.json: the spec has no key 'max_retries'"),
+             (["--merge", str(broken)], "broken.json: not valid JSON"),
+             (["--merge", str(not_a_result)], "other.json: not a scaling result (no 'summary', 'runs', 'spec', 'host')")]
+    (tmp_path / "list.json").write_text("[1, 2]")
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as exit_:
+            scaling.main(argv + ["--out", str(out)])
+        assert exit_.value.code == 2 and message in capsys.readouterr().err and not out.exists(), argv

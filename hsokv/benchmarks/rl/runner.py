@@ -92,6 +92,32 @@ def write_spec(path: Path, params: Path, preset: str) -> None:
     path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
 
 
+SPEC_HINT = "write one with: python -m hsokv.benchmarks.rl.runner --write-spec PATH --preset P"
+
+
+def read_spec(path: Path) -> dict:
+    """The spec `write_spec` wrote, or ValueError naming the file and what is wrong with it."""
+    from hsokv.io import JsonFileError, read_json
+    if not path.is_file():
+        raise ValueError(f"{path}: no such spec file; {SPEC_HINT}")
+    try:
+        spec = read_json(path)
+    except JsonFileError as err:
+        raise ValueError(f"{err.args[0].split(';')[0]}; {SPEC_HINT}") from None
+    if not isinstance(spec, dict) or "env_id" not in spec:   # every spec names its environment
+        raise ValueError(f"{path}: not a spec (a JSON object of the distributed section's keys); {SPEC_HINT}")
+    return spec
+
+
+def missing_spec_key(err: KeyError, spec: dict, path: Path) -> str | None:
+    """The message for a KeyError that is a key absent from the spec (a hand-edited or older spec), or
+    None for any other KeyError (a bug: let it raise)."""
+    key = err.args[0] if err.args else None
+    if isinstance(key, str) and key not in spec:
+        return f"{path}: the spec has no key {key!r}, which this version reads; {SPEC_HINT}"
+    return None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--write-spec", metavar="PATH", help="write the spec for --preset and stop")
@@ -111,7 +137,10 @@ def main() -> None:
         return
     if not (args.spec and args.out):
         p.error("--spec and --out are required to run")
-    spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    try:
+        spec = read_spec(Path(args.spec))
+    except ValueError as err:
+        p.error(f"--spec: {err}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.worker:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.util
-import json
 import os
 import platform
 import time
@@ -39,8 +38,9 @@ from pathlib import Path
 from hsokv.benchmarks.rl.lineage import run_lineage_job
 from hsokv.benchmarks.rl.protocol import run_baseline_job, run_swarm
 from hsokv.benchmarks.rl.report import timing
+from hsokv.benchmarks.rl.runner import missing_spec_key, read_spec
 from hsokv.errors import ConfigError
-from hsokv.io import write_json
+from hsokv.io import JsonFileError, read_json, write_json
 from hsokv.search.backends import BACKENDS, ray_session
 
 
@@ -213,8 +213,8 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"--merge: no such file {', '.join(missing)}")
         try:
             # sources are recorded by file name: a path like /tmp/seed-4.json means nothing in the repository
-            result = merge([json.loads(f.read_text(encoding="utf-8")) for f in args.merge], [f.name for f in args.merge])
-        except ConfigError as e:
+            result = merge([read_result(f) for f in args.merge], [f.name for f in args.merge])
+        except (ConfigError, JsonFileError) as e:
             parser.error(f"--merge: {e}")
         write_json(args.out, result)
         report_summary(args.out, result)
@@ -223,11 +223,34 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--workers must start with 1: speedups are relative to one worker")
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
-    result = scaling(json.loads(args.spec.read_text(encoding="utf-8")), args.workers, args.seeds, args.backend,
-                     log=lambda line: print(line, flush=True), rounds=args.rounds)
+    try:
+        spec = read_spec(args.spec)
+    except ValueError as err:
+        parser.error(f"--spec: {err}")
+    try:
+        result = scaling(spec, args.workers, args.seeds, args.backend, log=lambda line: print(line, flush=True),
+                         rounds=args.rounds)
+    except KeyError as err:
+        message = missing_spec_key(err, spec, args.spec)
+        if message is None:
+            raise
+        parser.error(f"--spec: {message}")
     result["commit"] = args.commit
     write_json(args.out, result)
     report_summary(args.out, result)
+
+
+def read_result(path: Path) -> dict:
+    """A file this script wrote (one sweep's result), or JsonFileError naming it."""
+    hint = "give files this script wrote with --spec or --merge"
+    try:
+        result = read_json(path)
+    except JsonFileError:
+        raise JsonFileError(f"{path}: not valid JSON (truncated or corrupt?); {hint}") from None
+    missing = [k for k in ("summary", "runs", "spec", "host") if not isinstance(result, dict) or k not in result]
+    if missing:
+        raise JsonFileError(f"{path}: not a scaling result (no {', '.join(map(repr, missing))}); {hint}")
+    return result
 
 
 def report_summary(out: Path, result: dict) -> None:

@@ -64,7 +64,7 @@ def test_rl_research_aggregates_complete_seeds(tmp_path):
 
 def test_a_baseline_without_its_seeds_swarm_is_not_started(tmp_path):
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({"seeds": [0]}))   # never read: no job can start
+    spec.write_text(json.dumps({"env_id": "CartPole-v1", "seeds": [0]}))   # read no further: no job can start
     run = subprocess.run([sys.executable, "-m", "hsokv.benchmarks.rl.runner", "--spec", spec, "--out", tmp_path / "runs",
                           "--methods", "es"], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 1 and "cannot start [('es', 0)]: their seed's swarm result is missing" in run.stderr
