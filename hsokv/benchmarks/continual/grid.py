@@ -157,7 +157,12 @@ def main() -> None:
         jobs = [job for text in args.jobs for job in parse_job(text)]
     except ValueError as err:
         p.error(str(err))
-    spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    try:
+        spec = json.loads(Path(args.spec).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:   # missing, unreadable, not JSON
+        p.error(f"--spec {args.spec}: cannot read a spec from it ({err}); write one with --write-spec")
+    if not isinstance(spec, dict):
+        p.error(f"--spec {args.spec}: not a spec (a JSON object of the continual section's keys); write one with --write-spec")
     check_spec(spec, args.spec, jobs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -98,6 +98,19 @@ def test_bad_jobs_are_refused_before_the_runs_folder_is_made(tmp_path, jobs, par
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("text, message", [(None, "cannot read a spec from it"), ("{not json", "cannot read a spec"),
+                                           ("[1]", "not a spec (a JSON object")])
+def test_an_absent_or_corrupt_spec_is_a_usage_error_naming_it(tmp_path, text, message):
+    spec_path = tmp_path / "spec.json"
+    if text is not None:
+        spec_path.write_text(text)
+    cmd = [sys.executable, "-m", "hsokv.benchmarks.continual.grid", "--spec", str(spec_path), "--data",
+           str(tmp_path / "data"), "--out", str(tmp_path / "out"), "--jobs", "er:200:0"]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2 and f"--spec {spec_path}: {message}" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_spec_missing_a_key_or_with_an_unknown_one_is_refused(tmp_path):
     spec_path = tmp_path / "spec.json"
     grid.write_spec(spec_path, REPO / "params.yaml", "quick_test", epochs=1)
