@@ -25,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from hsokv.benchmarks.rl.spec import read_spec
 from hsokv.jobs import run_parallel
 
 METHODS = ("swarm", "lineage", "es", "ars")
@@ -90,32 +91,6 @@ def write_spec(path: Path, params: Path, preset: str) -> None:
     cfg = resolve(raw)
     spec = {**cfg.distributed.model_dump(), "preset": preset, "seeds": list(cfg.seeds)}
     path.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
-
-
-SPEC_HINT = "write one with: python -m hsokv.benchmarks.rl.runner --write-spec PATH --preset P"
-
-
-def read_spec(path: Path) -> dict:
-    """The spec `write_spec` wrote, or ValueError naming the file and what is wrong with it."""
-    from hsokv.io import JsonFileError, read_json
-    if not path.is_file():
-        raise ValueError(f"{path}: no such spec file; {SPEC_HINT}")
-    try:
-        spec = read_json(path)
-    except JsonFileError as err:
-        raise ValueError(f"{err.args[0].split(';')[0]}; {SPEC_HINT}") from None
-    if not isinstance(spec, dict) or "env_id" not in spec:   # every spec names its environment
-        raise ValueError(f"{path}: not a spec (a JSON object of the distributed section's keys); {SPEC_HINT}")
-    return spec
-
-
-def missing_spec_key(err: KeyError, spec: dict, path: Path) -> str | None:
-    """The message for a KeyError that is a key absent from the spec (a hand-edited or older spec), or
-    None for any other KeyError (a bug: let it raise)."""
-    key = err.args[0] if err.args else None
-    if isinstance(key, str) and key not in spec:
-        return f"{path}: the spec has no key {key!r}, which this version reads; {SPEC_HINT}"
-    return None
 
 
 def main() -> None:

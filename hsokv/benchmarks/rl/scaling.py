@@ -38,7 +38,7 @@ from pathlib import Path
 from hsokv.benchmarks.rl.lineage import run_lineage_job
 from hsokv.benchmarks.rl.protocol import run_baseline_job, run_swarm
 from hsokv.benchmarks.rl.report import timing
-from hsokv.benchmarks.rl.runner import missing_spec_key, read_spec
+from hsokv.benchmarks.rl.spec import missing_spec_key, read_spec
 from hsokv.errors import ConfigError
 from hsokv.io import JsonFileError, read_json, write_json
 from hsokv.search.backends import BACKENDS, ray_session
