@@ -4,11 +4,14 @@ metrics/continual_research.{json,md} and
 plots/continual_research/. Runs are grouped by epochs per task; each group is one table, followed by
 H-SOKV's one-change ablations on test (hsokv.benchmarks.continual.ablation), by H-SOKV against its variants
 on the validation split (where its design was chosen), by the variants that split prefers against the peers
-on test, and by how often the last iterate fails the task just trained (hsokv.benchmarks.continual.stability)."""
+on test, and by how often the last iterate fails the task just trained (hsokv.benchmarks.continual.stability). A
+group at the DER paper's protocol (CIFAR-10, 5 tasks, 50 epochs) also gets the reimplementation check against that
+paper's figures (hsokv.benchmarks.continual.anchors)."""
 import argparse
 from pathlib import Path
 
 from hsokv.benchmarks.continual.ablation import ablation_table, one_change_ablations
+from hsokv.benchmarks.continual.anchors import anchor_check, anchor_table
 from hsokv.benchmarks.continual.report import check_one_design_per_row, summary, table, write_plots
 from hsokv.benchmarks.continual.stability import last_iterate_stability, stability_table
 from hsokv.benchmarks.continual.validation import (preferred_table, preferred_variants, validation_comparisons,
@@ -50,12 +53,16 @@ def main(args):
                               "torch": sorted({r["torch"] for r in results}),
                               "commits": sorted({r["commit"] for r in results}),
                               "gpu_seconds": sum(r["wall_seconds"] for r in results)})
+        anchors = anchor_check(m)
+        if anchors is not None:
+            m["anchors"] = anchors
         m["ablations"] = one_change_ablations(m["rows"])
         m["validation"] = validation_comparisons(results)
         m["preferred_variants"] = preferred_variants(m["validation"], m["rows"])
         m["last_iterate"] = last_iterate_stability(results)
         metrics[f"epochs_{epochs}"] = m
-        tables.append(table(m) + ("\n" + ablation_table(m["ablations"]) if m["ablations"] else "")
+        tables.append(table(m) + ("\n" + anchor_table(anchors) if anchors is not None else "")
+                      + ("\n" + ablation_table(m["ablations"]) if m["ablations"] else "")
                       + ("\n" + validation_table(m["validation"]) if m["validation"] else "")
                       + ("\n" + preferred_table(m["preferred_variants"]) if m["preferred_variants"] else "")
                       + "\n" + stability_table(m["last_iterate"]))
