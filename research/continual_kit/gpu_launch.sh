@@ -47,6 +47,9 @@ for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in p
     [ "$(sha256sum "$R/paused/$label" | cut -d ' ' -f 1)" = "$(cat "$sum")" ] \
         || { echo "$label: the joined parts do not match its sha256 (a part missing?)" >&2; rm "$R/paused/$label"; exit 1; }
     echo "pause state $label: joined, sha256 OK"
+    # consumed: a later launch on this machine would otherwise join it again after its run finished (the
+    # grid deletes a finished run's state) and resume, or send back, a stale state
+    rm -f "$state".part* "$sum"
 done
 # two inductor compile workers a run, not one per core: eight compiling runs otherwise start ~100 workers
 export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1 TORCHINDUCTOR_COMPILE_THREADS=${TORCHINDUCTOR_COMPILE_THREADS:-2}
