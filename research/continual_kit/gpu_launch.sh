@@ -22,6 +22,7 @@ set -euo pipefail
 SPEC=$1 PARALLEL=$2 MINUTES=$3; shift 3
 REPO=$PWD K=$HOME/cifarkit D=$HOME/hsokv-data
 source "$(dirname "$0")/runs_name.sh"
+source "$(dirname "$0")/join_checked.sh"
 N=$(runs_name "$SPEC")
 [ -f "$SPEC" ] || { echo "no spec $SPEC" >&2; exit 1; }
 FROM=$(dirname "$SPEC")/runs
@@ -43,9 +44,9 @@ ls "$FROM" 2>/dev/null | grep '\.json$' >> "$R/.fetched" || true   # committed a
 for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in parts by pack_states.sh
     [ -f "$sum" ] || continue
     state=${sum%.sha256} label=$(basename "${sum%.sha256}"); label=${label#"$N"__}
-    mkdir -p "$R/paused" && cat "$state".part* > "$R/paused/$label"
-    [ "$(sha256sum "$R/paused/$label" | cut -d ' ' -f 1)" = "$(cat "$sum")" ] \
-        || { echo "$label: the joined parts do not match its sha256 (a part missing?)" >&2; rm "$R/paused/$label"; exit 1; }
+    mkdir -p "$R/paused"
+    join_checked "$state" "$sum" "$R/paused/$label" \
+        || { echo "$label: the joined parts do not match its sha256 (a part missing?)" >&2; exit 1; }
     echo "pause state $label: joined, sha256 OK"
     # consumed: a later launch on this machine would otherwise join it again after its run finished (the
     # grid deletes a finished run's state) and resume, or send back, a stale state

@@ -5,6 +5,7 @@
 # them to the next lease. Usage, from the repository root:
 #   bash research/continual_kit/join_states.sh NAME FOLDER [FOLDER ...]   (FOLDER: a call's files_at, holding NAME/)
 set -uo pipefail
+source "$(dirname "$0")/join_checked.sh"
 NAME=${1:?usage: join_states.sh NAME FOLDER [FOLDER ...]}; shift
 [ $# -ge 1 ] || { echo "name at least one folder the calls returned (their files_at)" >&2; exit 1; }
 T=.gpu/paused/$NAME
@@ -17,12 +18,10 @@ status=0
 for sum in "$T"/pieces/*.sha256; do
     [ -f "$sum" ] || continue
     label=$(basename "$sum" .sha256)
-    cat "$T/pieces/$label".safetensors.part* > "$T/$label.safetensors.tmp" 2>/dev/null
-    if [ "$(sha256sum "$T/$label.safetensors.tmp" | cut -d ' ' -f 1)" = "$(cat "$sum")" ]; then
-        mv "$T/$label.safetensors.tmp" "$T/$label.safetensors" && rm "$T/pieces/$label".*
+    if join_checked "$T/pieces/$label.safetensors" "$sum" "$T/$label.safetensors"; then
+        rm "$T/pieces/$label".*
         echo "$label: joined, sha256 OK -> $T/$label.safetensors"
     else
-        rm -f "$T/$label.safetensors.tmp"
         echo "$label: its pieces do not match its sha256 (a piece missing? fetch it with another gpu_send_states.sh call)" >&2
         status=1
     fi
