@@ -54,14 +54,19 @@ for sum in "$K"/states/"$N"__*.safetensors.sha256; do   # pause states sent in p
 done
 # two inductor compile workers a run, not one per core: eight compiling runs otherwise start ~100 workers
 export PYTHONPATH=$HOME/site:$HOME/code-$N OMP_NUM_THREADS=1 TORCHINDUCTOR_COMPILE_THREADS=${TORCHINDUCTOR_COMPILE_THREADS:-2}
+touch "$R/.launched"   # logs older than this launch (an earlier grid's, same runs folder) do not count below
 setsid nohup ${CPUS:+taskset -c "$CPUS"} python3 -m hsokv.benchmarks.continual.grid --spec "$SPEC" --data "$D" --out "$R" --jobs "$@" \
     --parallel "$PARALLEL" --commit "$(cat "$K/COMMIT")" --compile reduce-overhead --time-limit $((MINUTES * 60)) \
     > "$HOME/cont-grid-$N.log" 2>&1 < /dev/null &
-# wait until every run of the grid has written its log (it has built its data and model: a bad spec or
-# state has failed by then) or the grid has ended, at most 90 s; the runs' time limit counts from the launch
+# wait until every running worker of this launch has written to its log (its first line comes once its data is
+# built: a bad spec or data has failed by then; a state that does not fit its spec fails in the next seconds, shown
+# by gpu_wait.sh) or the grid has ended, at most 90 s; the runs' time limit counts
+# from the launch
 for _ in $(seq 45); do
     pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null || break
-    [ "$(find "$R/logs" -name '*.log' -size +0 2>/dev/null | wc -l)" -ge "$PARALLEL" ] && break
+    workers=$(pgrep -fc "[c]ontinual.grid .*--out $R .*--worker" || true)
+    fresh=$(find "$R/logs" -name '*.log' -newer "$R/.launched" -size +0 2>/dev/null | wc -l)
+    [ "$workers" -ge 1 ] && [ "$fresh" -ge "$workers" ] && break
     sleep 2
 done
 tail -n 5 "$HOME/cont-grid-$N.log"; tail -n 2 "$R"/logs/*.log 2>/dev/null; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv

@@ -68,6 +68,8 @@ def run_worker(spec: dict, data: Path, out: Path, job: tuple[str, int | None, in
                          spec["test_per_class"], device)
     run, buffer, seed = job
     name = label(run, buffer, seed, spec["epochs"])
+    # the launcher (research/continual_kit/gpu_launch.sh) waits for this line: a bad spec or data has failed by now
+    print(f"{name}: data built, training on {device}", flush=True)
     paused = out / "paused" / f"{name}.safetensors"
     result = run_one(stream, run, buffer, seed, backbone=spec["backbone"], epochs=spec["epochs"],
                      batch_size=spec["batch_size"], replay_batch_size=spec["replay_batch_size"],

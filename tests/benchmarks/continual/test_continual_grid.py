@@ -29,6 +29,7 @@ def test_spec_jobs_and_resume(tmp_path):
     assert result["commit"] == "abc" and result["spec"]["dataset"] == "digits" and result["device_name"] == "cpu"
     assert result["compile"] == "none"
     assert (tmp_path / "out" / "finetune-e1-s0.json").is_file()
+    assert (tmp_path / "out" / "logs" / "er-50-e1-s0.log").read_text().startswith("er-50-e1-s0: data built, training on cpu")
     before = [(tmp_path / "out" / f).stat().st_mtime_ns for f in ("er-50-e1-s0.json", "finetune-e1-s0.json")]
     again = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0   # both files exist: nothing reruns, neither is rewritten
