@@ -56,7 +56,7 @@ def anchor_table(check: dict) -> str:
         spread = "" if ours["n_seeds"] == 1 else f" ± {ours['std']:.1f}"
         ci = "n/a" if ours["ci95"] is None else f"± {ours['ci95']:.1f}"
         verdict = "not checked" if not r["checked"] else "yes" if r["within_tolerance"] else "**no**"
-        lines.append(f"| {name} | {len(r['seeds'])} | {ours['mean']:.1f}{spread} | {ci} | "
+        lines.append(f"| {name} | {ours['n_seeds']} | {ours['mean']:.1f}{spread} | {ci} | "
                      f"{paper['mean']:.2f} ± {paper['std']:.2f} | {r['difference']:+.2f} | {verdict} |")
     if check["missing"]:
         lines += ["", f"Not run at this protocol yet: {', '.join(check['missing'])}."]
