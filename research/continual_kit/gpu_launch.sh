@@ -60,8 +60,7 @@ setsid nohup ${CPUS:+taskset -c "$CPUS"} python3 -m hsokv.benchmarks.continual.g
     > "$HOME/cont-grid-$N.log" 2>&1 < /dev/null &
 # wait until every running worker of this launch has written to its log (its first line comes once its data is
 # built: a bad spec or data has failed by then; a state that does not fit its spec fails in the next seconds, shown
-# by gpu_wait.sh) or the grid has ended, at most 90 s; the runs' time limit counts
-# from the launch
+# by gpu_wait.sh) or the grid has ended, at most 90 s; the runs' time limit counts from the launch
 for _ in $(seq 45); do
     pgrep -f "[c]ontinual.grid .*--out $R( |\$)" > /dev/null || break
     workers=$(pgrep -fc "[c]ontinual.grid .*--out $R .*--worker" || true)
